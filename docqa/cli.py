@@ -1,0 +1,252 @@
+"""The ``docqa`` command: ingest, serve, ask, search, stats, delete, eval.
+
+Heavy libraries (torch, FAISS, Kiwi) are imported inside the sub-commands that need them,
+so ``docqa --help`` and argument errors answer at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from docqa.config import Settings
+
+
+class CliError(Exception):
+    """A problem the user can fix; printed without a traceback, exit status 2."""
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {
+        key: value
+        for key, value in {
+            "data_dir": getattr(args, "data_dir", None),
+            "model": getattr(args, "model", None),
+            "host": getattr(args, "host", None),
+            "port": getattr(args, "port", None),
+        }.items()
+        if value is not None
+    }
+    try:
+        return Settings(**overrides)
+    except ValueError as exc:
+        raise CliError(f"bad setting: {exc}") from exc
+
+
+def _embedder(settings: Settings):
+    from index.embedding import Embedder
+
+    return Embedder.load(settings.model, settings.model_cache, settings.query_prefix, settings.passage_prefix)
+
+
+def _indexer(settings: Settings):
+    from index.pipeline import Indexer
+    from ingest.kiwi import get_kiwi
+
+    return Indexer(settings.data_dir, lambda: _embedder(settings), get_kiwi)
+
+
+def _searcher(settings: Settings):
+    from index import generation
+    from index.search import Searcher
+    from ingest.kiwi import get_kiwi
+
+    if generation.read_manifest(settings.data_dir) is None:
+        raise CliError(f"no index in {settings.data_dir}: run `docqa ingest PATH` first")
+    return Searcher(settings.data_dir, _embedder(settings), get_kiwi())
+
+
+# --- sub-commands ----------------------------------------------------------------------
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from ingest.errors import IngestError
+    from ingest.readers import iter_inputs, read_path
+
+    settings = _settings(args)
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        raise CliError("no such file or folder: " + ", ".join(missing))
+    skipped: list[tuple[Path, str]] = []
+    inputs = list(iter_inputs([Path(p) for p in args.paths], skipped))
+    documents = []
+    for path, meta in tqdm(inputs, desc="reading", unit="file", disable=args.quiet):
+        try:
+            documents.append(read_path(path, meta))
+        except IngestError as exc:
+            skipped.append((path, str(exc)))
+    indexer = _indexer(settings)
+    with tqdm(total=len(documents), desc="indexing", unit="doc", disable=args.quiet) as bar:
+        report = indexer.ingest(documents, progress=lambda doc: bar.update(1))
+    report.skipped.extend(skipped)
+    _print_report(report, settings)
+    return 0 if documents or not report.skipped else 1
+
+
+def _print_report(report, settings: Settings) -> None:
+    added = sum(o.passages for o in report.outcomes if o.status in ("added", "updated"))
+    print(
+        f"documents: {report.count('added')} added, {report.count('updated')} updated, "
+        f"{report.count('unchanged')} unchanged; passages written: {added}"
+    )
+    for path, reason in report.skipped:
+        print(f"skipped {path}: {reason}", file=sys.stderr)
+    if report.manifest:
+        m = report.manifest
+        print(f"index: {m['documents']} documents, {m['passages']} passages in {settings.data_dir}")
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if not _indexer(settings).delete(args.doc_id):
+        raise CliError(f"no document with doc_id {args.doc_id!r}")
+    print(f"deleted {args.doc_id}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from service.app import create_app
+
+    settings = _settings(args)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from index.search import Filters
+
+    settings = _settings(args)
+    filters = Filters(args.doc_id, args.source, args.published_from, args.published_to)
+    result = _searcher(settings).search(_query(args.query), k=args.k, mode=args.mode, filters=filters)
+    if args.json:
+        from service.routes.search import result_out
+
+        payload = {"query": result.query, "mode": result.mode, "took_ms": round(result.took_ms, 2),
+                   "results": [result_out(h).model_dump() for h in result.hits]}
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        return 0
+    for hit in result.hits:
+        print(_citation_line(hit, f"{hit.rank:>2}. [{hit.score:.3f}]"))
+        print("    " + " ".join(hit.row.passage.text.split())[:300])
+    print(f"({len(result.hits)} results, {result.took_ms:.0f} ms, mode {result.mode})")
+    return 0
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from index.answer import answer
+
+    settings = _settings(args)
+    result = answer(_searcher(settings), _query(args.question), k=args.k)
+    print(result.answer)
+    if result.citations:
+        print()
+    for hit in result.citations:
+        print(_citation_line(hit, f"[{hit.rank}]"))
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from index import generation
+
+    settings = _settings(args)
+    manifest = generation.read_manifest(settings.data_dir)
+    if manifest is None:
+        raise CliError(f"no index in {settings.data_dir}: run `docqa ingest PATH` first")
+    print(json.dumps(manifest, ensure_ascii=False, indent=2))
+    return 0
+
+
+def _citation_line(hit, prefix: str) -> str:
+    row, p = hit.row, hit.row.passage
+    where = [row.title]
+    if p.article and p.article != row.title:
+        where.append(p.article)
+    where += [x for x in (row.source, row.published, f"p. {p.page}" if p.page else None) if x]
+    return f"{prefix} {' · '.join(where)}  ({p.doc_id} {p.start}:{p.end})"
+
+
+def _query(text: str) -> str:
+    if not text.strip():
+        raise CliError("the question is empty")
+    if len(text) > 2000:
+        raise CliError(f"the question is {len(text)} characters long; the limit is 2000")
+    return text.strip()
+
+
+# --- parser ----------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="docqa", description="Questions over Korean documents, with citations.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func, help_: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.add_argument("--data-dir", type=Path, help="data directory (env DOCQA_DATA_DIR)")
+        p.add_argument("--model", help="sentence-transformers model name or path (env DOCQA_MODEL)")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("ingest", cmd_ingest, "add or update documents (.txt .md .html .pdf, files or folders)")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    p = add("delete", cmd_delete, "remove a document from the index")
+    p.add_argument("doc_id")
+
+    p = add("serve", cmd_serve, "serve the HTTP API on what is in the data directory")
+    p.add_argument("--host", help="env DOCQA_HOST (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="env DOCQA_PORT (default 8000)")
+
+    p = add("search", cmd_search, "print the passages that match a query")
+    p.add_argument("query")
+    p.add_argument("--k", type=int, default=10, choices=range(1, 101), metavar="1..100")
+    p.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
+    p.add_argument("--doc-id")
+    p.add_argument("--source")
+    p.add_argument("--from", dest="published_from", metavar="DATE")
+    p.add_argument("--to", dest="published_to", metavar="DATE")
+    p.add_argument("--json", action="store_true", help="print the API's JSON")
+
+    p = add("ask", cmd_ask, "answer a question with cited sentences")
+    p.add_argument("question")
+    p.add_argument("--k", type=int, default=5, choices=range(1, 21), metavar="1..20")
+
+    add("stats", cmd_stats, "print the index manifest (model, counts, build time)")
+
+    try:
+        from eval.cli import add_eval_parser
+    except ImportError:
+        pass
+    else:
+        add_eval_parser(sub, add)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CliError as exc:
+        print(f"docqa: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        if isinstance(exc, _domain_errors()):  # a message for the user, not a traceback
+            print(f"docqa: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+def _domain_errors() -> tuple[type[Exception], ...]:
+    from index.embedding import EmbeddingModelError
+    from index.generation import IndexUnavailable
+    from ingest.errors import IngestError
+
+    return (IngestError, IndexUnavailable, EmbeddingModelError)
+
+if __name__ == "__main__":
+    sys.exit(main())

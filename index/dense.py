@@ -1,0 +1,65 @@
+"""Dense side: normalised passage vectors in FAISS, inner product = cosine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+class DenseIndex:
+    """Exact inner-product search over passage vectors, keyed by passage id."""
+
+    FILE = "passages.faiss"
+
+    def __init__(self, index, dim: int):
+        import faiss
+
+        self.index = index
+        self.dim = dim
+        self.ids = faiss.vector_to_array(index.id_map).astype(np.int64) if index.ntotal else np.zeros(0, np.int64)
+        self.row_of = {int(pid): row for row, pid in enumerate(self.ids)}
+        inner = faiss.downcast_index(index.index)
+        self.matrix = inner.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, dim), np.float32)
+
+    @classmethod
+    def build(cls, ids: np.ndarray, vectors: np.ndarray, dim: int) -> DenseIndex:
+        import faiss
+
+        index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        if len(ids):
+            index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+        return cls(index, dim)
+
+    def save(self, folder: Path) -> None:
+        import faiss
+
+        faiss.write_index(self.index, str(folder / self.FILE))
+
+    @classmethod
+    def load(cls, folder: Path, dim: int) -> DenseIndex:
+        import faiss
+
+        return cls(faiss.read_index(str(folder / cls.FILE)), dim)
+
+    def __len__(self) -> int:
+        return int(self.index.ntotal)
+
+    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` (ids, cosines), optionally only among ``allowed`` passage ids."""
+        import faiss
+
+        k = min(k, len(self) if allowed is None else len(allowed))
+        if k <= 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        params = None
+        if allowed is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
+        scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), k, params=params)
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]
+
+    def scores_for(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """Exact cosines for the given passage ids (for fusing with the lexical side)."""
+        rows = np.fromiter((self.row_of[int(i)] for i in ids), dtype=np.int64, count=len(ids))
+        return self.matrix[rows] @ query.astype(np.float32)

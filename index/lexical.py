@@ -1,0 +1,143 @@
+"""Lexical side: Kiwi morphemes in, BM25 (bm25s) out.
+
+Only content morphemes are indexed, so particles never glue onto nouns (``화웨이는`` and
+``화웨이가`` both index ``화웨이``). Han characters are folded to simplified Chinese, so
+``蘇州`` in a Korean article matches ``苏州`` in a Chinese question; runs of Han characters
+(Kiwi keeps a Chinese sentence as one SH token) are indexed as character bigrams.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+# Kiwi 0.24 tags irregular verbs and adjectives VV-I / VA-I: match on the tag's stem.
+CONTENT_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SN", "SL", "SH", "VV", "VA", "XR"})
+# Dependent nouns that carry no meaning as search terms on their own.
+STOP_FORMS = frozenset({"것", "수", "등", "때", "중", "간", "바", "데", "뿐", "듯", "지", "년", "월", "일", "개"})
+ENGLISH_STOPWORDS = frozenset(
+    "a an the of in on at to for from by with and or is are was were be been what which who whom whose "
+    "when where why how does do did has have had its it this that these those as into about than then "
+    "there their they them i you he she we our your my me can could would should will shall may might "
+    "tell give list name any some much many most more".split()
+)
+CHINESE_STOP_CHARS = frozenset("的了是在和与及或有哪些什么吗呢吧啊怎么如何为")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc  # opencc-python-reimplemented
+
+    return opencc.OpenCC("t2s")
+
+
+def fold_han(text: str) -> str:
+    """Traditional -> simplified, so both spellings of a Chinese name meet in the index."""
+    return _t2s().convert(text)
+
+
+def _han_terms(form: str) -> list[str]:
+    """A Han run -> bigrams within the stretches between function characters (的, 了, ...)."""
+    folded = fold_han(form)
+    if len(folded) <= 2:
+        return [folded]
+    terms: list[str] = []
+    for stretch in re.split(f"[{''.join(sorted(CHINESE_STOP_CHARS))}]+", folded):
+        if len(stretch) <= 2:
+            terms.extend([stretch] if stretch else [])
+        else:
+            terms.extend(stretch[i : i + 2] for i in range(len(stretch) - 1))
+    return terms
+
+
+def terms_from_tokens(tokens: Iterable) -> list[str]:
+    """Kiwi tokens -> index terms (lowercased content morphemes, Han bigrams)."""
+    terms: list[str] = []
+    for token in tokens:
+        tag = token.tag.split("-")[0]
+        if tag not in CONTENT_TAGS:
+            continue
+        form = token.form.lower()
+        if tag == "SH" or _HAN.fullmatch(form):
+            terms.extend(_han_terms(form))
+        elif tag == "SL":
+            if form not in ENGLISH_STOPWORDS and len(form) > 1:
+                terms.append(form)
+        elif form not in STOP_FORMS:
+            terms.append(form)
+    return terms
+
+
+def analyze(text: str, kiwi) -> list[str]:
+    """Text -> BM25 terms."""
+    return terms_from_tokens(kiwi.tokenize(text))
+
+
+def analyze_many(texts: Sequence[str], kiwi) -> list[list[str]]:
+    """Batch form of :func:`analyze` (Kiwi tokenises a list in one call)."""
+    return [terms_from_tokens(tokens) for tokens in kiwi.tokenize(list(texts))]
+
+
+class LexicalIndex:
+    """BM25 over pre-analysed passages; row i of the index is ``ids[i]``."""
+
+    def __init__(self, retriever, ids: np.ndarray, doc_freq: dict[str, int]):
+        self.retriever = retriever
+        self.ids = ids
+        self.doc_freq = doc_freq
+
+    @classmethod
+    def build(cls, ids: Sequence[int], terms: Sequence[list[str]]) -> LexicalIndex:
+        import bm25s
+
+        retriever = bm25s.BM25()
+        # bm25s cannot index an empty corpus; a placeholder row keeps the shapes valid.
+        retriever.index([list(t) for t in terms] or [[""]], show_progress=False)
+        doc_freq: dict[str, int] = {}
+        for passage_terms in terms:
+            for term in set(passage_terms):
+                doc_freq[term] = doc_freq.get(term, 0) + 1
+        return cls(retriever, np.asarray(ids, dtype=np.int64), doc_freq)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        self.retriever.save(str(folder / "bm25"))
+        np.save(folder / "bm25_ids.npy", self.ids)
+        (folder / "bm25_df.json").write_text(json.dumps(self.doc_freq, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        import bm25s
+
+        retriever = bm25s.BM25.load(str(folder / "bm25"))
+        doc_freq = json.loads((folder / "bm25_df.json").read_text(encoding="utf-8"))
+        return cls(retriever, np.load(folder / "bm25_ids.npy"), doc_freq)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def known(self, terms: Iterable[str]) -> list[str]:
+        return [t for t in terms if t in self.doc_freq]
+
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25 score of every row (zeros when no term is in the vocabulary)."""
+        known = self.known(terms)
+        if not known or not len(self.ids):
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return np.asarray(self.retriever.get_scores(known), dtype=np.float32)[: len(self.ids)]
+
+    def idf(self, term: str) -> float:
+        """Lucene-style idf; an unseen term weighs like a term seen once."""
+        n = max(len(self.ids), 1)
+        df = max(self.doc_freq.get(term, 0), 1)
+        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+
+
+def dump_terms(terms: list[str]) -> str:
+    return json.dumps(terms, ensure_ascii=False)

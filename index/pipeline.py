@@ -1,0 +1,160 @@
+"""Ingest pipeline: documents in, database rows and a new index generation out.
+
+1. read and clean each file (``ingest``), 2. cut it into passages and sentences,
+3. embed only texts the database has no vector for, 4. replace the document's rows in one
+transaction, 5. build a new generation and swap it in. One ingest runs at a time per data
+directory (an exclusive file lock), so two never interleave.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index import generation
+from index.lexical import analyze_many
+from index.store import Store, to_blob
+from ingest.records import Document, Passage, Span
+
+LOCK = ".ingest.lock"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    doc_id: str
+    status: str  # added | updated | unchanged | deleted
+    passages: int
+    path: str | None = None
+
+
+@dataclass
+class Report:
+    outcomes: list[Outcome] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    manifest: dict | None = None
+
+    def count(self, status: str) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+
+class Indexer:
+    """Writes into one data directory; the embedder is loaded on first use."""
+
+    def __init__(self, data_dir: Path, embedder_factory: Callable[[], object], kiwi_factory: Callable[[], object]):
+        self.data_dir = data_dir
+        self._embedder_factory = embedder_factory
+        self._kiwi_factory = kiwi_factory
+        self._embedder = None
+        self._kiwi = None
+        data_dir.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            self._embedder = self._embedder_factory()
+        return self._embedder
+
+    @property
+    def kiwi(self):
+        if self._kiwi is None:
+            self._kiwi = self._kiwi_factory()
+        return self._kiwi
+
+    @contextmanager
+    def locked(self) -> Iterator[Store]:
+        """Exclusive use of the data directory for one ingest or delete."""
+        with open(self.data_dir / LOCK, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            store = Store(self.data_dir / generation.DATABASE)
+            try:
+                generation.check_model(generation.read_manifest(self.data_dir), self.embedder.name, self.embedder.dim)
+                yield store
+            finally:
+                store.close()
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def ingest(self, documents: Sequence[Document], progress: Callable[[Document], None] | None = None) -> Report:
+        """Add or replace documents, then publish a new generation if anything changed."""
+        report = Report()
+        with self.locked() as store:
+            for doc in documents:
+                report.outcomes.append(self._ingest_one(store, doc))
+                if progress:
+                    progress(doc)
+            report.manifest = self._publish(store)
+        return report
+
+    def delete(self, doc_id: str) -> bool:
+        with self.locked() as store:
+            with store.transaction():
+                removed = store.delete_document(doc_id)
+                if removed:
+                    store.bump_revision()
+            self._publish(store)
+        return removed
+
+    def _ingest_one(self, store: Store, doc: Document) -> Outcome:
+        previous = store.content_hash(doc.doc_id)
+        if previous == doc.content_hash:
+            return Outcome(doc.doc_id, "unchanged", _passage_count(store, doc.doc_id), doc.path)
+        from ingest.chunk import make_passages
+
+        passages = make_passages(doc, self.kiwi)
+        sentences = _unique_sentences(passages)
+        old_passages, old_sentences = store.known_vectors(doc.doc_id)
+        known = {embed_text(p): blob for p, blob in old_passages}
+        passage_vecs = self._vectors([embed_text(p) for p in passages], known)
+        sentence_vecs = self._vectors([doc.text[s.start : s.end] for s in sentences], old_sentences)
+        terms = [json.dumps(t, ensure_ascii=False) for t in analyze_many([lexical_text(p) for p in passages], self.kiwi)]
+        with store.transaction():
+            store.put_document(doc)
+            store.put_passages(passages, terms, passage_vecs)
+            store.put_sentences(doc.doc_id, sentences, sentence_vecs)
+            store.bump_revision()
+        return Outcome(doc.doc_id, "updated" if previous else "added", len(passages), doc.path)
+
+    def _vectors(self, texts: list[str], known: dict[str, bytes]) -> list[bytes]:
+        """Embed only the texts without a stored vector (unchanged passages keep theirs)."""
+        missing = sorted({t for t in texts if t not in known})
+        if missing:
+            fresh = self.embedder.encode_passages(missing)
+            known = {**known, **{t: to_blob(v) for t, v in zip(missing, fresh, strict=True)}}
+        return [known[t] for t in texts]
+
+    def _publish(self, store: Store) -> dict:
+        """Build a generation when the database moved past the current one."""
+        manifest = generation.read_manifest(self.data_dir)
+        if manifest is not None and manifest.get("revision") == store.revision() and _generation_exists(
+            self.data_dir, manifest
+        ):
+            return manifest
+        return generation.build(store, self.data_dir, self.embedder.name, self.embedder.dim)
+
+
+def embed_text(passage: Passage) -> str:
+    """What the dense side sees: the article title gives a passage its subject."""
+    return f"{passage.article}\n{passage.text}" if passage.article else passage.text
+
+
+def lexical_text(passage: Passage) -> str:
+    return embed_text(passage)
+
+
+def _unique_sentences(passages: Sequence[Passage]) -> list[Span]:
+    seen: dict[int, Span] = {}
+    for passage in passages:
+        for span in passage.sentences:
+            seen.setdefault(span.start, span)
+    return [seen[k] for k in sorted(seen)]
+
+
+def _passage_count(store: Store, doc_id: str) -> int:
+    return store.conn.execute("SELECT count(*) FROM passages WHERE doc_id = ?", (doc_id,)).fetchone()[0]
+
+
+def _generation_exists(data_dir: Path, manifest: dict) -> bool:
+    return (data_dir / generation.GENERATIONS / manifest.get("generation", "")).is_dir()

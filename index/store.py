@@ -1,0 +1,251 @@
+"""The SQLite database: documents, passages, sentences, their vectors and lexical terms.
+
+The database is the source of truth. The FAISS and BM25 files of an index generation are
+derived from it and can always be rebuilt; vectors are kept here so that rebuilding never
+re-embeds a passage whose text did not change.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ingest.records import Article, Document, Page, Passage, Span
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    source TEXT, published TEXT, url TEXT, lang TEXT, kind TEXT, path TEXT,
+    content_hash TEXT NOT NULL,
+    text TEXT NOT NULL,
+    pages TEXT NOT NULL DEFAULT '[]',
+    articles TEXT NOT NULL DEFAULT '[]',
+    added_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS passages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    page INTEGER, article TEXT, section TEXT,
+    text TEXT NOT NULL,
+    sentences TEXT NOT NULL,
+    terms TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    UNIQUE (doc_id, ordinal)
+);
+CREATE TABLE IF NOT EXISTS sentences (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (doc_id, start)
+);
+CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
+"""
+
+
+@dataclass(frozen=True)
+class PassageRow:
+    """A stored passage with its document's citation metadata."""
+
+    id: int
+    passage: Passage
+    title: str
+    source: str | None
+    published: str | None
+    url: str | None
+
+
+def to_blob(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+def from_blob(blob: bytes) -> np.ndarray:
+    return np.frombuffer(blob, dtype=np.float32)
+
+
+class Store:
+    """Thin typed access to the database file; one connection per thread."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(path, timeout=60, check_same_thread=False, isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA foreign_keys=ON")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """All or nothing: a crash inside leaves the database as it was."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # --- meta -------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def revision(self) -> int:
+        return int(self.get_meta("revision") or 0)
+
+    def bump_revision(self) -> None:
+        self.set_meta("revision", str(self.revision() + 1))
+
+    # --- documents --------------------------------------------------------------------
+    def content_hash(self, doc_id: str) -> str | None:
+        row = self.conn.execute("SELECT content_hash FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def put_document(self, doc: Document) -> None:
+        now = time.time()
+        added = self.conn.execute("SELECT added_at FROM documents WHERE doc_id = ?", (doc.doc_id,)).fetchone()
+        self.conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc.doc_id,))
+        self.conn.execute(
+            "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                doc.doc_id, doc.title, doc.source, doc.published, doc.url, doc.lang, doc.kind, doc.path,
+                doc.content_hash, doc.text,
+                json.dumps([[p.number, p.start, p.end] for p in doc.pages]),
+                json.dumps([_article_json(a) for a in doc.articles], ensure_ascii=False),
+                added[0] if added else now, now,
+            ),
+        )
+
+    def delete_document(self, doc_id: str) -> bool:
+        return self.conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,)).rowcount > 0
+
+    def document(self, doc_id: str) -> Document | None:
+        row = self.conn.execute(
+            "SELECT doc_id, title, text, source, published, url, lang, kind, path, content_hash, pages, articles "
+            "FROM documents WHERE doc_id = ?",
+            (doc_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        pages = tuple(Page(*p) for p in json.loads(row[10]))
+        articles = tuple(Article(**a) for a in json.loads(row[11]))
+        return Document(*row[:10], pages=pages, articles=articles)
+
+    def documents(self) -> list[dict]:
+        rows = self.conn.execute(
+            "SELECT d.doc_id, d.title, d.source, d.published, d.url, d.lang, d.kind, d.content_hash, "
+            "length(d.text), d.added_at, d.updated_at, "
+            "(SELECT count(*) FROM passages p WHERE p.doc_id = d.doc_id) "
+            "FROM documents d ORDER BY d.doc_id"
+        ).fetchall()
+        keys = ("doc_id", "title", "source", "published", "url", "lang", "kind", "content_hash",
+                "chars", "added_at", "updated_at", "passages")
+        return [dict(zip(keys, row, strict=True)) for row in rows]
+
+    def counts(self) -> tuple[int, int]:
+        docs = self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+        passages = self.conn.execute("SELECT count(*) FROM passages").fetchone()[0]
+        return docs, passages
+
+    # --- passages and sentences -------------------------------------------------------
+    def known_vectors(self, doc_id: str) -> tuple[list[tuple[Passage, bytes]], dict[str, bytes]]:
+        """Vectors of a document's current passages, and of its sentences keyed by their text."""
+        doc = self.document(doc_id)
+        if doc is None:
+            return [], {}
+        passages = [(row.passage, blob) for row, blob in self._passages_with_vectors(doc_id)]
+        sentences = {
+            doc.text[start:end]: blob
+            for start, end, blob in self.conn.execute(
+                "SELECT start, end, vector FROM sentences WHERE doc_id = ?", (doc_id,)
+            )
+        }
+        return passages, sentences
+
+    def _passages_with_vectors(self, doc_id: str) -> list[tuple[PassageRow, bytes]]:
+        rows = self.passage_rows(doc_id=doc_id)
+        vectors = dict(self.conn.execute("SELECT id, vector FROM passages WHERE doc_id = ?", (doc_id,)))
+        return [(row, vectors[pid]) for pid, row in rows.items()]
+
+    def put_passages(self, passages: Sequence[Passage], terms: Sequence[str], vectors: Sequence[bytes]) -> None:
+        self.conn.executemany(
+            "INSERT INTO passages(doc_id, ordinal, start, end, page, article, section, text, sentences, terms, vector) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (
+                    p.doc_id, p.ordinal, p.start, p.end, p.page, p.article, p.section, p.text,
+                    json.dumps([[s.start, s.end] for s in p.sentences]), t, v,
+                )
+                for p, t, v in zip(passages, terms, vectors, strict=True)
+            ],
+        )
+
+    def put_sentences(self, doc_id: str, spans: Sequence[Span], vectors: Sequence[bytes]) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO sentences(doc_id, start, end, vector) VALUES (?,?,?,?)",
+            [(doc_id, s.start, s.end, v) for s, v in zip(spans, vectors, strict=True)],
+        )
+
+    def passage_rows(self, doc_id: str | None = None) -> dict[int, PassageRow]:
+        """Passages with their citation metadata, keyed by passage id (one document's, or all)."""
+        sql = (
+            "SELECT p.id, p.doc_id, p.ordinal, p.start, p.end, p.text, p.sentences, p.page, p.article, p.section, "
+            "d.title, d.source, d.published, d.url FROM passages p JOIN documents d USING (doc_id)"
+        )
+        if doc_id is None:
+            rows = self.conn.execute(sql + " ORDER BY p.id").fetchall()
+        else:
+            rows = self.conn.execute(sql + " WHERE p.doc_id = ? ORDER BY p.id", (doc_id,)).fetchall()
+        out: dict[int, PassageRow] = {}
+        for r in rows:
+            spans = tuple(Span(a, b) for a, b in json.loads(r[6]))
+            passage = Passage(r[1], r[2], r[3], r[4], r[5], spans, r[7], r[8], r[9])
+            out[r[0]] = PassageRow(r[0], passage, r[10], r[11], r[12], r[13])
+        return out
+
+    def index_material(self) -> tuple[np.ndarray, list[list[str]], np.ndarray]:
+        """(ids, terms, vectors) of every passage, in id order: what a generation is built from."""
+        ids, terms, vectors = [], [], []
+        for pid, t, blob in self.conn.execute("SELECT id, terms, vector FROM passages ORDER BY id"):
+            ids.append(pid)
+            terms.append(json.loads(t))
+            vectors.append(from_blob(blob))
+        dim = len(vectors[0]) if vectors else 0
+        matrix = np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, dim), np.float32)
+        return np.asarray(ids, dtype=np.int64), terms, matrix
+
+    def sentence_vectors(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """doc_id -> (sorted sentence starts, matrix of their vectors)."""
+        by_doc: dict[str, tuple[list[int], list[np.ndarray]]] = {}
+        for doc_id, start, blob in self.conn.execute(
+            "SELECT doc_id, start, vector FROM sentences ORDER BY doc_id, start"
+        ):
+            starts, vecs = by_doc.setdefault(doc_id, ([], []))
+            starts.append(start)
+            vecs.append(from_blob(blob))
+        return {d: (np.asarray(s), np.vstack(v)) for d, (s, v) in by_doc.items()}
+
+
+def _article_json(article: Article) -> dict:
+    return {"title": article.title, "start": article.start, "end": article.end,
+            "section": article.section, "page": article.page}

@@ -1,0 +1,65 @@
+"""The FastAPI application: wiring only (routes, error handlers, start-up)."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from docqa.config import Settings
+from index.search import Searcher
+from service.routes import documents, search
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{where or 'request body'}: {message}")
+    return "; ".join(parts) or "invalid request"
+
+
+def create_app(settings: Settings | None = None, searcher: Searcher | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        if getattr(app.state, "searcher", None) is None:
+            app.state.searcher = load_searcher(settings)
+        yield
+
+    app = FastAPI(
+        title="docqa",
+        description="Questions over Korean documents, answered with cited passages.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.searcher = searcher
+    app.include_router(search.router)
+    app.include_router(documents.router)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": _validation_message(exc), "errors": _plain(exc)})
+
+    return app
+
+
+def _plain(exc: RequestValidationError) -> list[dict]:
+    return [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")} for e in exc.errors()]
+
+
+def load_searcher(settings: Settings) -> Searcher:
+    from index.embedding import Embedder
+    from ingest.kiwi import get_kiwi
+
+    embedder = Embedder.load(settings.model, settings.model_cache, settings.query_prefix, settings.passage_prefix)
+    return Searcher(settings.data_dir, embedder, get_kiwi())

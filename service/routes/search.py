@@ -1,0 +1,57 @@
+"""POST /v1/search and POST /v1/ask."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from index.answer import answer
+from index.search import Filters, Hit
+from service.deps import SearcherDep
+from service.schemas import AskIn, AskOut, ResultOut, SearchIn, SearchOut
+
+router = APIRouter(prefix="/v1", tags=["search"])
+
+
+def result_out(hit: Hit) -> ResultOut:
+    row, passage = hit.row, hit.row.passage
+    return ResultOut(
+        rank=hit.rank,
+        score=round(hit.score, 6),
+        passage_id=passage.passage_id,
+        doc_id=passage.doc_id,
+        title=row.title,
+        article=passage.article,
+        section=passage.section,
+        source=row.source,
+        published=row.published,
+        url=row.url,
+        page=passage.page,
+        start=passage.start,
+        end=passage.end,
+        text=passage.text,
+        highlights=[(s.start, s.end) for s in hit.highlights],
+    )
+
+
+@router.post("/search", response_model=SearchOut)
+def search(body: SearchIn, searcher: SearcherDep) -> SearchOut:
+    filters = Filters(**body.filters.model_dump()) if body.filters else None
+    result = searcher.search(body.query, k=body.k, mode=body.mode, filters=filters)
+    return SearchOut(
+        query=body.query,
+        mode=body.mode,
+        took_ms=round(result.took_ms, 2),
+        results=[result_out(h) for h in result.hits],
+    )
+
+
+@router.post("/ask", response_model=AskOut)
+def ask(body: AskIn, searcher: SearcherDep) -> AskOut:
+    result = answer(searcher, body.question, k=body.k)
+    return AskOut(
+        question=body.question,
+        answer=result.answer,
+        found=result.found,
+        took_ms=round(result.took_ms, 2),
+        citations=[result_out(h) for h in result.citations],
+    )

@@ -1,0 +1,144 @@
+"""Request and response bodies of the HTTP API, one schema per direction."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+MAX_QUERY_CHARS = 2000
+_ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _clean_query(value: str, field: str) -> str:
+    if not value.strip():
+        raise ValueError(f"{field} is empty: write a question")
+    if len(value) > MAX_QUERY_CHARS:
+        raise ValueError(f"{field} is {len(value)} characters long; the limit is {MAX_QUERY_CHARS}")
+    return value.strip()
+
+
+class FiltersIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    doc_id: str | None = None
+    source: str | None = None
+    published_from: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
+    published_to: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
+
+    @field_validator("published_from", "published_to")
+    @classmethod
+    def _date(cls, value: str | None) -> str | None:
+        if value is not None and not _ISO_DATE.match(value):
+            raise ValueError(f"{value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
+        return value
+
+
+class SearchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query: str
+    k: Annotated[int, Field(ge=1, le=100, strict=True)] = 10
+    mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
+    filters: FiltersIn | None = None
+
+    @field_validator("query")
+    @classmethod
+    def _query(cls, value: str) -> str:
+        return _clean_query(value, "query")
+
+
+class AskIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    question: str
+    k: Annotated[int, Field(ge=1, le=20, strict=True)] = 5
+
+    @field_validator("question")
+    @classmethod
+    def _question(cls, value: str) -> str:
+        return _clean_query(value, "question")
+
+
+class ResultOut(BaseModel):
+    rank: int
+    score: float
+    passage_id: str
+    doc_id: str
+    title: str
+    article: str | None
+    section: str | None
+    source: str | None
+    published: str | None
+    url: str | None
+    page: int | None
+    start: int = Field(description="offset of `text` in the document text of GET /v1/documents/{doc_id}")
+    end: int
+    text: str
+    highlights: list[tuple[int, int]] = Field(description="[start, end] offsets inside `text`")
+
+
+class SearchOut(BaseModel):
+    query: str
+    mode: str
+    took_ms: float
+    results: list[ResultOut]
+
+
+class AskOut(BaseModel):
+    question: str
+    answer: str
+    found: bool
+    took_ms: float
+    citations: list[ResultOut]
+
+
+class DocumentSummary(BaseModel):
+    doc_id: str
+    title: str
+    source: str | None
+    published: str | None
+    url: str | None
+    lang: str | None
+    kind: str | None
+    chars: int
+    passages: int
+
+
+class ArticleOut(BaseModel):
+    title: str
+    section: str | None
+    start: int
+    end: int
+    page: int | None
+
+
+class PageOut(BaseModel):
+    number: int
+    start: int
+    end: int
+
+
+class DocumentOut(BaseModel):
+    doc_id: str
+    title: str
+    source: str | None
+    published: str | None
+    url: str | None
+    lang: str | None
+    kind: str | None
+    passages: int
+    articles: list[ArticleOut]
+    pages: list[PageOut]
+    text: str
+
+
+class StatsOut(BaseModel):
+    documents: int
+    passages: int
+    model: str
+    dim: int | None
+    built_at: str | None
+    generation: str | None
+    index_type: str | None

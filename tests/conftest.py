@@ -1,0 +1,71 @@
+"""Session-wide fixtures: the real model, real Kiwi, and the sample corpus indexed once.
+
+The sample corpus index is built into a temporary data directory once per test session
+(a few minutes on 2 cores, most of it embedding); every test reads it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from docqa.config import SAMPLE_CORPUS, Settings
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return SAMPLE_CORPUS
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory) -> Settings:
+    return Settings(data_dir=tmp_path_factory.mktemp("docqa-data"))
+
+
+@pytest.fixture(scope="session")
+def embedder(settings):
+    from index.embedding import Embedder
+
+    return Embedder.load(settings.model, settings.model_cache)
+
+
+@pytest.fixture(scope="session")
+def kiwi():
+    from ingest.kiwi import get_kiwi
+
+    return get_kiwi()
+
+
+@pytest.fixture(scope="session")
+def corpus_report(settings, embedder, kiwi, corpus_dir):
+    """The sample corpus, ingested through the same path as `docqa ingest data/corpus`."""
+    from index.pipeline import Indexer
+    from ingest.readers import iter_inputs, read_path
+
+    skipped: list = []
+    inputs = list(iter_inputs([corpus_dir], skipped))
+    assert not skipped
+    documents = [read_path(path, meta) for path, meta in inputs]
+    return Indexer(settings.data_dir, lambda: embedder, lambda: kiwi).ingest(documents)
+
+
+@pytest.fixture(scope="session")
+def searcher(settings, embedder, kiwi, corpus_report):
+    from index.search import Searcher
+
+    return Searcher(settings.data_dir, embedder, kiwi)
+
+
+@pytest.fixture(scope="session")
+def client(settings, searcher):
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+
+    with TestClient(create_app(settings, searcher), raise_server_exceptions=False) as test_client:
+        yield test_client

@@ -1,0 +1,23 @@
+"""Pure maths of retrieval: normalisation, date intervals, filters."""
+
+import numpy as np
+
+from index.search import _minmax, _top_positive, date_range
+
+
+def test_minmax():
+    assert _minmax(np.array([1.0, 3.0, 2.0])).tolist() == [0.0, 1.0, 0.5]
+    assert _minmax(np.array([0.0, 0.0])).tolist() == [0.0, 0.0]  # a side that found nothing adds nothing
+    assert _minmax(np.array([2.0, 2.0])).tolist() == [1.0, 1.0]
+
+
+def test_top_positive_skips_zero_scores():
+    ids = np.array([10, 11, 12, 13])
+    assert _top_positive(ids, np.array([0.0, 2.0, 0.5, 0.0]), 10).tolist() == [11, 12]
+    assert _top_positive(ids, np.zeros(4), 10).tolist() == []
+
+
+def test_partial_dates_are_intervals():
+    assert date_range("2018") == ("2018-01-01", "2018-12-31")
+    assert date_range("2025-06") == ("2025-06-01", "2025-06-31")
+    assert date_range("2026-02-11") == ("2026-02-11", "2026-02-11")
