@@ -71,10 +71,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise CliError("no such file or folder: " + ", ".join(missing))
     skipped: list[tuple[Path, str]] = []
     inputs = list(iter_inputs([Path(p) for p in args.paths], skipped))
+    given = _given_meta(args)
+    if given and (len(inputs) != 1 or Path(args.paths[0]).is_dir()):
+        raise CliError("--doc-id, --title, --source, --published and --url describe one file: name one")
     documents = []
     for path, meta in tqdm(inputs, desc="reading", unit="file", disable=args.quiet):
         try:
-            documents.append(read_path(path, meta))
+            documents.append(read_path(path, {**(meta or {}), **given}))
         except IngestError as exc:
             skipped.append((path, str(exc)))
     indexer = _indexer(settings)
@@ -85,8 +88,22 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0 if documents or not report.skipped else 1
 
 
+def _given_meta(args: argparse.Namespace) -> dict[str, str]:
+    """Metadata flags for a single file; they win over its manifest row and what is inferred."""
+    from service.schemas import DocumentIn
+
+    given = {key: getattr(args, key) for key in ("doc_id", "title", "source", "published", "url")}
+    try:
+        return DocumentIn(**given).meta()
+    except ValueError as exc:  # pydantic's ValidationError
+        raise CliError("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())) from exc
+
+
 def _print_report(report, settings: Settings) -> None:
     added = sum(o.passages for o in report.outcomes if o.status in ("added", "updated"))
+    for outcome in report.outcomes:
+        if outcome.status != "unchanged":
+            print(f"{outcome.status} {outcome.doc_id}: {outcome.passages} passages")
     print(
         f"documents: {report.count('added')} added, {report.count('updated')} updated, "
         f"{report.count('unchanged')} unchanged; passages written: {added}"
@@ -100,9 +117,10 @@ def _print_report(report, settings: Settings) -> None:
 
 def cmd_delete(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    if not _indexer(settings).delete(args.doc_id):
+    outcome = _indexer(settings).delete(args.doc_id)
+    if outcome is None:
         raise CliError(f"no document with doc_id {args.doc_id!r}")
-    print(f"deleted {args.doc_id}")
+    print(f"deleted {args.doc_id}: {outcome.passages} passages")
     return 0
 
 
@@ -192,6 +210,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("ingest", cmd_ingest, "add or update documents (.txt .md .html .pdf, files or folders)")
     p.add_argument("paths", nargs="+")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--doc-id", help="one file only: its doc_id (default: from its name); replaces that doc")
+    for name in ("title", "source", "url"):
+        p.add_argument(f"--{name}", help="one file only")
+    p.add_argument("--published", metavar="DATE", help="one file only: YYYY, YYYY-MM or YYYY-MM-DD")
 
     p = add("delete", cmd_delete, "remove a document from the index")
     p.add_argument("doc_id")

@@ -1,8 +1,11 @@
-"""Index generations: FAISS + BM25 files derived from the database, swapped in atomically.
+"""Index generations: a frozen copy of the database plus FAISS + BM25 files, swapped atomically.
 
-``DATA_DIR/manifest.json`` names the current generation folder. A build writes a new folder,
-then replaces the manifest with ``os.replace`` (atomic on POSIX), so a reader sees either the
-old generation or the new one, never half of one; a crash mid-build leaves the old one current.
+A generation folder holds ``snapshot.sqlite`` (the committed database at one revision), the
+indexes built from that copy, and its manifest. ``DATA_DIR/manifest.json`` names the current
+one. A build writes a new folder, then replaces the manifest with ``os.replace`` (atomic on
+POSIX), so a reader sees the old generation or the new one, never half of one, and never an
+index paired with rows of another revision. A crash before the swap leaves the old generation
+current; the next ingest sees that the database's revision is newer and builds again.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,7 +27,10 @@ from index.store import Store
 MANIFEST = "manifest.json"
 DATABASE = "docqa.sqlite"
 GENERATIONS = "generations"
-FORMAT = 1
+SNAPSHOT = "snapshot.sqlite"
+FORMAT = 2  # 2: a generation carries its own database snapshot
+GRACE_S = 60.0  # a superseded generation stays this long for readers that read the old manifest
+PAUSE_ENV = "DOCQA_TEST_PAUSE"
 
 
 class IndexUnavailable(RuntimeError):
@@ -76,11 +83,29 @@ def _versions() -> dict[str, str]:
 
 def build(store: Store, data_dir: Path, model: str, dim: int) -> dict:
     """Write a new generation from the database and make it current; returns its manifest."""
-    ids, terms, vectors = store.index_material()
-    documents, passages = store.counts()
     name = f"gen-{store.revision():06d}-{time.time_ns()}"
     folder = data_dir / GENERATIONS / name
     folder.mkdir(parents=True)
+    store.snapshot(folder / SNAPSHOT)
+    manifest = _index_snapshot(folder, name, model, dim)
+    _fsync_tree(folder)
+    pause_for_test("built")
+    previous = current_name(data_dir)
+    _replace_json(data_dir / MANIFEST, manifest)
+    _retire(data_dir, previous)
+    _drop_old_generations(data_dir, keep={name})
+    return manifest
+
+
+def _index_snapshot(folder: Path, name: str, model: str, dim: int) -> dict:
+    """Build the indexes and the manifest from the generation's own snapshot, so all agree."""
+    snapshot = Store(folder / SNAPSHOT, readonly=True)
+    try:
+        ids, terms, vectors = snapshot.index_material()
+        documents, passages = snapshot.counts()
+        revision = snapshot.revision()
+    finally:
+        snapshot.close()
     DenseIndex.build(ids, vectors, dim).save(folder)
     LexicalIndex.build(ids, terms).save(folder)
     manifest = {
@@ -88,7 +113,7 @@ def build(store: Store, data_dir: Path, model: str, dim: int) -> dict:
         "generation": name,
         "model": model,
         "dim": dim,
-        "revision": store.revision(),
+        "revision": revision,
         "documents": documents,
         "passages": passages,
         "index_type": "faiss IndexIDMap2(IndexFlatIP), exact inner product",
@@ -96,8 +121,6 @@ def build(store: Store, data_dir: Path, model: str, dim: int) -> dict:
         "versions": _versions(),
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
-    _replace_json(data_dir / MANIFEST, manifest)
-    _drop_old_generations(data_dir, keep={name})
     return manifest
 
 
@@ -108,20 +131,85 @@ def load(data_dir: Path, manifest: dict) -> Generation:
     return Generation(manifest, DenseIndex.load(folder, manifest["dim"]), LexicalIndex.load(folder))
 
 
+def open_snapshot(data_dir: Path, manifest: dict) -> Store:
+    """The rows a generation was built from, read-only (format 1 had none: the live database)."""
+    path = data_dir / GENERATIONS / manifest["generation"] / SNAPSHOT
+    if manifest.get("format", 1) < 2:
+        return Store(data_dir / DATABASE)
+    if not path.is_file():
+        raise IndexUnavailable(f"{path} is missing; re-run `docqa ingest` to rebuild the index")
+    return Store(path, readonly=True)
+
+
+def is_current(data_dir: Path, manifest: dict | None, revision: int) -> bool:
+    """Whether ``manifest`` names a complete generation of this format at database ``revision``."""
+    return (
+        manifest is not None
+        and manifest.get("format") == FORMAT
+        and manifest.get("revision") == revision
+        and (data_dir / GENERATIONS / manifest.get("generation", "") / MANIFEST).is_file()
+    )
+
+
+def current_name(data_dir: Path) -> str | None:
+    """The current generation's folder name, or None (no manifest, or an unreadable one)."""
+    try:
+        manifest = read_manifest(data_dir)
+    except IndexUnavailable:
+        return None
+    return manifest.get("generation") if manifest else None
+
+
+def pause_for_test(step: str) -> None:
+    """Crash-test hook: with DOCQA_TEST_PAUSE=<step>, say so on stderr and sleep there until killed.
+
+    Steps: ``embedded`` (vectors made, nothing written), ``committed`` (database ahead of the
+    index), ``built`` (new generation written, not yet current). Unset, it costs one lookup.
+    """
+    if os.environ.get(PAUSE_ENV) == step:
+        print(f"{PAUSE_ENV} {step}", file=sys.stderr, flush=True)
+        time.sleep(600)
+
+
 def _replace_json(path: Path, payload: dict) -> None:
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
+    """Write beside ``path``, flush to disk, then rename over it: readers see old or new, whole."""
+    tmp = path.with_name(f".{path.name}.tmp")  # one writer at a time (the ingest lock)
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(payload, fh, ensure_ascii=False, indent=2)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
+    _fsync(path.parent)
 
 
-def _drop_old_generations(data_dir: Path, keep: set[str], grace_s: float = 60.0) -> None:
-    """Remove superseded generations once no reader can still be opening them."""
+def _fsync_tree(folder: Path) -> None:
+    """Make a generation durable before it is named current (a power cut, not just a kill)."""
+    for path in sorted(folder.rglob("*"), reverse=True):
+        _fsync(path)
+    _fsync(folder)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _retire(data_dir: Path, name: str | None) -> None:
+    """Stamp a superseded generation, so its grace period counts from now, not from its build."""
+    if name:
+        folder = data_dir / GENERATIONS / name
+        if folder.is_dir():
+            os.utime(folder)
+
+
+def _drop_old_generations(data_dir: Path, keep: set[str]) -> None:
+    """Remove superseded (and half-built) generations once no reader can still be opening them."""
     now = time.time()
     for folder in (data_dir / GENERATIONS).iterdir():
         if folder.name in keep:
             continue
-        if now - folder.stat().st_mtime > grace_s:
+        if now - folder.stat().st_mtime >= GRACE_S:
             shutil.rmtree(folder, ignore_errors=True)

@@ -1,9 +1,11 @@
 """Ingest pipeline: documents in, database rows and a new index generation out.
 
-1. read and clean each file (``ingest``), 2. cut it into passages and sentences,
-3. embed only texts the database has no vector for, 4. replace the document's rows in one
-transaction, 5. build a new generation and swap it in. One ingest runs at a time per data
-directory (an exclusive file lock), so two never interleave.
+1. read and clean each file (``ingest``), 2. skip it when its bytes and metadata are those
+stored, 3. cut it into passages and sentences, 4. embed only texts the database has no vector
+for, 5. replace the document's rows in one transaction, 6. build a new generation and swap it
+in. One ingest or delete runs at a time per data directory (an exclusive file lock), so two
+never interleave. A process killed anywhere leaves readers on the previous generation; the
+next run finds the database's revision ahead of the index and publishes it.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index import generation
+from index.generation import pause_for_test
 from index.lexical import analyze_many
-from index.store import Store, to_blob
+from index.store import FINGERPRINT, Store, to_blob
 from ingest.records import Document, Passage, Span
 
 LOCK = ".ingest.lock"
@@ -71,7 +74,8 @@ class Indexer:
             fcntl.flock(lock, fcntl.LOCK_EX)
             store = Store(self.data_dir / generation.DATABASE)
             try:
-                generation.check_model(generation.read_manifest(self.data_dir), self.embedder.name, self.embedder.dim)
+                manifest = _readable_manifest(self.data_dir)
+                generation.check_model(manifest, self.embedder.name, self.embedder.dim)
                 yield store
             finally:
                 store.close()
@@ -88,19 +92,22 @@ class Indexer:
             report.manifest = self._publish(store)
         return report
 
-    def delete(self, doc_id: str) -> bool:
+    def delete(self, doc_id: str) -> Outcome | None:
+        """Remove a document and publish a generation without it; None when there is no such one."""
         with self.locked() as store:
             with store.transaction():
-                removed = store.delete_document(doc_id)
+                passages = store.passage_count(doc_id)
+                removed = store.delete_document(doc_id)  # passages and sentences cascade
                 if removed:
                     store.bump_revision()
+            pause_for_test("committed")
             self._publish(store)
-        return removed
+        return Outcome(doc_id, "deleted", passages) if removed else None
 
     def _ingest_one(self, store: Store, doc: Document) -> Outcome:
-        previous = store.content_hash(doc.doc_id)
-        if previous == doc.content_hash:
-            return Outcome(doc.doc_id, "unchanged", _passage_count(store, doc.doc_id), doc.path)
+        previous = store.fingerprint(doc.doc_id)
+        if previous == fingerprint(doc):
+            return Outcome(doc.doc_id, "unchanged", store.passage_count(doc.doc_id), doc.path)
         from ingest.chunk import make_passages
 
         passages = make_passages(doc, self.kiwi)
@@ -110,11 +117,13 @@ class Indexer:
         passage_vecs = self._vectors([embed_text(p) for p in passages], known)
         sentence_vecs = self._vectors([doc.text[s.start : s.end] for s in sentences], old_sentences)
         terms = [json.dumps(t, ensure_ascii=False) for t in analyze_many([lexical_text(p) for p in passages], self.kiwi)]
+        pause_for_test("embedded")
         with store.transaction():
             store.put_document(doc)
             store.put_passages(passages, terms, passage_vecs)
             store.put_sentences(doc.doc_id, sentences, sentence_vecs)
             store.bump_revision()
+        pause_for_test("committed")
         return Outcome(doc.doc_id, "updated" if previous else "added", len(passages), doc.path)
 
     def _vectors(self, texts: list[str], known: dict[str, bytes]) -> list[bytes]:
@@ -126,11 +135,10 @@ class Indexer:
         return [known[t] for t in texts]
 
     def _publish(self, store: Store) -> dict:
-        """Build a generation when the database moved past the current one."""
-        manifest = generation.read_manifest(self.data_dir)
-        if manifest is not None and manifest.get("revision") == store.revision() and _generation_exists(
-            self.data_dir, manifest
-        ):
+        """Build a generation when the database moved past the current one (or a crash left it so)."""
+        manifest = _readable_manifest(self.data_dir)
+        if generation.is_current(self.data_dir, manifest, store.revision()):
+            assert manifest is not None
             return manifest
         return generation.build(store, self.data_dir, self.embedder.name, self.embedder.dim)
 
@@ -152,9 +160,14 @@ def _unique_sentences(passages: Sequence[Passage]) -> list[Span]:
     return [seen[k] for k in sorted(seen)]
 
 
-def _passage_count(store: Store, doc_id: str) -> int:
-    return store.conn.execute("SELECT count(*) FROM passages WHERE doc_id = ?", (doc_id,)).fetchone()[0]
+def _readable_manifest(data_dir: Path) -> dict | None:
+    """The current manifest; None when there is none or it is unreadable (a build replaces it)."""
+    try:
+        return generation.read_manifest(data_dir)
+    except generation.IndexUnavailable:
+        return None
 
 
-def _generation_exists(data_dir: Path, manifest: dict) -> bool:
-    return (data_dir / generation.GENERATIONS / manifest.get("generation", "")).is_dir()
+def fingerprint(doc: Document) -> tuple:
+    """The new reading's counterpart of ``Store.fingerprint``."""
+    return tuple(getattr(doc, name) for name in FINGERPRINT)

@@ -8,6 +8,8 @@ text, whose words the lexical side mostly cannot see, is ranked by the dense sid
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ import numpy as np
 
 from index import generation
 from index.lexical import analyze
-from index.store import PassageRow, Store
+from index.store import PassageRow
 from ingest.records import Span
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -26,6 +28,9 @@ MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
 LEXICAL_WEIGHT = 0.5  # at full coverage; measured in eval/ (README figures)
 FULL_COVERAGE = 0.6  # coverage at which the lexical side gets its full weight
 SENTENCE_LEXICAL_BONUS = 0.08  # how much a sentence's term overlap adds to its cosine
+RETRY_S = 1.0  # after a failed load, wait this long before a query triggers another attempt
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -78,32 +83,74 @@ class Searcher:
         self.data_dir = data_dir
         self.embedder = embedder
         self.kiwi = kiwi
-        self._lock = threading.Lock()
+        self._loading = threading.Lock()  # one load at a time
         self._state: _State | None = None
-        self._stamp: int | None = None
-        self.refresh()
+        self._previous: _State | None = None  # for sentence scores of a hit found just before a swap
+        self._stamp: tuple[int, int, int] | None = None
+        self._retry_at = 0.0
+        stamp = self._disk_stamp()
+        if stamp is not None:
+            self._reload(stamp, strict=True)  # a broken index is an error at start-up, not later
 
     # --- loading ----------------------------------------------------------------------
-    def refresh(self) -> None:
-        """Pick up a generation written by any process; keep serving the old one meanwhile."""
+    def refresh(self, wait: bool = False) -> None:
+        """Pick up the generation made current by any process, without ever failing a query.
+
+        Queries keep reading the loaded state meanwhile. By default a newer generation loads in
+        a background thread and is swapped in whole; with ``wait`` the call returns once it is
+        live (after a write, or for exact counts). A load that fails (a generation dropped
+        under us, a broken folder) is logged, leaves the old state serving and is retried.
+        """
+        stamp = self._disk_stamp()
+        if stamp is None or stamp == self._stamp:
+            return
+        if wait or self._state is None:
+            with self._loading:
+                self._reload(stamp)
+        elif time.monotonic() >= self._retry_at and self._loading.acquire(blocking=False):
+            threading.Thread(target=self._reload_then_release, args=(stamp,), daemon=True).start()
+
+    def _disk_stamp(self) -> tuple[int, int, int] | None:
+        """Identity of the manifest file: os.replace gives every new manifest a new inode."""
         try:
-            stamp = (self.data_dir / generation.MANIFEST).stat().st_mtime_ns
+            st = os.stat(self.data_dir / generation.MANIFEST)
         except FileNotFoundError:
-            return  # nothing ingested yet: queries find nothing
+            return None  # nothing ingested yet: queries find nothing
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
+    def _reload_then_release(self, stamp: tuple[int, int, int]) -> None:
+        try:
+            self._reload(stamp)
+        finally:
+            self._loading.release()
+
+    def _reload(self, stamp: tuple[int, int, int], strict: bool = False) -> None:
+        """Load the manifest's generation unless it is the loaded one; swap it in as one object."""
         if stamp == self._stamp:
             return
-        manifest = generation.read_manifest(self.data_dir)
-        assert manifest is not None
-        generation.check_model(manifest, self.embedder.name, self.embedder.dim)
-        with self._lock:
+        try:
+            manifest = generation.read_manifest(self.data_dir)
+            if manifest is None:
+                return
+            generation.check_model(manifest, self.embedder.name, self.embedder.dim)
             current = self._state
             if current is None or current.manifest["generation"] != manifest["generation"]:
-                self._state = self._load(manifest)
+                loaded = self._load(manifest)
+                self._previous, self._state = current, loaded
             self._stamp = stamp
+        except Exception as exc:
+            if strict:
+                raise
+            self._retry_at = time.monotonic() + RETRY_S
+            log.warning("still serving generation %s: cannot load the new one (%s)", self._generation(), exc)
+
+    def _generation(self) -> str | None:
+        return self._state.manifest.get("generation") if self._state else None
 
     def _load(self, manifest: dict) -> _State:
+        """Everything a query needs, from the generation's files and its own database snapshot."""
         gen = generation.load(self.data_dir, manifest)
-        store = Store(self.data_dir / generation.DATABASE)
+        store = generation.open_snapshot(self.data_dir, manifest)
         try:
             rows = store.passage_rows()
             ids, terms, _ = store.index_material()
@@ -112,6 +159,8 @@ class Searcher:
             store.close()
         wanted = set(int(i) for i in gen.dense.ids)
         rows = {pid: row for pid, row in rows.items() if pid in wanted}
+        if len(rows) != len(wanted):
+            raise generation.IndexUnavailable(f"generation {manifest['generation']} lacks passage rows")
         term_sets = {int(pid): frozenset(t) for pid, t in zip(ids, terms, strict=True) if int(pid) in wanted}
         lexical_row = {int(pid): i for i, pid in enumerate(gen.lexical.ids)}
         return _State(manifest, gen, rows, term_sets, sentences, lexical_row)
@@ -176,10 +225,11 @@ class Searcher:
         return np.asarray(keep, dtype=np.int64)
 
     # --- sentences --------------------------------------------------------------------
-    def sentence_scores(self, row: PassageRow, terms: list[str], qvec: np.ndarray | None) -> list[tuple[Span, float]]:
+    def sentence_scores(
+        self, row: PassageRow, terms: list[str], qvec: np.ndarray | None, state: _State | None = None
+    ) -> list[tuple[Span, float]]:
         """Each sentence of a passage with how well it answers the query."""
-        state = self._state
-        assert state is not None
+        state = state or self._state_of(row)
         spans = row.passage.sentences
         if not spans:
             return []
@@ -199,8 +249,16 @@ class Searcher:
             overlap.append(sum(w for t, w in weights.items() if t in found) / total)
         return [(s, float(c) + SENTENCE_LEXICAL_BONUS * o) for s, c, o in zip(spans, cos, overlap, strict=True)]
 
+    def _state_of(self, row: PassageRow) -> _State:
+        """The loaded state that holds this passage (a generation swap may fall between calls)."""
+        state, previous = self._state, self._previous
+        assert state is not None
+        if row.id not in state.rows and previous is not None and row.id in previous.rows:
+            return previous
+        return state
+
     def _highlights(self, state, row: PassageRow, terms, qvec) -> tuple[Span, ...]:
-        scored = self.sentence_scores(row, terms, qvec)
+        scored = self.sentence_scores(row, terms, qvec, state)
         if not scored:
             return ()
         best = max(score for _, score in scored)

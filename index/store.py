@@ -1,8 +1,9 @@
 """The SQLite database: documents, passages, sentences, their vectors and lexical terms.
 
-The database is the source of truth. The FAISS and BM25 files of an index generation are
-derived from it and can always be rebuilt; vectors are kept here so that rebuilding never
-re-embeds a passage whose text did not change.
+The database is the source of truth for writers. Each index generation freezes a copy of it
+(``snapshot``) beside FAISS and BM25 files derived from that copy, and readers use only that
+copy, so a reader never pairs an index with rows of another revision. Vectors are kept here so
+that rebuilding never re-embeds a passage whose text did not change.
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
 """
 
 
+# Document fields that make a re-ingest "unchanged" when all are equal (the path is not one).
+FINGERPRINT = ("content_hash", "title", "source", "published", "url", "lang", "kind")
+
+
 @dataclass(frozen=True)
 class PassageRow:
     """A stored passage with its document's citation metadata."""
@@ -79,8 +84,13 @@ def from_blob(blob: bytes) -> np.ndarray:
 class Store:
     """Thin typed access to the database file; one connection per thread."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, readonly: bool = False):
         self.path = path
+        if readonly:
+            # A generation's snapshot never changes once written: immutable reads take no locks.
+            uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
+            self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(path, timeout=60, check_same_thread=False, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
@@ -110,6 +120,10 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
 
+    def snapshot(self, path: Path) -> None:
+        """Copy the committed database, compacted, to ``path``: one consistent cut of every table."""
+        self.conn.execute("VACUUM INTO ?", (str(path),))
+
     def revision(self) -> int:
         return int(self.get_meta("revision") or 0)
 
@@ -120,6 +134,16 @@ class Store:
     def content_hash(self, doc_id: str) -> str | None:
         row = self.conn.execute("SELECT content_hash FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         return row[0] if row else None
+
+    def fingerprint(self, doc_id: str) -> tuple | None:
+        """What makes a stored document the same as a new reading: file bytes plus metadata."""
+        row = self.conn.execute(
+            f"SELECT {', '.join(FINGERPRINT)} FROM documents WHERE doc_id = ?", (doc_id,)
+        ).fetchone()
+        return tuple(row) if row else None
+
+    def passage_count(self, doc_id: str) -> int:
+        return self.conn.execute("SELECT count(*) FROM passages WHERE doc_id = ?", (doc_id,)).fetchone()[0]
 
     def put_document(self, doc: Document) -> None:
         now = time.time()

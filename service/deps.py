@@ -1,13 +1,29 @@
-"""Dependencies shared by the routes: the settings and the searcher, kept on app.state."""
+"""Dependencies shared by the routes: settings, the searcher, the indexer, write access, uploads."""
 
 from __future__ import annotations
 
+import hmac
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
 
 from docqa.config import Settings
+from index.pipeline import Indexer
 from index.search import Searcher
+from ingest.readers import SUPPORTED
+from service.schemas import DocumentIn
+
+FORM_SLACK = 64 * 1024  # room for the multipart framing and the small text fields
 
 
 def get_settings(request: Request) -> Settings:
@@ -15,11 +31,130 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_searcher(request: Request) -> Searcher:
-    """The searcher, refreshed so a generation ingested by another process shows at once."""
+    """The searcher; a generation made current by any process loads in the background."""
     searcher: Searcher = request.app.state.searcher
     searcher.refresh()
     return searcher
 
 
+def get_current_searcher(request: Request) -> Searcher:
+    """The searcher with the current generation loaded, for answers that must be exact (counts)."""
+    searcher: Searcher = request.app.state.searcher
+    searcher.refresh(wait=True)
+    return searcher
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SearcherDep = Annotated[Searcher, Depends(get_searcher)]
+CurrentSearcherDep = Annotated[Searcher, Depends(get_current_searcher)]
+
+
+def get_indexer(request: Request, settings: SettingsDep) -> Indexer:
+    """An indexer on the served data directory, reusing the loaded model and Kiwi (never a second)."""
+    searcher: Searcher = request.app.state.searcher
+    return Indexer(settings.data_dir, lambda: searcher.embedder, lambda: searcher.kiwi)
+
+
+IndexerDep = Annotated[Indexer, Depends(get_indexer)]
+
+
+def require_api_key(request: Request, settings: SettingsDep) -> None:
+    """Writes need DOCQA_API_KEY as a bearer token (compared in constant time); unset, they are off."""
+    if not settings.api_key:
+        raise HTTPException(403, "write endpoints are disabled: set DOCQA_API_KEY on the server to use them")
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise HTTPException(
+            401, "missing API key: send 'Authorization: Bearer <key>'", headers={"WWW-Authenticate": "Bearer"}
+        )
+    if not hmac.compare_digest(token.strip().encode(), settings.api_key.encode()):
+        raise HTTPException(403, "wrong API key")
+
+
+WriteAccess = Depends(require_api_key)
+
+
+# --- uploads -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded file, saved under its own name in a private temporary folder, and its fields."""
+
+    path: Path
+    fields: DocumentIn
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def read_upload(request: Request, settings: SettingsDep) -> AsyncIterator[Upload]:
+    """Stream a multipart upload to disk, counting bytes: a body over the limit is cut off (413)."""
+    limit = settings.max_upload_mb * 1024 * 1024
+    too_large = HTTPException(413, f"the upload is larger than the limit of {settings.max_upload_mb} MB")
+    if not request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        raise HTTPException(415, "send multipart/form-data with the document in the field 'file'")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + FORM_SLACK:
+        raise too_large
+    parser = MultiPartParser(
+        request.headers, _capped(request.stream(), limit + FORM_SLACK), max_files=1, max_fields=16,
+        max_part_size=FORM_SLACK,
+    )
+    try:
+        form = await parser.parse()
+    except _TooLarge:
+        raise too_large from None
+    except MultiPartException as exc:
+        raise HTTPException(422, f"cannot read the form: {exc.message}") from exc
+    try:
+        file = form.get("file")
+        if not isinstance(file, UploadFile):
+            raise HTTPException(422, "file: required; send the document as the multipart file field 'file'")
+        if (file.size or 0) > limit:
+            raise too_large
+        fields = _fields({k: v for k, v in form.multi_items() if k != "file"})
+        name = _file_name(file.filename)
+        with tempfile.TemporaryDirectory(prefix="docqa-upload-") as folder:
+            path = Path(folder) / name
+            await run_in_threadpool(_save, file, path)
+            yield Upload(path, fields)
+    finally:
+        await form.close()
+
+
+async def _capped(stream: AsyncIterator[bytes], limit: int) -> AsyncIterator[bytes]:
+    total = 0
+    async for chunk in stream:
+        total += len(chunk)
+        if total > limit:
+            raise _TooLarge
+        yield chunk
+
+
+def _fields(values: dict[str, object]) -> DocumentIn:
+    """Validate the text fields; an unknown or misspelt field is an error, not silently dropped."""
+    if any(not isinstance(v, str) for v in values.values()):
+        raise HTTPException(422, "only the field 'file' may be a file")
+    try:
+        return DocumentIn(**values)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from exc
+
+
+def _file_name(filename: str | None) -> str:
+    """The uploaded file's base name (no folders); its suffix picks the reader (415 when none fits)."""
+    name = Path((filename or "").replace("\\", "/")).name.strip()
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED:
+        shown = suffix or "(no suffix)"
+        raise HTTPException(415, f"unsupported file type {shown}; supported: {', '.join(SUPPORTED)}")
+    return name
+
+
+def _save(file: UploadFile, path: Path) -> None:
+    file.file.seek(0)
+    with open(path, "wb") as out:
+        shutil.copyfileobj(file.file, out)
+
+
+UploadDep = Annotated[Upload, Depends(read_upload)]

@@ -142,3 +142,50 @@ class StatsOut(BaseModel):
     built_at: str | None
     generation: str | None
     index_type: str | None
+
+
+DOC_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$"  # safe in a URL path, as make_doc_id makes them
+UPLOAD_FIELDS = ("file", "doc_id", "title", "source", "published", "url")
+
+
+class DocumentIn(BaseModel):
+    """The form fields sent with an uploaded file (POST /v1/documents); blank means not given."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    doc_id: str | None = Field(default=None, description="default: made from the file name")
+    title: str | None = Field(default=None, max_length=500, description="default: from the file")
+    source: str | None = Field(default=None, max_length=500)
+    published: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD; default: inferred")
+    url: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("doc_id")
+    @classmethod
+    def _doc_id(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(DOC_ID_PATTERN, value):
+            raise ValueError(f"{value!r} is not a doc_id: use up to 200 of A-Z a-z 0-9 _ . - (not . - first)")
+        return value
+
+    @field_validator("published")
+    @classmethod
+    def _published(cls, value: str | None) -> str | None:
+        if value is not None and not _ISO_DATE.match(value):
+            raise ValueError(f"{value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
+        return value
+
+    def meta(self) -> dict[str, str]:
+        """The fields given, as the metadata row ``ingest.readers.read_path`` takes."""
+        return {key: value for key, value in self.model_dump().items() if value is not None}
+
+
+class DocumentWriteOut(BaseModel):
+    """What a write did: ``added``, ``updated`` or ``unchanged`` (same bytes and fields), or ``deleted``."""
+
+    doc_id: str
+    status: Literal["added", "updated", "unchanged", "deleted"]
+    passages: int = Field(description="the document's passages now (for deleted: the passages removed)")

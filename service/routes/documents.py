@@ -1,24 +1,76 @@
-"""GET /v1/documents, GET /v1/documents/{doc_id}, GET /v1/stats."""
+"""Documents: list, read, add or replace (upload), delete; and GET /v1/stats.
+
+Reads come from the current generation's own database snapshot, so listings, counts and
+search results always describe the same index. Writes need the API key and return only once
+their generation is live in this process, so a query sent after the response sees the change.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import TypeVar
 
 from fastapi import APIRouter, HTTPException
 
 from index import generation
+from index.search import Searcher
 from index.store import Store
-from service.deps import SearcherDep, SettingsDep
-from service.schemas import ArticleOut, DocumentOut, DocumentSummary, PageOut, StatsOut
+from ingest.errors import IngestError, UnsupportedFormat
+from ingest.readers import SUPPORTED, read_path
+from service.deps import CurrentSearcherDep, IndexerDep, SearcherDep, SettingsDep, UploadDep, WriteAccess
+from service.schemas import (
+    UPLOAD_FIELDS,
+    ArticleOut,
+    DocumentOut,
+    DocumentSummary,
+    DocumentWriteOut,
+    PageOut,
+    StatsOut,
+)
 
 router = APIRouter(prefix="/v1", tags=["documents"])
+T = TypeVar("T")
+
+_UPLOAD_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": ", ".join(SUPPORTED)},
+                        **{name: {"type": "string"} for name in UPLOAD_FIELDS[1:]},
+                    },
+                }
+            }
+        },
+    }
+}
+_WRITE_ERRORS: dict[int | str, dict] = {
+    401: {"description": "no API key sent"},
+    403: {"description": "wrong API key, or writes disabled (no DOCQA_API_KEY)"},
+}
 
 
-def _store(settings) -> Store:
-    return Store(settings.data_dir / generation.DATABASE)
+def _snapshot(searcher: Searcher) -> Store | None:
+    """The loaded generation's rows, or None before anything was ingested."""
+    manifest = searcher.manifest
+    if manifest is None:
+        return None
+    try:
+        return generation.open_snapshot(searcher.data_dir, manifest)
+    except generation.IndexUnavailable as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from exc
 
 
 @router.get("/documents", response_model=list[DocumentSummary])
-def list_documents(settings: SettingsDep) -> list[DocumentSummary]:
-    store = _store(settings)
+def list_documents(searcher: CurrentSearcherDep) -> list[DocumentSummary]:
+    store = _snapshot(searcher)
+    if store is None:
+        return []
     try:
         return [DocumentSummary(**row) for row in store.documents()]
     finally:
@@ -26,13 +78,14 @@ def list_documents(settings: SettingsDep) -> list[DocumentSummary]:
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentOut)
-def get_document(doc_id: str, settings: SettingsDep) -> DocumentOut:
-    store = _store(settings)
-    try:
-        doc = store.document(doc_id)
-        passages = store.conn.execute("SELECT count(*) FROM passages WHERE doc_id = ?", (doc_id,)).fetchone()[0]
-    finally:
-        store.close()
+def get_document(doc_id: str, searcher: CurrentSearcherDep) -> DocumentOut:
+    store = _snapshot(searcher)
+    doc, passages = None, 0
+    if store is not None:
+        try:
+            doc, passages = store.document(doc_id), store.passage_count(doc_id)
+        finally:
+            store.close()
     if doc is None:
         raise HTTPException(status_code=404, detail=f"no document with doc_id {doc_id!r}")
     return DocumentOut(
@@ -44,8 +97,56 @@ def get_document(doc_id: str, settings: SettingsDep) -> DocumentOut:
     )
 
 
+@router.post(
+    "/documents",
+    response_model=DocumentWriteOut,
+    dependencies=[WriteAccess],
+    openapi_extra=_UPLOAD_FORM,
+    responses={
+        **_WRITE_ERRORS,
+        413: {"description": "the file is over DOCQA_MAX_UPLOAD_MB"},
+        415: {"description": "unsupported file type"},
+        422: {"description": "unreadable file (corrupt, encrypted, no text layer) or a bad field"},
+    },
+)
+def add_document(upload: UploadDep, indexer: IndexerDep, searcher: SearcherDep) -> DocumentWriteOut:
+    """Add a document from an uploaded file, or replace the one with the same doc_id."""
+    try:
+        doc = read_path(upload.path, upload.fields.meta())
+    except UnsupportedFormat as exc:
+        raise HTTPException(status_code=415, detail=str(exc)) from exc
+    except IngestError as exc:
+        raise HTTPException(status_code=422, detail=str(exc)) from exc
+    doc = replace(doc, path=upload.path.name)  # the temporary folder means nothing later
+    outcome = _write(searcher, lambda: indexer.ingest([doc]).outcomes[0])
+    return DocumentWriteOut(doc_id=outcome.doc_id, status=outcome.status, passages=outcome.passages)
+
+
+@router.delete("/documents/{doc_id}", response_model=DocumentWriteOut, dependencies=[WriteAccess],
+               responses={**_WRITE_ERRORS, 404: {"description": "no such document"}})
+def delete_document(doc_id: str, indexer: IndexerDep, searcher: SearcherDep) -> DocumentWriteOut:
+    """Remove a document: its passages leave the dense and the lexical index."""
+    outcome = _write(searcher, lambda: indexer.delete(doc_id))
+    if outcome is None:
+        raise HTTPException(status_code=404, detail=f"no document with doc_id {doc_id!r}")
+    return DocumentWriteOut(doc_id=outcome.doc_id, status=outcome.status, passages=outcome.passages)
+
+
+def _write(searcher: Searcher, write: Callable[[], T]) -> T:
+    """Run one write under the ingest lock, then wait until its generation serves queries here."""
+    try:
+        outcome = write()
+    except generation.ModelMismatch as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from exc
+    except generation.IndexUnavailable as exc:
+        raise HTTPException(status_code=503, detail=str(exc)) from exc
+    searcher.refresh(wait=True)
+    return outcome
+
+
 @router.get("/stats", response_model=StatsOut)
-def stats(searcher: SearcherDep, settings: SettingsDep) -> StatsOut:
+def stats(searcher: CurrentSearcherDep, settings: SettingsDep) -> StatsOut:
+    """Counts of the generation that answers queries; exact after every write."""
     manifest = searcher.manifest or {}
     return StatsOut(
         documents=manifest.get("documents", 0),
