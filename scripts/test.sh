@@ -2,5 +2,15 @@
 # The README's second command: set up, then run every test (real model, real Kiwi, real FAISS).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# The browser tests drive Debian's Chromium (Playwright cannot download browsers on a closed
+# network) and need a Korean font to draw the page. Installed once, when missing.
+if [ ! -x /usr/bin/chromium ] || [ -z "$(fc-list :lang=ko family 2>/dev/null)" ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo -n"
+  if ! { $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+      && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null; }; then
+    echo "setup: could not install chromium and fonts-nanum (needs root); the browser tests will fail" >&2
+  fi
+fi
 bash scripts/setup.sh
 exec .venv/bin/python -m pytest "$@"

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 
 from docqa.config import Settings
 from index.search import Searcher
-from service.routes import documents, search
+from service.routes import documents, page, search
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -41,6 +41,8 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.state.searcher = searcher
     app.include_router(search.router)
     app.include_router(documents.router)
+    app.include_router(page.router)
+    app.mount("/static", page.static_files(), name="static")
 
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict:
