@@ -358,7 +358,9 @@ _SOURCE_LINE = re.compile(
 )
 _CITATION_DATE = re.compile(r"\(\s*\d{2,4}[.\-/]\d{1,2}(?:[.\-/]\d{1,2})?\s*\)\s*$")
 # "Publisher(原名). Title…": a source name with its original in brackets, then a full stop.
-_CITATION_SOURCE = re.compile(r"^\s*[^\s.()][^.()]{0,40}\([^()]{1,40}\)\.\s")
+# The original name is Chinese or Latin: "(1998년 8월)." closing a Korean sentence is not one.
+_CITATION_SOURCE = re.compile(r"^\s*[^\s.()][^.()]{0,40}\([^()\uac00-\ud7a3]{1,40}\)\.\s")
+MAX_CITATION_CHARS = 300  # a citation is a line or two; a long line is prose
 
 
 def is_reference_label(text: str) -> bool:
@@ -373,8 +375,7 @@ def is_reference_line(text: str) -> bool:
         is_url_line(text)
         or is_reference_label(text)
         or _SOURCE_LINE.match(text)
-        or _CITATION_DATE.search(text)
-        or _CITATION_SOURCE.match(text)
+        or (len(text) <= MAX_CITATION_CHARS and (_CITATION_DATE.search(text) or _CITATION_SOURCE.match(text)))
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ingest.clean import Line
 from ingest.records import Document, Span
-from ingest.structure import parse_toc, reference_spans, split_articles
+from ingest.structure import is_reference_line, parse_toc, reference_spans, split_articles
 
 NEWSLETTER_ARTICLES = [
     ("월간 중국창업 2025년 6월호", None),  # cover and contents
@@ -126,3 +126,14 @@ def test_reference_spans() -> None:
     source = "원문 출처:신화통신 한국어 뉴스 서비스"
     assert reference_spans(source) == [Span(0, len(source))]
     assert reference_spans("일반 문장이다.\n또 다른 문장.") == []
+
+
+def test_prose_with_a_dated_parenthesis_is_not_a_citation() -> None:
+    # KorQuAD dev paragraph 448 opens like a citation ("…(1998년 8월). ") but is prose
+    prose = (
+        "이런 상황에서 그는 단순한 대선 후보 경험자에서 한나라당 총재로 부상한다(1998년 8월). "
+        "이회창이 한나라당 총재로 등장한 것을 전후로 김대중의 여당은 세풍, 총풍 사건을 이용해 한나라당을 압박하였다."
+    )
+    assert not is_reference_line(prose)
+    assert reference_spans(prose) == []
+    assert is_reference_line("후이보즈쉰(慧博资讯). 구현 지능 산업 심층 분석 (25.06.01)")
