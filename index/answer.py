@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.search import Hit, Searcher
+from index.search import Filters, Hit, Searcher
 
 NOT_FOUND = "질문과 관련된 내용을 문서에서 찾지 못했습니다."
 # When is a question answerable? e5-small cosines crowd between 0.74 and 0.90 for relevant and
@@ -30,8 +30,11 @@ class Answer:
     took_ms: float
 
 
-def answer(searcher: Searcher, question: str, k: int = 5) -> Answer:
-    result = searcher.search(question, k=k, mode="hybrid")
+def answer(
+    searcher: Searcher, question: str, k: int = 5, mode: str = "hybrid", filters: Filters | None = None
+) -> Answer:
+    """Retrieve ``k`` passages, then quote the sentences that best answer, or say nothing was found."""
+    result = searcher.search(question, k=k, mode=mode, filters=filters)
     best_cos = max((h.cosine or 0.0 for h in result.hits), default=0.0)
     if not result.hits or (best_cos < MIN_COSINE[script(question)] and result.coverage < MIN_COVERAGE):
         return Answer(question, NOT_FOUND, [], False, result.took_ms)

@@ -35,13 +35,18 @@ class FiltersIn(BaseModel):
         return value
 
 
-class SearchIn(BaseModel):
+class _Retrieval(BaseModel):
+    """What a search and a question share: how to retrieve, and among which documents."""
+
     model_config = ConfigDict(extra="forbid")
 
-    query: str
-    k: Annotated[int, Field(ge=1, le=100, strict=True)] = 10
     mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
     filters: FiltersIn | None = None
+
+
+class SearchIn(_Retrieval):
+    query: str
+    k: Annotated[int, Field(ge=1, le=100, strict=True)] = 10
 
     @field_validator("query")
     @classmethod
@@ -49,9 +54,7 @@ class SearchIn(BaseModel):
         return _clean_query(value, "query")
 
 
-class AskIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AskIn(_Retrieval):
     question: str
     k: Annotated[int, Field(ge=1, le=20, strict=True)] = 5
 

@@ -47,7 +47,8 @@ def search(body: SearchIn, searcher: SearcherDep) -> SearchOut:
 
 @router.post("/ask", response_model=AskOut)
 def ask(body: AskIn, searcher: SearcherDep) -> AskOut:
-    result = answer(searcher, body.question, k=body.k)
+    filters = Filters(**body.filters.model_dump()) if body.filters else None
+    result = answer(searcher, body.question, k=body.k, mode=body.mode, filters=filters)
     return AskOut(
         question=body.question,
         answer=result.answer,

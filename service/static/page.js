@@ -268,7 +268,7 @@
     setBusy(true);
     const started = performance.now();
     const [asked, searched] = await Promise.allSettled([
-      api("/v1/ask", { body: { question: s.q }, signal: controller.signal }),
+      api("/v1/ask", { body: { question: s.q, mode: s.mode, filters: filtersFor(s) }, signal: controller.signal }),
       api("/v1/search", { body: { query: s.q, k: 10, mode: s.mode, filters: filtersFor(s) }, signal: controller.signal }),
     ]);
     if (controller.signal.aborted) return;
@@ -347,7 +347,6 @@
     ui.sources.hidden = cited.length === 0;
     const notes = [];
     if (!data.found) notes.push("다른 표현으로 묻거나 더 구체적인 낱말을 넣어 보세요.");
-    if (filtersFor(s) || s.mode !== "hybrid") notes.push("답변은 검색 조건과 관계없이 전체 문서에서 혼합 검색으로 찾습니다.");
     ui.answerNote.textContent = notes.join(" ");
     ui.answerNote.hidden = notes.length === 0;
   }
