@@ -139,7 +139,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     filters = Filters(args.doc_id, args.source, args.published_from, args.published_to)
-    result = _searcher(settings).search(_query(args.query), k=args.k, mode=args.mode, filters=filters)
+    query = _query(args.query)
+    result = _searcher(settings).search(query, k=args.k, mode=args.mode, filters=filters)
     if args.json:
         from service.routes.search import result_out
 
@@ -158,7 +159,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from index.answer import answer
 
     settings = _settings(args)
-    result = answer(_searcher(settings), _query(args.question), k=args.k)
+    question = _query(args.question)
+    result = answer(_searcher(settings), question, k=args.k)
     print(result.answer)
     if result.citations:
         print()
@@ -271,4 +273,7 @@ def _domain_errors() -> tuple[type[Exception], ...]:
     return (IngestError, IndexUnavailable, EmbeddingModelError)
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run through the imported module, so sub-commands that import docqa.cli share its classes.
+    from docqa.cli import main as _main
+
+    sys.exit(_main())

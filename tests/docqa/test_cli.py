@@ -1,0 +1,56 @@
+"""The docqa command as a user runs it: real processes, messages on stderr, exit codes."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+def docqa(*args: str, data_dir=None, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    if data_dir is not None:
+        env["DOCQA_DATA_DIR"] = str(data_dir)
+    return subprocess.run(
+        [sys.executable, "-m", "docqa", *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("search", "   "), "the question is empty"),
+        (("ask", "가" * 2001), "limit is 2000"),
+        (("ingest", "/no/such/file.pdf"), "no such file or folder"),
+        (("eval", "/no/such/set.jsonl"), "no such file"),
+    ],
+)
+def test_user_errors_are_messages_not_tracebacks(tmp_path, args, says):
+    result = docqa(*args, data_dir=tmp_path)
+    assert result.returncode == 2
+    assert says in result.stderr and "Traceback" not in result.stderr
+
+
+def test_no_index_yet(tmp_path):
+    result = docqa("search", "쑤저우", data_dir=tmp_path / "empty")
+    assert result.returncode == 2 and "docqa ingest" in result.stderr
+
+
+def test_unsupported_files_are_skipped_with_a_reason(tmp_path):
+    (tmp_path / "notes.docx").write_bytes(b"PK\x03\x04")
+    result = docqa("ingest", str(tmp_path / "notes.docx"), "--quiet", data_dir=tmp_path / "data")
+    assert result.returncode == 1
+    assert "notes.docx" in result.stderr and "skipped" in result.stderr
+
+
+def test_search_stats_and_ask_on_the_corpus_index(settings, corpus_report):
+    result = docqa("search", "쑤저우 공업 기업", "--k", "2", "--json", data_dir=settings.data_dir)
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert [r["rank"] for r in payload["results"]] == [1, 2]
+    assert payload["results"][0]["doc_id"] == "000_6b4486a691b44a80"
+    stats = json.loads(docqa("stats", data_dir=settings.data_dir).stdout)
+    assert stats["documents"] == 5 and stats["model"] == "multilingual-e5-small"
+    answer = docqa("ask", "쑤저우에는 공업 기업이 몇 개 있나?", data_dir=settings.data_dir)
+    assert answer.returncode == 0 and "16만" in answer.stdout and "[1]" in answer.stdout
