@@ -12,6 +12,7 @@ import logging
 import os
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -76,12 +77,38 @@ class _State:
     lexical_row: dict[int, int] = field(default_factory=dict)
 
 
+
+class QueryVectors:
+    """A bounded LRU cache of query embeddings: encoding is most of a query's cost on a CPU,
+    and the same question comes back often (ask and search from the page, eval modes)."""
+
+    def __init__(self, embedder, size: int = 2048):
+        self.embedder = embedder
+        self.size = size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, query: str) -> np.ndarray:
+        with self._lock:
+            if query in self._cache:
+                self._cache.move_to_end(query)
+                return self._cache[query]
+        vector = self.embedder.encode_queries([query])[0]
+        vector.setflags(write=False)  # shared between requests
+        with self._lock:
+            self._cache[query] = vector
+            while len(self._cache) > self.size:
+                self._cache.popitem(last=False)
+        return vector
+
+
 class Searcher:
     """Answers queries from the current generation; reloads when another one is made current."""
 
     def __init__(self, data_dir: Path, embedder, kiwi):
         self.data_dir = data_dir
         self.embedder = embedder
+        self.query_vectors = QueryVectors(embedder)
         self.kiwi = kiwi
         self._loading = threading.Lock()  # one load at a time
         self._state: _State | None = None
@@ -178,7 +205,7 @@ class Searcher:
         filters = filters or Filters()
         allowed = self._allowed(state, filters) if filters.active() else None
         terms = analyze(query, self.kiwi)
-        qvec = self.embedder.encode_queries([query])[0] if mode != "lexical" else None
+        qvec = self.query_vectors.get(query) if mode != "lexical" else None
         ranked, coverage = self._rank(state, query, terms, qvec, k, mode, allowed)
         hits = [
             Hit(rank, score, state.rows[pid], self._highlights(state, state.rows[pid], terms, qvec), cos)

@@ -21,3 +21,28 @@ def test_partial_dates_are_intervals():
     assert date_range("2018") == ("2018-01-01", "2018-12-31")
     assert date_range("2025-06") == ("2025-06-01", "2025-06-31")
     assert date_range("2026-02-11") == ("2026-02-11", "2026-02-11")
+
+
+class _CountingEmbedder:
+    """Counts calls; the cache logic is what is under test, not the model."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def encode_queries(self, texts):
+        self.calls += 1
+        return np.full((len(texts), 3), float(len(texts[0])), dtype=np.float32)
+
+
+def test_query_vectors_are_cached_and_bounded():
+    from index.search import QueryVectors
+
+    embedder = _CountingEmbedder()
+    cache = QueryVectors(embedder, size=2)
+    first = cache.get("쑤저우")
+    assert cache.get("쑤저우") is first and embedder.calls == 1
+    cache.get("항저우 인공지능")
+    cache.get("화웨이")  # evicts the least recently used, "쑤저우"
+    cache.get("쑤저우")
+    assert embedder.calls == 4
+    assert not first.flags.writeable
