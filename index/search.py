@@ -75,6 +75,9 @@ class _State:
     terms: dict[int, frozenset[str]]
     sentences: dict[str, tuple[np.ndarray, np.ndarray]]
     lexical_row: dict[int, int] = field(default_factory=dict)
+    # Kiwi terms of each sentence, (doc_id, start) -> terms, filled as queries touch them:
+    # analysing the sentences of every hit on every query was most of a lexical query's time.
+    sentence_terms: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
 
 
 
@@ -269,12 +272,19 @@ class Searcher:
         unique = set(terms)
         weights = {t: state.gen.lexical.idf(t) for t in unique}
         total = sum(weights.values()) or 1.0
-        texts = [row.passage.text[s.start - row.passage.start : s.end - row.passage.start] for s in spans]
-        overlap = []
-        for tokens in (self.kiwi.tokenize(texts) if unique else [[] for _ in texts]):
-            found = set(_terms_of(tokens))
-            overlap.append(sum(w for t, w in weights.items() if t in found) / total)
+        found = self._sentence_terms(state, row, spans) if unique else [frozenset()] * len(spans)
+        overlap = [sum(w for t, w in weights.items() if t in terms_) / total for terms_ in found]
         return [(s, float(c) + SENTENCE_LEXICAL_BONUS * o) for s, c, o in zip(spans, cos, overlap, strict=True)]
+
+    def _sentence_terms(self, state: _State, row: PassageRow, spans: tuple[Span, ...]) -> list[frozenset[str]]:
+        """Each sentence's index terms, analysed once per generation and then remembered."""
+        doc_id, base = row.passage.doc_id, row.passage.start
+        missing = [s for s in spans if (doc_id, s.start) not in state.sentence_terms]
+        if missing:
+            texts = [row.passage.text[s.start - base : s.end - base] for s in missing]
+            for span, tokens in zip(missing, self.kiwi.tokenize(texts), strict=True):
+                state.sentence_terms[(doc_id, span.start)] = frozenset(_terms_of(tokens))
+        return [state.sentence_terms[(doc_id, s.start)] for s in spans]
 
     def _state_of(self, row: PassageRow) -> _State:
         """The loaded state that holds this passage (a generation swap may fall between calls)."""
