@@ -18,9 +18,10 @@ class DenseIndex:
         self.index = index
         self.dim = dim
         self.ids = faiss.vector_to_array(index.id_map).astype(np.int64) if index.ntotal else np.zeros(0, np.int64)
-        self.row_of = {int(pid): row for row, pid in enumerate(self.ids)}
-        inner = faiss.downcast_index(index.index)
-        self.matrix = inner.reconstruct_n(0, index.ntotal) if index.ntotal else np.zeros((0, dim), np.float32)
+        # Rows are added in id order, so a binary search maps ids to rows without a dict per id.
+        self._sorted = bool(np.all(self.ids[1:] > self.ids[:-1]))
+        self._row_of = None if self._sorted else {int(pid): row for row, pid in enumerate(self.ids)}
+        self.matrix = _vectors_view(faiss.downcast_index(index.index), int(index.ntotal), dim)
 
     @classmethod
     def build(cls, ids: np.ndarray, vectors: np.ndarray, dim: int) -> DenseIndex:
@@ -61,5 +62,21 @@ class DenseIndex:
 
     def scores_for(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Exact cosines for the given passage ids (for fusing with the lexical side)."""
-        rows = np.fromiter((self.row_of[int(i)] for i in ids), dtype=np.int64, count=len(ids))
-        return self.matrix[rows] @ query.astype(np.float32)
+        return self.matrix[self.rows(ids)] @ query.astype(np.float32)
+
+    def rows(self, ids: np.ndarray) -> np.ndarray:
+        """Row of each passage id in the vector matrix."""
+        if self._sorted:
+            return np.searchsorted(self.ids, np.asarray(ids, dtype=np.int64))
+        return np.fromiter((self._row_of[int(i)] for i in ids), dtype=np.int64, count=len(ids))
+
+
+def _vectors_view(flat, n: int, dim: int) -> np.ndarray:
+    """The flat index's own vectors as a read-only array: no second copy in memory."""
+    import faiss
+
+    if n == 0:
+        return np.zeros((0, dim), np.float32)
+    view = faiss.rev_swig_ptr(flat.get_xb(), n * dim).reshape(n, dim)
+    view.flags.writeable = False
+    return view

@@ -46,3 +46,18 @@ def test_query_vectors_are_cached_and_bounded():
     cache.get("쑤저우")
     assert embedder.calls == 4
     assert not first.flags.writeable
+
+
+def test_dense_index_rows_and_exact_scores():
+    from index.dense import DenseIndex
+
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(6, 4)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = np.array([3, 5, 8, 13, 21, 34])
+    index = DenseIndex.build(ids, vectors, 4)
+    assert np.array_equal(index.matrix, vectors)  # a view of FAISS's own storage
+    assert index.rows(np.array([21, 3])).tolist() == [4, 0]
+    assert np.allclose(index.scores_for(vectors[2], np.array([8, 34])), [1.0, vectors[5] @ vectors[2]])
+    found, scores = index.search(vectors[1], 2, allowed=np.array([5, 13]))
+    assert found.tolist()[0] == 5 and abs(scores[0] - 1.0) < 1e-6
