@@ -7,8 +7,23 @@ from pathlib import Path
 import numpy as np
 
 
+# Above this many passages, exact search costs more than encoding the query (bench/: ~17 ms at
+# 250k on one core, against ~55 ms per query encoding) and HNSW answers in well under a
+# millisecond at recall@10 ~0.99 (IVF lost recall at 1M on clustered data).
+HNSW_FROM = 250_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 40
+HNSW_EF_SEARCH = 128
+
+
+def index_type(n: int, hnsw_from: int = HNSW_FROM) -> str:
+    """Which FAISS index a generation of ``n`` passages gets."""
+    return "hnsw" if n >= hnsw_from else "flat"
+
+
 class DenseIndex:
-    """Exact inner-product search over passage vectors, keyed by passage id."""
+    """Inner-product search over passage vectors, keyed by passage id: exact (flat) for small and
+    medium corpora, HNSW for large ones."""
 
     FILE = "passages.faiss"
 
@@ -21,13 +36,21 @@ class DenseIndex:
         # Rows are added in id order, so a binary search maps ids to rows without a dict per id.
         self._sorted = bool(np.all(self.ids[1:] > self.ids[:-1]))
         self._row_of = None if self._sorted else {int(pid): row for row, pid in enumerate(self.ids)}
-        self.matrix = _vectors_view(faiss.downcast_index(index.index), int(index.ntotal), dim)
+        inner = faiss.downcast_index(index.index)
+        self.kind = "hnsw" if isinstance(inner, faiss.IndexHNSW) else "flat"
+        flat = faiss.downcast_index(inner.storage) if self.kind == "hnsw" else inner
+        self.matrix = _vectors_view(flat, int(index.ntotal), dim)
 
     @classmethod
-    def build(cls, ids: np.ndarray, vectors: np.ndarray, dim: int) -> DenseIndex:
+    def build(cls, ids: np.ndarray, vectors: np.ndarray, dim: int, hnsw_from: int = HNSW_FROM) -> DenseIndex:
         import faiss
 
-        index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+        if index_type(len(ids), hnsw_from) == "hnsw":
+            inner = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+            inner.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        else:
+            inner = faiss.IndexFlatIP(dim)
+        index = faiss.IndexIDMap2(inner)
         if len(ids):
             index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
         return cls(index, dim)
@@ -46,6 +69,12 @@ class DenseIndex:
     def __len__(self) -> int:
         return int(self.index.ntotal)
 
+    @property
+    def description(self) -> str:
+        if self.kind == "hnsw":
+            return f"faiss IndexIDMap2(IndexHNSWFlat M={HNSW_M}, efSearch={HNSW_EF_SEARCH}), approximate inner product"
+        return "faiss IndexIDMap2(IndexFlatIP), exact inner product"
+
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` (ids, cosines), optionally only among ``allowed`` passage ids."""
         import faiss
@@ -53,9 +82,13 @@ class DenseIndex:
         k = min(k, len(self) if allowed is None else len(allowed))
         if k <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        params = None
-        if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
+        selector = None if allowed is None else faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
+        if self.kind == "hnsw":
+            params = faiss.SearchParametersHNSW(efSearch=max(HNSW_EF_SEARCH, k))
+            if selector is not None:
+                params.sel = selector
+        else:
+            params = None if selector is None else faiss.SearchParameters(sel=selector)
         scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), k, params=params)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]

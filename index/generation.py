@@ -106,7 +106,8 @@ def _index_snapshot(folder: Path, name: str, model: str, dim: int) -> dict:
         revision = snapshot.revision()
     finally:
         snapshot.close()
-    DenseIndex.build(ids, vectors, dim).save(folder)
+    dense = DenseIndex.build(ids, vectors, dim)
+    dense.save(folder)
     LexicalIndex.build(ids, terms).save(folder)
     manifest = {
         "format": FORMAT,
@@ -116,7 +117,7 @@ def _index_snapshot(folder: Path, name: str, model: str, dim: int) -> dict:
         "revision": revision,
         "documents": documents,
         "passages": passages,
-        "index_type": "faiss IndexIDMap2(IndexFlatIP), exact inner product",
+        "index_type": dense.description,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": _versions(),
     }

@@ -61,3 +61,31 @@ def test_dense_index_rows_and_exact_scores():
     assert np.allclose(index.scores_for(vectors[2], np.array([8, 34])), [1.0, vectors[5] @ vectors[2]])
     found, scores = index.search(vectors[1], 2, allowed=np.array([5, 13]))
     assert found.tolist()[0] == 5 and abs(scores[0] - 1.0) < 1e-6
+
+
+def test_large_corpora_get_hnsw_with_filters_and_exact_rescoring(tmp_path):
+    from index.dense import DenseIndex, index_type
+
+    assert index_type(249_999) == "flat" and index_type(250_000) == "hnsw"
+    rng = np.random.default_rng(11)
+    centres = rng.normal(size=(20, 16))
+    vectors = (centres[rng.integers(0, 20, 2000)] + 0.3 * rng.normal(size=(2000, 16))).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    ids = np.arange(100, 2100)
+    exact = DenseIndex.build(ids, vectors, 16)
+    approx = DenseIndex.build(ids, vectors, 16, hnsw_from=1000)
+    assert (exact.kind, approx.kind) == ("flat", "hnsw")
+    assert "HNSW" in approx.description
+    queries = vectors[rng.integers(0, 2000, 50)] + 0.05 * rng.normal(size=(50, 16)).astype(np.float32)
+    overlap = [
+        len(set(exact.search(q, 10)[0]) & set(approx.search(q, 10)[0])) / 10 for q in queries.astype(np.float32)
+    ]
+    assert np.mean(overlap) >= 0.95  # recall@10 against exact
+    allowed = ids[::7]
+    found, _ = approx.search(queries[0].astype(np.float32), 10, allowed=allowed)
+    assert len(found) == 10 and set(found) <= set(allowed)
+    assert np.allclose(approx.scores_for(vectors[5], np.array([105])), [1.0], atol=1e-5)
+    approx.save(tmp_path)
+    loaded = DenseIndex.load(tmp_path, 16)
+    assert loaded.kind == "hnsw" and np.array_equal(loaded.search(queries[1].astype(np.float32), 5)[0],
+                                                     approx.search(queries[1].astype(np.float32), 5)[0])
