@@ -98,6 +98,8 @@ class QueryVectors:
                 return self._cache[query]
         vector = self.embedder.encode_queries([query])[0]
         vector.setflags(write=False)  # shared between requests
+        if self.size == 0:
+            return vector
         with self._lock:
             self._cache[query] = vector
             while len(self._cache) > self.size:
@@ -108,10 +110,10 @@ class QueryVectors:
 class Searcher:
     """Answers queries from the current generation; reloads when another one is made current."""
 
-    def __init__(self, data_dir: Path, embedder, kiwi):
+    def __init__(self, data_dir: Path, embedder, kiwi, query_cache_size: int = 2048):
         self.data_dir = data_dir
         self.embedder = embedder
-        self.query_vectors = QueryVectors(embedder)
+        self.query_vectors = QueryVectors(embedder, query_cache_size)
         self.kiwi = kiwi
         self._loading = threading.Lock()  # one load at a time
         self._state: _State | None = None

@@ -65,7 +65,7 @@ def load_searcher(settings: Settings) -> Searcher:
 
     embedder = Embedder.load(settings.model, settings.model_cache, settings.query_prefix, settings.passage_prefix)
     _one_thread_per_request()
-    return Searcher(settings.data_dir, embedder, get_kiwi())
+    return Searcher(settings.data_dir, embedder, get_kiwi(), settings.query_cache_size)
 
 
 def _one_thread_per_request() -> None:

@@ -46,6 +46,10 @@ def test_query_vectors_are_cached_and_bounded():
     cache.get("쑤저우")
     assert embedder.calls == 4
     assert not first.flags.writeable
+    off = QueryVectors(embedder, size=0)
+    off.get("쑤저우")
+    off.get("쑤저우")
+    assert embedder.calls == 6
 
 
 def test_dense_index_rows_and_exact_scores():
