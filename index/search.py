@@ -185,7 +185,7 @@ class Searcher:
         store = generation.open_snapshot(self.data_dir, manifest)
         try:
             rows = store.passage_rows()
-            ids, terms, _ = store.index_material()
+            terms = store.passage_terms()
             sentences = store.sentence_vectors()
         finally:
             store.close()
@@ -193,7 +193,7 @@ class Searcher:
         rows = {pid: row for pid, row in rows.items() if pid in wanted}
         if len(rows) != len(wanted):
             raise generation.IndexUnavailable(f"generation {manifest['generation']} lacks passage rows")
-        term_sets = {int(pid): frozenset(t) for pid, t in zip(ids, terms, strict=True) if int(pid) in wanted}
+        term_sets = {pid: t for pid, t in terms.items() if pid in wanted}
         lexical_row = {int(pid): i for i, pid in enumerate(gen.lexical.ids)}
         return _State(manifest, gen, rows, term_sets, sentences, lexical_row)
 
@@ -211,7 +211,7 @@ class Searcher:
         allowed = self._allowed(state, filters) if filters.active() else None
         terms = analyze(query, self.kiwi)
         qvec = self.query_vectors.get(query) if mode != "lexical" else None
-        ranked, coverage = self._rank(state, query, terms, qvec, k, mode, allowed)
+        ranked, coverage = self._rank(state, terms, qvec, k, mode, allowed)
         hits = [
             Hit(rank, score, state.rows[pid], self._highlights(state, state.rows[pid], terms, qvec), cos)
             for rank, (pid, score, cos) in enumerate(ranked, start=1)
@@ -219,7 +219,7 @@ class Searcher:
         took = (time.perf_counter() - started) * 1000
         return SearchResult(query, mode, hits, took, coverage, tuple(terms), qvec)
 
-    def _rank(self, state, query, terms, qvec, k, mode, allowed):
+    def _rank(self, state, terms, qvec, k, mode, allowed):
         gen = state.gen
         n_cand = max(100, 5 * k)
         lex_all = gen.lexical.scores(terms)

@@ -247,6 +247,10 @@ class Store:
             out[r[0]] = PassageRow(r[0], passage, r[10], r[11], r[12], r[13])
         return out
 
+    def passage_terms(self) -> dict[int, frozenset[str]]:
+        """Each passage's lexical terms, without reading its vector."""
+        return {pid: frozenset(json.loads(t)) for pid, t in self.conn.execute("SELECT id, terms FROM passages")}
+
     def index_material(self) -> tuple[np.ndarray, list[list[str]], np.ndarray]:
         """(ids, terms, vectors) of every passage, in id order: what a generation is built from."""
         ids, terms, vectors = [], [], []
