@@ -603,6 +603,40 @@ class Embedder:
         prefixed = [self.passage_prefix + t for t in _as_list(texts)]
         return self._encode(prefixed, batch_size, show_progress)
 
+    def encode_passages_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = 32
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """Embed passages and, from the same forward pass, character spans inside them.
+
+        A span's vector is the mean of the contextual token vectors that overlap it ("late
+        chunking"), L2-normalised; offsets are into each unprefixed text. A span whose tokens
+        fell past the model's length limit gets None. The passage vectors are those of
+        ``encode_passages``: the model's own pooling of the same pass.
+        """
+        texts = _as_list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        prefixed = [self.passage_prefix + t for t in texts]
+        outputs = self._model.encode(prefixed, batch_size=batch_size, output_value=None, convert_to_numpy=False)
+        offsets = self._model.tokenizer(
+            prefixed, return_offsets_mapping=True, truncation=True, max_length=self._model.max_seq_length
+        )["offset_mapping"]
+        shift = len(self.passage_prefix)
+        passages = np.stack([unit_vector(o["sentence_embedding"].float().numpy()) for o in outputs])
+        pooled = []
+        for out, offs, wanted in zip(outputs, offsets, spans, strict=True):
+            tokens = out["token_embeddings"].float().numpy()[out["attention_mask"].bool().numpy()]  # unpadded
+            bounds = np.asarray(offs, dtype=np.int64).reshape(-1, 2)
+            if len(bounds) != len(tokens):
+                raise EmbeddingModelError(f"tokenizer gave {len(bounds)} offsets for {len(tokens)} tokens")
+            real = bounds[:, 1] > bounds[:, 0]  # special tokens have empty offsets
+            row = []
+            for start, end in wanted:
+                mask = real & (bounds[:, 0] < end + shift) & (bounds[:, 1] > start + shift)
+                row.append(unit_vector(tokens[mask].mean(axis=0)) if mask.any() else None)
+            pooled.append(row)
+        return passages, pooled
+
     def _encode(self, texts: list[str], batch_size: int, show_progress: bool) -> np.ndarray:
         """Run the model; normalise here too, in case a named model has no Normalize module."""
         if not texts:
@@ -615,6 +649,13 @@ class Embedder:
             normalize_embeddings=True,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+def unit_vector(vector: np.ndarray) -> np.ndarray:
+    """``vector`` scaled to unit length, as float32."""
+    vector = np.asarray(vector, dtype=np.float32)
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
 
 
 def _as_list(texts: list[str]) -> list[str]:

@@ -17,7 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from index import generation
+from index.embedding import unit_vector
 from index.generation import pause_for_test
 from index.lexical import analyze_many
 from index.store import FINGERPRINT, Store, to_blob
@@ -113,9 +116,7 @@ class Indexer:
         passages = make_passages(doc, self.kiwi)
         sentences = _unique_sentences(passages)
         old_passages, old_sentences = store.known_vectors(doc.doc_id)
-        known = {embed_text(p): blob for p, blob in old_passages}
-        passage_vecs = self._vectors([embed_text(p) for p in passages], known)
-        sentence_vecs = self._vectors([doc.text[s.start : s.end] for s in sentences], old_sentences)
+        passage_vecs, sentence_vecs = self._vectors(doc, passages, sentences, old_passages, old_sentences)
         terms = [json.dumps(t, ensure_ascii=False) for t in analyze_many([lexical_text(p) for p in passages], self.kiwi)]
         pause_for_test("embedded")
         with store.transaction():
@@ -126,13 +127,43 @@ class Indexer:
         pause_for_test("committed")
         return Outcome(doc.doc_id, "updated" if previous else "added", len(passages), doc.path)
 
-    def _vectors(self, texts: list[str], known: dict[str, bytes]) -> list[bytes]:
-        """Embed only the texts without a stored vector (unchanged passages keep theirs)."""
-        missing = sorted({t for t in texts if t not in known})
-        if missing:
-            fresh = self.embedder.encode_passages(missing)
-            known = {**known, **{t: to_blob(v) for t, v in zip(missing, fresh, strict=True)}}
-        return [known[t] for t in texts]
+    def _vectors(
+        self,
+        doc: Document,
+        passages: Sequence[Passage],
+        sentences: Sequence[Span],
+        old_passages: list[tuple[Passage, bytes]],
+        old_sentences: dict[str, bytes],
+    ) -> tuple[list[bytes], list[bytes]]:
+        """Vectors of the passages and sentences; only texts without a stored vector are embedded.
+
+        A sentence's vector comes from the forward pass of its passage (the mean of its tokens'
+        contextual vectors), so sentences cost no model run of their own. A sentence seen in two
+        overlapping passages gets the mean of both; one beyond the model's length limit is
+        embedded alone.
+        """
+        known = {embed_text(p): blob for p, blob in old_passages}
+        texts = [embed_text(p) for p in passages]
+        todo = [t for t in dict.fromkeys(texts) if t not in known]
+        owners = {t: p for p, t in zip(passages, texts, strict=True)}
+        sentence_text = {s.start: doc.text[s.start : s.end] for s in sentences}
+        spans = [_sentence_offsets(owners[t]) for t in todo]
+        found: dict[str, list[np.ndarray]] = {}
+        if todo:
+            vectors, pooled = self.embedder.encode_passages_with_spans(todo, spans)
+            for t, v, row in zip(todo, vectors, pooled, strict=True):
+                known[t] = to_blob(v)
+                for s, sv in zip(owners[t].sentences, row, strict=True):
+                    if sv is not None and sentence_text[s.start] not in old_sentences:
+                        found.setdefault(sentence_text[s.start], []).append(sv)
+        sentence_known = dict(old_sentences)
+        for text, vs in found.items():
+            sentence_known[text] = to_blob(unit_vector(np.mean(vs, axis=0)))
+        missing = sorted({t for t in sentence_text.values() if t not in sentence_known})
+        if missing:  # past the length limit of every passage that holds them
+            for text, v in zip(missing, self.embedder.encode_passages(missing), strict=True):
+                sentence_known[text] = to_blob(v)
+        return [known[t] for t in texts], [sentence_known[sentence_text[s.start]] for s in sentences]
 
     def _publish(self, store: Store) -> dict:
         """Build a generation when the database moved past the current one (or a crash left it so)."""
@@ -146,6 +177,12 @@ class Indexer:
 def embed_text(passage: Passage) -> str:
     """What the dense side sees: the article title gives a passage its subject."""
     return f"{passage.article}\n{passage.text}" if passage.article else passage.text
+
+
+def _sentence_offsets(passage: Passage) -> list[tuple[int, int]]:
+    """The passage's sentences as character offsets into its ``embed_text``."""
+    shift = (len(passage.article) + 1 if passage.article else 0) - passage.start
+    return [(s.start + shift, s.end + shift) for s in passage.sentences]
 
 
 def lexical_text(passage: Passage) -> str:

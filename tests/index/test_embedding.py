@@ -150,6 +150,32 @@ def test_vectors_are_normalised_float32(e5_embedder: Embedder) -> None:
         np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
+def test_span_vectors_come_from_the_passage_pass(e5_embedder: Embedder) -> None:
+    sentences = ["쑤저우에는 16만 개의 공업 기업이 모여 있다.", "선전시는 드론 산업의 중심지이다.",
+                 "고양이는 따뜻한 우유를 좋아한다."]
+    text = " ".join(sentences)
+    spans = []
+    for sentence in sentences:
+        start = text.index(sentence)
+        spans.append((start, start + len(sentence)))
+    passages, pooled = e5_embedder.encode_passages_with_spans([text, "짧은 문장"], [spans, []])
+    np.testing.assert_allclose(passages, e5_embedder.encode_passages([text, "짧은 문장"]), atol=1e-5)
+    assert pooled[1] == []
+    vectors = np.stack(pooled[0])
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    questions = ["쑤저우의 공업 기업 수는?", "드론 산업의 중심 도시는?", "고양이가 좋아하는 음료는?"]
+    best = (e5_embedder.encode_queries(questions) @ vectors.T).argmax(axis=1)
+    assert best.tolist() == [0, 1, 2]
+
+
+def test_span_past_the_length_limit_has_no_vector(e5_embedder: Embedder) -> None:
+    text = _long_korean_text() + " 마지막 문장이다."
+    _, pooled = e5_embedder.encode_passages_with_spans([text], [[(0, 10), (len(text) - 9, len(text))]])
+    assert pooled[0][0] is not None
+    assert pooled[0][1] is None
+
+
 def test_empty_input_gives_empty_matrix(e5_embedder: Embedder) -> None:
     assert e5_embedder.encode_passages([]).shape == (0, 384)
     assert e5_embedder.encode_queries([]).dtype == np.float32

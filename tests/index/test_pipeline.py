@@ -65,6 +65,10 @@ class CountingEmbedder:
         self.passages.extend(texts)
         return self._embedder.encode_passages(texts, **kwargs)
 
+    def encode_passages_with_spans(self, texts: list[str], spans, **kwargs):
+        self.passages.extend(texts)
+        return self._embedder.encode_passages_with_spans(texts, spans, **kwargs)
+
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._embedder.encode_queries(texts)
 
@@ -117,6 +121,8 @@ def test_changed_file_replaces_its_passages_and_embeds_only_new_text(tmp_path, e
     indexer = Indexer(tmp_path / "data", lambda: counting, lambda: kiwi)
     old = read(tmp_path / "in", "report.txt", body("alderon"))
     indexer.ingest([old])
+    # sentence vectors come from their passages' forward pass: the model sees passages only
+    assert sorted(counting.passages) == sorted({embed_text(p) for p in make_passages(old, kiwi)})
     searcher = Searcher(indexer.data_dir, embedder, kiwi)
     assert doc_ids_found(searcher, "alderon") == {"report"}
 
