@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from index.answer import answer
 from index.search import Filters, Hit
@@ -34,9 +34,10 @@ def result_out(hit: Hit) -> ResultOut:
 
 
 @router.post("/search", response_model=SearchOut)
-def search(body: SearchIn, searcher: SearcherDep) -> SearchOut:
+def search(body: SearchIn, searcher: SearcherDep, request: Request) -> SearchOut:
     filters = Filters(**body.filters.model_dump()) if body.filters else None
-    result = searcher.search(body.query, k=body.k, mode=body.mode, filters=filters)
+    with request.app.state.query_slots:
+        result = searcher.search(body.query, k=body.k, mode=body.mode, filters=filters)
     return SearchOut(
         query=body.query,
         mode=body.mode,
@@ -46,9 +47,10 @@ def search(body: SearchIn, searcher: SearcherDep) -> SearchOut:
 
 
 @router.post("/ask", response_model=AskOut)
-def ask(body: AskIn, searcher: SearcherDep) -> AskOut:
+def ask(body: AskIn, searcher: SearcherDep, request: Request) -> AskOut:
     filters = Filters(**body.filters.model_dump()) if body.filters else None
-    result = answer(searcher, body.question, k=body.k, mode=body.mode, filters=filters)
+    with request.app.state.query_slots:
+        result = answer(searcher, body.question, k=body.k, mode=body.mode, filters=filters)
     return AskOut(
         question=body.question,
         answer=result.answer,
