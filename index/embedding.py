@@ -8,7 +8,6 @@ torch and sentence-transformers are imported inside functions, so importing this
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import gc
 import hashlib
@@ -25,6 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from docqa.memory import release_free_heap
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -619,15 +620,7 @@ def _use_sentencepiece(st: SentenceTransformer, tokenizer: Any) -> None:
     if getattr(getattr(module, "input_formatter", None), "processor", None) is not None:
         module.input_formatter.processor = tokenizer
     gc.collect()
-    _release_free_heap()
-
-
-def _release_free_heap() -> None:
-    """Return freed heap pages to the system (glibc only; a no-op elsewhere)."""
-    try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+    release_free_heap()
 
 
 def _load_named(model: str) -> SentenceTransformer:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 import threading
 from contextlib import asynccontextmanager
@@ -12,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from docqa.config import Settings
+from docqa.memory import cap_malloc_arenas, release_free_heap
 from index.search import Searcher
 from service.routes import documents, page, search
 
@@ -25,7 +25,6 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-M_ARENA_MAX = -8  # glibc's mallopt parameter
 # Queries that run at once; more wait their turn. Each runs on one core (torch and FAISS get
 # one thread per request), so more than the cores only interleave and hold more memory.
 QUERY_SLOTS = max(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 2)
@@ -36,7 +35,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        _cap_malloc_arenas()
+        cap_malloc_arenas()
         if getattr(app.state, "searcher", None) is None:
             app.state.searcher = load_searcher(settings)
         yield
@@ -77,19 +76,13 @@ def load_searcher(settings: Settings) -> Searcher:
     embedder = Embedder.load(settings.model, settings.model_cache, settings.query_prefix, settings.passage_prefix)
     _one_thread_per_request()
     kiwi = get_kiwi()
-    # Kiwi finishes loading, and torch sets up its kernels, on first use: here, not in a request.
+    # Kiwi finishes loading, and the model's weights are paged in from their file, on first use:
+    # here, not in the first request.
     kiwi.tokenize("준비")
     embedder.encode_queries(["준비"])
-    return Searcher(settings.data_dir, embedder, kiwi, settings.query_cache_size)
-
-
-def _cap_malloc_arenas() -> None:
-    """Two malloc arenas instead of glibc's 8 per core: every request thread otherwise takes its
-    own, and each keeps what it freed (bench/: peak RSS under 16 clients). glibc only."""
-    try:
-        ctypes.CDLL(None).mallopt(M_ARENA_MAX, 2)
-    except (OSError, AttributeError):
-        pass
+    searcher = Searcher(settings.data_dir, embedder, kiwi, settings.query_cache_size)
+    release_free_heap()  # what loading the model and the index freed
+    return searcher
 
 
 def _one_thread_per_request() -> None:

@@ -1,0 +1,27 @@
+"""glibc malloc settings for a long-running process; no-ops where the C library is not glibc."""
+
+from __future__ import annotations
+
+import ctypes
+
+M_ARENA_MAX = -8  # mallopt parameter
+
+
+def cap_malloc_arenas(arenas: int = 2) -> None:
+    """Use at most ``arenas`` malloc arenas instead of glibc's 8 per core.
+
+    Every request thread otherwise takes an arena of its own, and each keeps what it freed
+    (bench/: peak RSS of the service under 16 clients).
+    """
+    try:
+        ctypes.CDLL(None).mallopt(M_ARENA_MAX, arenas)
+    except (OSError, AttributeError):
+        pass
+
+
+def release_free_heap() -> None:
+    """Hand freed heap pages back to the system (after start-up work that is done with)."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
