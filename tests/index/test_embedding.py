@@ -146,6 +146,20 @@ def test_position_table_has_two_leading_rows(e5_dir: Path) -> None:
     assert json.loads((e5_dir / "config.json").read_text())["max_position_embeddings"] == 514
 
 
+def test_q4_word_rows_are_the_float32_table(e5_dir: Path, e5_embedder: Embedder) -> None:
+    import torch
+    from safetensors import safe_open
+
+    with safe_open(str(e5_dir / "model.safetensors"), framework="pt") as f:
+        table = f.get_tensor("embeddings.word_embeddings.weight")
+    rows = np.load(e5_dir / embedding.WORD_BLOCKS_FILE, mmap_mode="r")
+    ids = torch.from_numpy(np.random.default_rng(0).integers(0, len(rows), size=(40, 50)))
+    assert torch.equal(embedding.q4_embedding(np.array(rows))(ids), table[ids])
+    # and the loaded model looks words up there
+    module = e5_embedder._model[0].auto_model.embeddings.word_embeddings
+    assert type(module).__name__ == "Q4Embedding"
+
+
 def test_input_over_510_tokens_encodes(e5_embedder: Embedder, e5_tokenizer) -> None:
     text = _long_korean_text()
     assert len(e5_tokenizer("passage: " + text)["input_ids"]) > 600
