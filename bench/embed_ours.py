@@ -14,11 +14,11 @@ import time
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.embed_ours")
     p.add_argument("passages")
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--batch-size", type=int, help="default: the batch docqa ingests with")
     args, knobs = p.parse_known_args(argv)
     from bench import variant
     from docqa.config import Settings
-    from index.embedding import Embedder
+    from index.embedding import INGEST_BATCH, Embedder
 
     variant.apply(variant.parse(knobs)[0])
 
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         texts = [json.loads(line)["text"] for line in f if line.strip()]
     embedder.encode_passages(texts[:8])  # warm-up
     t0 = time.perf_counter()
-    vectors = embedder.encode_passages(texts, batch_size=args.batch_size)
+    vectors = embedder.encode_passages(texts, batch_size=args.batch_size or INGEST_BATCH)
     seconds = time.perf_counter() - t0
     print(json.dumps({"texts": len(texts), "seconds": seconds, "texts_per_s": len(texts) / seconds,
                       "dim": int(vectors.shape[1])}))

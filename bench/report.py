@@ -49,8 +49,9 @@ def _ingest(out: dict) -> list[str]:
          emb.get("txtai", {}).get("texts_per_s"), 2),
     ]
     lines = ["", "## 1. Ingest (sample corpus)", "",
-             f"{o.get('documents')} documents, {o.get('passages')} passages; docqa also embeds "
-             f"{o.get('sentences')} sentences (for highlights and answers), txtai indexes the passages only.", "",
+             f"{o.get('documents')} documents, {o.get('passages')} passages; docqa also stores vectors of "
+             f"{o.get('sentences')} sentences (for highlights and answers), pooled from the passages' own "
+             "forward pass; txtai indexes the passages only. Both embed the same passage texts.", "",
              "| measure | docqa | txtai | ratio docqa/txtai |", "|---|---:|---:|---:|"]
     for name, a, b, d in rows:
         lines.append(f"| {name} | {_f(a, d)} | {_f(b, d)} | {_ratio(a, b)} |")
@@ -89,7 +90,8 @@ def _memory(out: dict) -> list[str]:
     o, t = mem.get("ours", {}), mem.get("txtai", {})
     lines = ["", "## 3. Memory of the service (RSS, MB; lower is better)", "",
              "| measure | docqa | txtai | ratio docqa/txtai |", "|---|---:|---:|---:|"]
-    for key, name in (("rss_after_start_mb", "after start"), ("rss_peak_under_load_mb", "peak under load"),
+    for key, name in (("rss_after_start_mb", "after start"), ("rss_after_first_query_mb", "after one query"),
+                      ("rss_peak_under_load_mb", "peak under load"),
                       ("rss_after_load_mb", "after the load runs")):
         lines.append(f"| {name} | {_f(o.get(key))} | {_f(t.get(key))} | {_ratio(o.get(key), t.get(key))} |")
     lines.append(f"| seconds to ready | {_f(o.get('ready_s'))} | {_f(t.get('ready_s'))} | "
