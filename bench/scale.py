@@ -92,7 +92,7 @@ def docqa_dense(x, q, truth) -> dict:
     return {**row, **lat, "recall@10": recall(found, truth), "note": "search(k=100) as hybrid asks"}
 
 
-def hnsw(x, q, truth, m: int = 32, budget_s: float = 600.0) -> dict:
+def hnsw(x, q, truth, m: int = 32, budget_s: float = 600.0, efs: tuple[int, ...] = (128, 512)) -> dict:
     import faiss
 
     before, t0 = rss_mb(), time.perf_counter()
@@ -110,7 +110,7 @@ def hnsw(x, q, truth, m: int = 32, budget_s: float = 600.0) -> dict:
         row["note"] = f"build stopped at the {budget_s:.0f} s budget; {added:,} of {len(x):,} added"
         row["build_s_projected"] = round(row["build_s"] * len(x) / added, 1)
         return row
-    for ef in (64, 128):
+    for ef in efs:
         index.hnsw.efSearch = ef
         lat, found = timed_queries(lambda v: index.search(v.reshape(1, -1), K)[1][0], q)
         row[f"ef{ef}"] = {**lat, "recall@10": recall(found, truth)}
@@ -167,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("n", type=int)
     p.add_argument("--hnsw-budget", type=float, default=900.0, help="seconds before an HNSW build stops")
     p.add_argument("--no-bm25", action="store_true")
+    p.add_argument("--hnsw-ef", type=int, nargs="+", default=[128, 512], help="efSearch values to time")
+    p.add_argument("--hnsw-only", action="store_true", help="exact truth and HNSW only (an efSearch sweep)")
     args = p.parse_args(argv)
     import faiss
 
@@ -180,17 +182,18 @@ def main(argv: list[str] | None = None) -> int:
     out["vectors_mb"] = round(x.nbytes / 2**20, 1)
     out["flat"], truth = faiss_flat(x, q)
     gc.collect()
-    out["docqa_dense"] = docqa_dense(x, q, truth)
-    faiss.omp_set_num_threads(2)
-    out["docqa_dense_omp2"] = docqa_dense(x, q, truth)
-    faiss.omp_set_num_threads(1)
-    gc.collect()
-    out["ivf"] = ivf(x, q, truth)
-    gc.collect()
-    out["hnsw"] = hnsw(x, q, truth, budget_s=args.hnsw_budget)
+    if not args.hnsw_only:
+        out["docqa_dense"] = docqa_dense(x, q, truth)
+        faiss.omp_set_num_threads(2)
+        out["docqa_dense_omp2"] = docqa_dense(x, q, truth)
+        faiss.omp_set_num_threads(1)
+        gc.collect()
+        out["ivf"] = ivf(x, q, truth)
+        gc.collect()
+    out["hnsw"] = hnsw(x, q, truth, budget_s=args.hnsw_budget, efs=tuple(args.hnsw_ef))
     del x
     gc.collect()
-    if not args.no_bm25:
+    if not args.no_bm25 and not args.hnsw_only:
         out["bm25"] = bm25(args.n, 40 if args.n >= 1_000_000 else 60)
     print(json.dumps(out))
     return 0

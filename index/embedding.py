@@ -55,9 +55,10 @@ MAX_SEQ_LENGTH = 512
 # The checkpoint has no pooler (mean pooling does not use one); without this AutoModel would add
 # a randomly initialised one and report it missing on every load.
 _MODEL_KWARGS = {"add_pooling_layer": False}
-# Passages per forward pass at ingest: 16 ran the sample corpus in 18.6 s, 32 in 20.8 s, 64 in
-# 25.0 s (2 cores; passages of 110-400 tokens pad less in smaller batches).
-INGEST_BATCH = 16
+# Passages per forward pass at ingest. Passages of 110-400 tokens are long enough to keep the
+# matrix products busy one at a time, and small batches pad less: the sample corpus took 19.3 s
+# in batches of 4, 20.0 s of 16, 20.8 s of 32 and 25.0 s of 64 (2 cores).
+INGEST_BATCH = 4
 E5_QUERY_PREFIX = "query: "
 E5_PASSAGE_PREFIX = "passage: "
 
