@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from ingest.chunk import make_passages
 from ingest.kiwi import get_kiwi
 from ingest.readers import iter_inputs, read_path
 from ingest.records import Document, Passage
+from text_layout import wrap
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
 NEWSLETTER = "004_38555d9f2bda2031.txt"
@@ -102,25 +102,6 @@ PAGES = [
         ),
     ],
 ]
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def wrap(text: str, columns: int = 64) -> list[str]:
-    """Break a paragraph like a word processor: at the last space that fits, keeping the space
-    at the end of the line (as PDF text layers do)."""
-    lines, current = [], ""
-    for word in text.split(" "):
-        candidate = f"{current}{word} "
-        if current and _width(candidate.rstrip()) > columns:
-            lines.append(current)
-            current = f"{word} "
-        else:
-            current = candidate
-    lines.append(current.rstrip())
-    return lines
 
 
 def write_newsletter_pdf(path: Path) -> Path:

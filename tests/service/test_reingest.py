@@ -13,7 +13,6 @@ import subprocess
 import sys
 import threading
 import time
-import unicodedata
 from pathlib import Path
 
 import httpx
@@ -26,6 +25,7 @@ from index.pipeline import Indexer
 from index.search import Searcher
 from ingest.readers import read_path
 from service.app import create_app
+from text_layout import wrap
 
 KEY = "test-key-4f9c"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -181,22 +181,6 @@ def articles(version: int) -> list[tuple[str, list[str]]]:
             "운영사는 연말까지 김포공항과 송도를 잇는 시험 비행을 이어 갈 예정이다.",
         ]))
     return issue
-
-
-def width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def wrap(text: str, columns: int = 64) -> list[str]:
-    """Break at the last space that fits (Hangul counts double), as a word processor would."""
-    lines, current = [], ""
-    for word in text.split(" "):
-        candidate = f"{current}{word} "
-        if current and width(candidate.rstrip()) > columns:
-            lines.append(current)
-            candidate = f"{word} "
-        current = candidate
-    return lines + [current.rstrip()]
 
 
 def newsletter_pdf(version: int) -> bytes:
