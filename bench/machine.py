@@ -8,6 +8,8 @@ import time
 
 import psutil
 
+from docqa.process import usable_cores
+
 
 def snapshot() -> dict:
     """Load average and time now; taken at the start and the end of a run."""
@@ -22,10 +24,9 @@ def info() -> dict:
             model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "")
     except OSError:
         pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return {
         "cpu": model,
-        "cores": cores,
+        "cores": usable_cores(),
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "python": platform.python_version(),
         "platform": platform.platform(),

@@ -9,7 +9,7 @@ and a query with no relevant passage (which it would leave out) is scored 0 here
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import ir_measures
@@ -125,13 +125,7 @@ def write_run(path: Path, run: Run, tag: str) -> None:
 def read_run(path: Path) -> Run:
     """A TREC run file, each list ordered by score (then rank), as trec_eval reads it."""
     rows: dict[str, list[tuple[float, int, str]]] = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) != 6:
-            raise ValueError(f"{path}:{n}: expected `qid Q0 docid rank score tag`")
-        qid, _, pid, rank, score, _ = parts
+    for qid, _, pid, rank, score, _ in _records(path, "qid Q0 docid rank score tag"):
         rows.setdefault(qid, []).append((float(score), int(rank), pid))
     return {
         qid: [(pid, s) for s, _, pid in sorted(hits, key=lambda h: (-h[0], h[1]))]
@@ -147,15 +141,21 @@ def write_qrels(path: Path, qrels: Qrels) -> None:
 
 def read_qrels(path: Path) -> Qrels:
     qrels: Qrels = {}
+    for qid, _, pid, grade in _records(path, "qid iter docid grade"):
+        qrels.setdefault(qid, {})[pid] = int(grade)
+    return qrels
+
+
+def _records(path: Path, layout: str) -> Iterator[list[str]]:
+    """The whitespace-separated fields of each non-blank line, which must have ``layout``'s count."""
+    count = len(layout.split())
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         parts = line.split()
         if not parts:
             continue
-        if len(parts) != 4:
-            raise ValueError(f"{path}:{n}: expected `qid iter docid grade`")
-        qid, _, pid, grade = parts
-        qrels.setdefault(qid, {})[pid] = int(grade)
-    return qrels
+        if len(parts) != count:
+            raise ValueError(f"{path}:{n}: expected `{layout}`")
+        yield parts
 
 
 # --- significance ------------------------------------------------------------------------

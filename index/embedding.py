@@ -373,12 +373,8 @@ def load_sentencepiece_tokenizer(directory: Path) -> Any:
     from tokenizers import Tokenizer
 
     # A one-word tokenizer carries the saved normaliser; only its normaliser is kept.
-    shell = {
-        "version": "1.0", "added_tokens": [], "pre_tokenizer": None, "post_processor": None, "decoder": None,
-        "truncation": None, "padding": None,
-        "normalizer": json.loads((directory / NORMALIZER_FILE).read_text(encoding="utf-8")),
-        "model": {"type": "WordLevel", "vocab": {"<unk>": 0}, "unk_token": "<unk>"},
-    }
+    normalizer = json.loads((directory / NORMALIZER_FILE).read_text(encoding="utf-8"))
+    shell = _word_level_tokenizer({"<unk>": 0}, "<unk>", normalizer=normalizer)
     normalizer = Tokenizer.from_str(json.dumps(shell)).normalizer
     return _sentencepiece_tokenizer_class()(str(directory / SENTENCEPIECE_FILE), normalizer)
 
@@ -557,16 +553,23 @@ def _write_placeholder_tokenizer(path: Path, vocab: E5Vocab) -> None:
     special = {piece: i for i, piece in enumerate(vocab.pieces) if piece in _SPECIAL_TOKENS}
     added = [{"id": i, "content": t, "single_word": False, "lstrip": False, "rstrip": False,
               "normalized": False, "special": True} for t, i in special.items()]
-    tokenizer = {
-        "version": "1.0", "truncation": None, "padding": None, "added_tokens": added, "normalizer": None,
-        "pre_tokenizer": None, "post_processor": None, "decoder": None,
-        "model": {"type": "WordLevel", "vocab": special, "unk_token": vocab.pieces[vocab.unk]},
-    }
+    tokenizer = _word_level_tokenizer(special, vocab.pieces[vocab.unk], added=added)
     path.write_text(json.dumps(tokenizer), encoding="utf-8")
 
 
-def _check_tokenizer(st_dir: Path, tokenizer: Tokenizer) -> None:
-    """Fail the build if the saved tokenizer does not reload with our normaliser."""
+def _word_level_tokenizer(
+    words: dict[str, int], unk: str, added: list[dict] | None = None, normalizer: dict | None = None
+) -> dict[str, Any]:
+    """tokenizer.json of a `tokenizers` WordLevel model over ``words``, nothing else in its pipeline."""
+    return {
+        "version": "1.0", "truncation": None, "padding": None, "added_tokens": added or [],
+        "normalizer": normalizer, "pre_tokenizer": None, "post_processor": None, "decoder": None,
+        "model": {"type": "WordLevel", "vocab": words, "unk_token": unk},
+    }
+
+
+def _check_tokenizer(st_dir: Path, tokenizer: Tokenizer) -> list[int]:
+    """Fail the build if a saved tokenizer does not reload with our normaliser; the probe's ids."""
     from transformers import AutoTokenizer
 
     expected = tokenizer.encode(_PROBE).ids
@@ -574,6 +577,7 @@ def _check_tokenizer(st_dir: Path, tokenizer: Tokenizer) -> None:
         ids = reloaded(_PROBE)["input_ids"]
         if ids != expected:
             raise EmbeddingModelError(f"saved tokenizer {type(reloaded).__name__} differs: {ids} != {expected}")
+    return expected
 
 
 def _install(built: Path, target: Path, work: Path, identity: dict[str, Any]) -> None:
@@ -605,8 +609,8 @@ def prepare_e5_small(target_dir: Path) -> Path:
         normalizer = json.loads(tokenizer.to_str())["normalizer"]
         (st_dir / NORMALIZER_FILE).write_text(json.dumps(normalizer, ensure_ascii=False), encoding="utf-8")
         _write_placeholder_tokenizer(st_dir / PLACEHOLDER_TOKENIZER_FILE, e5.vocab)
-        _check_tokenizer(st_dir, tokenizer)
-        _write_marker(st_dir, identity, e5.header.hidden, tokenizer.encode(_PROBE).ids)
+        probe_ids = _check_tokenizer(st_dir, tokenizer)
+        _write_marker(st_dir, identity, e5.header.hidden, probe_ids)
         _install(st_dir, target_dir, work, identity)
     return target_dir
 
@@ -632,8 +636,9 @@ def _use_all_cores() -> None:
     """Let torch use every core this process may run on (2 here)."""
     import torch
 
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    torch.set_num_threads(cores or 1)
+    from docqa.process import usable_cores
+
+    torch.set_num_threads(usable_cores())
 
 
 def _load_default(cache_dir: Path) -> SentenceTransformer:

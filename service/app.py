@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from contextlib import asynccontextmanager
 
@@ -11,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from docqa.config import Settings
-from docqa.memory import cap_malloc_arenas, release_free_heap
+from docqa.process import cap_malloc_arenas, release_free_heap, usable_cores
 from index.search import Searcher
 from service.routes import documents, page, search
 
@@ -27,7 +26,7 @@ def _validation_message(exc: RequestValidationError) -> str:
 
 # Queries that run at once; more wait their turn. Each runs on one core (torch and FAISS get
 # one thread per request), so more than the cores only interleave and hold more memory.
-QUERY_SLOTS = max(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 2)
+QUERY_SLOTS = max(2, usable_cores())
 
 
 def create_app(settings: Settings | None = None, searcher: Searcher | None = None) -> FastAPI:

@@ -1,10 +1,21 @@
-"""glibc malloc settings for a long-running process; no-ops where the C library is not glibc."""
+"""Facts and settings of the running process: the cores it may use, glibc's malloc.
+
+The malloc settings are no-ops where the C library is not glibc.
+"""
 
 from __future__ import annotations
 
 import ctypes
+import os
 
 M_ARENA_MAX = -8  # mallopt parameter
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def cap_malloc_arenas(arenas: int = 2) -> None:
