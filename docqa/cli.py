@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from docqa.config import Settings
+from docqa.text import lone_surrogate
 
 
 class CliError(Exception):
@@ -190,6 +191,9 @@ def _citation_line(hit, prefix: str) -> str:
 
 
 def _query(text: str) -> str:
+    bad = lone_surrogate(text)
+    if bad:
+        raise CliError(f"the question contains {bad} (bytes that are not UTF-8?)")
     if not text.strip():
         raise CliError("the question is empty")
     if len(text) > 2000:

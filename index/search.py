@@ -19,6 +19,7 @@ from typing import Literal
 
 import numpy as np
 
+from docqa.text import scrub
 from index import generation
 from index.lexical import analyze
 from index.store import PassageRow
@@ -209,8 +210,9 @@ class Searcher:
             return SearchResult(query, mode, [], (time.perf_counter() - started) * 1000)
         filters = filters or Filters()
         allowed = self._allowed(state, filters) if filters.active() else None
-        terms = analyze(query, self.kiwi)
-        qvec = self.query_vectors.get(query) if mode != "lexical" else None
+        text = scrub(query)  # Kiwi and the tokenizer take only text that encodes as UTF-8
+        terms = analyze(text, self.kiwi)
+        qvec = self.query_vectors.get(text) if mode != "lexical" else None
         ranked, coverage = self._rank(state, terms, qvec, k, mode, allowed)
         hits = [
             Hit(rank, score, state.rows[pid], self._highlights(state, state.rows[pid], terms, qvec), cos)

@@ -5,13 +5,24 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from docqa.text import lone_surrogate
 
 MAX_QUERY_CHARS = 2000
 _ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
+def _valid_text(value: str, field: str) -> str:
+    """Refuse text that is not valid Unicode (a lone surrogate cannot reach Kiwi or the model)."""
+    bad = lone_surrogate(value)
+    if bad:
+        raise ValueError(f"{field} contains {bad}: send valid Unicode text")
+    return value
+
+
 def _clean_query(value: str, field: str) -> str:
+    _valid_text(value, field)
     if not value.strip():
         raise ValueError(f"{field} is empty: write a question")
     if len(value) > MAX_QUERY_CHARS:
@@ -26,6 +37,11 @@ class FiltersIn(BaseModel):
     source: str | None = None
     published_from: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
     published_to: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
+
+    @field_validator("doc_id", "source", "published_from", "published_to")
+    @classmethod
+    def _text(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else _valid_text(value, str(info.field_name))
 
     @field_validator("published_from", "published_to")
     @classmethod
@@ -166,6 +182,11 @@ class DocumentIn(BaseModel):
     @classmethod
     def _blank(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("title", "source", "url", "published")
+    @classmethod
+    def _text(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return None if value is None else _valid_text(value, str(info.field_name))
 
     @field_validator("doc_id")
     @classmethod

@@ -54,3 +54,11 @@ def test_search_stats_and_ask_on_the_corpus_index(settings, corpus_report):
     assert stats["documents"] == 5 and stats["model"] == "multilingual-e5-small"
     answer = docqa("ask", "쑤저우에는 공업 기업이 몇 개 있나?", data_dir=settings.data_dir)
     assert answer.returncode == 0 and "16만" in answer.stdout and "[1]" in answer.stdout
+
+
+def test_undecodable_question_is_a_message(tmp_path):
+    """A byte that is not UTF-8 reaches Python as a lone surrogate (surrogateescape)."""
+    result = docqa("ask", "abc \udcff", data_dir=tmp_path)  # the process gets the byte 0xff
+    assert result.returncode == 2
+    assert "lone surrogate U+DCFF" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,5 +1,7 @@
 """Bad requests get a 4xx with a message saying what is wrong; none gets a 500."""
 
+import json
+
 import pytest
 
 BAD_SEARCHES = [
@@ -53,3 +55,37 @@ def test_service_keeps_serving_after_bad_requests(client):
     response = client.post("/v1/search", json={"query": "쑤저우 스마트 제조", "k": 3})
     assert response.status_code == 200
     assert len(response.json()["results"]) == 3
+
+
+# Lone surrogates are not valid Unicode: Kiwi and the tokenizer cannot encode them (was a 500).
+def post_escaped(client, path: str, body: dict):
+    """JSON with \\uXXXX escapes, as a client that sends a lone surrogate writes it."""
+    return client.post(path, content=json.dumps(body).encode(), headers={"content-type": "application/json"})
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
+@pytest.mark.parametrize("query", ["\ud800", "abc \udfff", "쑤저우 \udc80 공업"])
+def test_lone_surrogate_in_search_is_422(client, query, mode):
+    response = post_escaped(client, "/v1/search", {"query": query, "mode": mode})
+    assert response.status_code == 422
+    assert "lone surrogate" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("question", ["\ud800", "abc \udfff"])
+def test_lone_surrogate_in_ask_is_422(client, question):
+    response = post_escaped(client, "/v1/ask", {"question": question})
+    assert response.status_code == 422
+    assert "question contains a lone surrogate" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("field", ["doc_id", "source", "published_from", "published_to"])
+def test_lone_surrogate_in_filters_is_422(client, field):
+    response = post_escaped(client, "/v1/search", {"query": "쑤저우", "filters": {field: "x\ud83d"}})
+    assert response.status_code == 422
+    assert f"{field}: {field} contains a lone surrogate U+D83D" in response.json()["detail"]
+
+
+def test_searcher_scrubs_lone_surrogates(searcher):
+    """The domain never hands a surrogate to Kiwi or the model, whoever calls it (CLI, eval)."""
+    result = searcher.search("쑤저우 \ud800 공업 기업", k=3)
+    assert result.hits

@@ -1,0 +1,26 @@
+"""Ground-level text facts every stage can rely on: what counts as valid Unicode text.
+
+A JSON string may carry an escaped lone surrogate (``"\\ud800"``) and a command-line argument an
+undecodable byte (``surrogateescape``). Neither can be encoded as UTF-8, so Kiwi and the
+tokenizer fail on them; they are refused at the edges and scrubbed before any model sees text.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+REPLACEMENT = "\ufffd"
+
+
+def lone_surrogate(text: str) -> str | None:
+    """A description of the first lone surrogate in ``text`` (for an error message), or None."""
+    found = _SURROGATE.search(text)
+    if found is None:
+        return None
+    return f"a lone surrogate U+{ord(found.group()):04X} at position {found.start()}"
+
+
+def scrub(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD, so it encodes as UTF-8."""
+    return _SURROGATE.sub(REPLACEMENT, text)
