@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     args, knobs = p.parse_known_args(argv)
     from bench import variant
     from docqa.config import Settings
-    from index.embedding import INGEST_BATCH, Embedder
+    from docqa.index.embedding import INGEST_BATCH, Embedder
 
     variant.apply(variant.parse(knobs)[0])
 

@@ -154,7 +154,7 @@ def _txtai_python() -> Path:
 
 def _model_dir() -> Path:
     from docqa.config import Settings
-    from index.embedding import DEFAULT_MODEL
+    from docqa.index.embedding import DEFAULT_MODEL
 
     return Settings().model_cache / DEFAULT_MODEL
 
@@ -183,8 +183,8 @@ def _export_passages(data_dir: Path, path: Path) -> dict:
     """The passages docqa made, as txtai's input: the same texts, so both index the same thing."""
     import sqlite3
 
-    from index.pipeline import embed_text
-    from index.store import Store
+    from docqa.index.pipeline import embed_text
+    from docqa.index.store import Store
 
     store = Store(data_dir / "docqa.sqlite", readonly=True)
     try:

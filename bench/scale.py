@@ -81,7 +81,7 @@ def faiss_flat(x, q) -> tuple[dict, np.ndarray]:
 
 def docqa_dense(x, q, truth) -> dict:
     """docqa's DenseIndex as served: IDMap2(Flat) plus its matrix copy and id dict; top 100 as in hybrid."""
-    from index.dense import DenseIndex
+    from docqa.index.dense import DenseIndex
 
     before, t0 = rss_mb(), time.perf_counter()
     dense = DenseIndex.build(np.arange(len(x), dtype=np.int64), x, DIM)
@@ -138,8 +138,8 @@ def ivf(x, q, truth) -> dict:
 
 def bm25(n: int, terms_per_passage: int, seed: int = 0) -> dict:
     """docqa's LexicalIndex on Zipf terms: build time, memory, and scores + top-100 per query."""
-    from index.lexical import LexicalIndex
-    from index.search import _top_positive
+    from docqa.index.lexical import LexicalIndex
+    from docqa.index.search import _top_positive
 
     rng = np.random.default_rng(seed)
     vocab = 200_000

@@ -27,7 +27,7 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
 
 
 def apply(args: argparse.Namespace) -> None:
-    from index.embedding import Embedder
+    from docqa.index.embedding import Embedder
 
     original = Embedder.load.__func__
 

@@ -37,22 +37,22 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _embedder(settings: Settings):
-    from index.embedding import Embedder
+    from docqa.index.embedding import Embedder
 
     return Embedder.load(settings.model, settings.model_cache, settings.query_prefix, settings.passage_prefix)
 
 
 def _indexer(settings: Settings):
-    from index.pipeline import Indexer
-    from ingest.kiwi import get_kiwi
+    from docqa.index.pipeline import Indexer
+    from docqa.ingest.kiwi import get_kiwi
 
     return Indexer(settings.data_dir, lambda: _embedder(settings), get_kiwi)
 
 
 def _searcher(settings: Settings):
-    from index import generation
-    from index.search import Searcher
-    from ingest.kiwi import get_kiwi
+    from docqa.index import generation
+    from docqa.index.search import Searcher
+    from docqa.ingest.kiwi import get_kiwi
 
     if generation.read_manifest(settings.data_dir) is None:
         raise CliError(f"no index in {settings.data_dir}: run `docqa ingest PATH` first")
@@ -63,8 +63,8 @@ def _searcher(settings: Settings):
 def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from ingest.errors import IngestError
-    from ingest.readers import iter_inputs, read_path
+    from docqa.ingest.errors import IngestError
+    from docqa.ingest.readers import iter_inputs, read_path
 
     settings = _settings(args)
     missing = [p for p in args.paths if not Path(p).exists()]
@@ -91,7 +91,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def _given_meta(args: argparse.Namespace) -> dict[str, str]:
     """Metadata flags for a single file; they win over its manifest row and what is inferred."""
-    from service.schemas import DocumentIn
+    from docqa.service.schemas import DocumentIn
 
     given = {key: getattr(args, key) for key in ("doc_id", "title", "source", "published", "url")}
     try:
@@ -128,7 +128,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from service.app import create_app
+    from docqa.service.app import create_app
 
     settings = _settings(args)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
@@ -136,14 +136,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from index.search import Filters
+    from docqa.index.search import Filters
 
     settings = _settings(args)
     filters = Filters(args.doc_id, args.source, args.published_from, args.published_to)
     query = _query(args.query)
     result = _searcher(settings).search(query, k=args.k, mode=args.mode, filters=filters)
     if args.json:
-        from service.routes.search import result_out
+        from docqa.service.routes.search import result_out
 
         payload = {"query": result.query, "mode": result.mode, "took_ms": round(result.took_ms, 2),
                    "results": [result_out(h).model_dump() for h in result.hits]}
@@ -157,7 +157,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from index.answer import answer
+    from docqa.index.answer import answer
 
     settings = _settings(args)
     question = _query(args.question)
@@ -171,7 +171,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from index import generation
+    from docqa.index import generation
 
     settings = _settings(args)
     manifest = generation.read_manifest(settings.data_dir)
@@ -245,7 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("stats", cmd_stats, "print the index manifest (model, counts, build time)")
 
     try:
-        from eval.cli import add_eval_parser
+        from docqa.eval.cli import add_eval_parser
     except ImportError:
         pass
     else:
@@ -270,9 +270,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _domain_errors() -> tuple[type[Exception], ...]:
-    from index.embedding import EmbeddingModelError
-    from index.generation import IndexUnavailable
-    from ingest.errors import IngestError
+    from docqa.index.embedding import EmbeddingModelError
+    from docqa.index.generation import IndexUnavailable
+    from docqa.ingest.errors import IngestError
 
     return (IngestError, IndexUnavailable, EmbeddingModelError)
 

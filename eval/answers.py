@@ -1,6 +1,6 @@
 """How often ``/v1/ask``'s extractive answer quotes the evidence a question names.
 
-    python -m eval.answers [SET] [--data-dir DIR] [--k 5] [--mode hybrid]
+    python -m docqa.eval.answers [SET] [--data-dir DIR] [--k 5] [--mode hybrid]
 
 Retrieval figures (``docqa eval``) say whether the right passage was found; this says whether the
 sentences picked from the cited passages are the ones that answer. A question counts when the
@@ -16,14 +16,14 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from eval.sets import EvalSet, contains_evidence, load_jsonl
+from docqa.eval.sets import EvalSet, contains_evidence, load_jsonl
 
 DEFAULT_SET = Path("eval/sets/corpus_v1.jsonl")
 
 
 def score(evalset: EvalSet, searcher, k: int = 5, mode: str = "hybrid") -> dict:
     """Share of questions whose answer (and whose first quoted sentence) holds an evidence string."""
-    from index.answer import answer
+    from docqa.index.answer import answer
 
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # lang -> [in answer, in first, asked]
     answered = 0
@@ -45,14 +45,14 @@ def score(evalset: EvalSet, searcher, k: int = 5, mode: str = "hybrid") -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m eval.answers", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m docqa.eval.answers", description=__doc__.splitlines()[0])
     p.add_argument("set", nargs="?", type=Path, default=DEFAULT_SET)
     p.add_argument("--data-dir", type=Path, help="index to ask (env DOCQA_DATA_DIR)")
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
     args = p.parse_args(argv)
     from docqa.config import Settings
-    from service.app import load_searcher
+    from docqa.service.app import load_searcher
 
     settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
     if not (settings.data_dir / "manifest.json").exists():

@@ -60,7 +60,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return cmd_compare(args)
     if args.runs:
         raise CliError(f"unexpected arguments: {' '.join(args.runs)} (only `eval compare` takes two runs)")
-    from eval import runner
+    from docqa.eval import runner
 
     evalset = _load(args)
     modes = MODES if args.mode in (None, "all") else (args.mode,)
@@ -83,7 +83,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 # --- eval ----------------------------------------------------------------------------------
 def _load(args: argparse.Namespace):
-    from eval import sets
+    from docqa.eval import sets
 
     if args.limit is not None and args.limit < 1:
         raise CliError("--limit must be at least 1")
@@ -95,15 +95,15 @@ def _load(args: argparse.Namespace):
 
 
 def _target(args: argparse.Namespace, evalset):
-    from eval import runner
+    from docqa.eval import runner
 
     if args.url:
         if not re.match(r"^https?://", args.url):
             raise CliError(f"--url must start with http:// or https://, got {args.url!r}")
         return runner.HttpTarget(args.url.rstrip("/"), timeout=args.timeout)
-    from index import generation
-    from index.search import Searcher
-    from ingest.kiwi import get_kiwi
+    from docqa.index import generation
+    from docqa.index.search import Searcher
+    from docqa.ingest.kiwi import get_kiwi
 
     settings = _settings(args)
     data_dir = settings.data_dir
@@ -132,7 +132,7 @@ def _settings(args: argparse.Namespace):
 
 
 def _embedder(settings):
-    from index.embedding import Embedder
+    from docqa.index.embedding import Embedder
 
     return Embedder.load(settings.model, settings.model_cache, settings.query_prefix, settings.passage_prefix)
 
@@ -161,7 +161,7 @@ def _print_summary(summary: dict, out: Path) -> None:
 # --- compare -------------------------------------------------------------------------------
 def cmd_compare(args: argparse.Namespace) -> int:
     """Paired tests on per-query MRR@10 and nDCG@10 of two runs over the same questions."""
-    from eval import metrics
+    from docqa.eval import metrics
 
     if len(args.runs) != 2:
         raise CliError("usage: docqa eval compare RUN_A RUN_B (two run files or two eval output folders)")
@@ -193,7 +193,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def _run_side(path: Path, mode: str, qrels: Path | None):
     """(run, qrels, qids) of one side: a run file, or an output folder and a mode."""
-    from eval import metrics, sets
+    from docqa.eval import metrics, sets
 
     folder = path if path.is_dir() else path.parent
     run_file = path / f"run.{mode}.trec" if path.is_dir() else path

@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from eval import sets
-from eval.sets import EvalSet, Qrels, Question
+from docqa.eval import sets
+from docqa.eval.sets import EvalSet, Qrels, Question
 
 MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
 DEPTH = 10  # the measures' cut-off: a question is "failed" with nothing relevant in this many
@@ -66,7 +66,7 @@ class Target(Protocol):
 
 
 class LocalTarget:
-    """The index in a data directory, through ``index.search.Searcher``."""
+    """The index in a data directory, through ``docqa.index.search.Searcher``."""
 
     def __init__(self, searcher):
         self.searcher = searcher
@@ -82,8 +82,8 @@ class LocalTarget:
         ]
 
     def passages(self) -> list[sets.Passage]:
-        from index import generation
-        from index.store import Store
+        from docqa.index import generation
+        from docqa.index.store import Store
 
         store = Store(self.searcher.data_dir / generation.DATABASE)
         try:
@@ -193,7 +193,7 @@ def run_of(mode_answers: Sequence[Answer]) -> dict[str, list[tuple[str, float]]]
 # --- 3. summarising -----------------------------------------------------------------------
 def summarise(result: RunResult) -> dict:
     """Everything metrics.json holds; report.md and the chart are drawn from it alone."""
-    from eval import metrics
+    from docqa.eval import metrics
 
     evalset = result.evalset
     qids = [q.qid for q in evalset.questions]
@@ -274,7 +274,7 @@ def _first_relevant(answer: Answer, grades: dict[str, int]) -> int | None:
 # --- 4. writing ----------------------------------------------------------------------------
 def write_outputs(result: RunResult, out: Path) -> dict:
     """metrics.json, run.<mode>.trec, qrels.trec, queries.tsv, report.md and chart.png."""
-    from eval import metrics, report
+    from docqa.eval import metrics, report
 
     out.mkdir(parents=True, exist_ok=True)
     summary = summarise(result)
@@ -299,7 +299,7 @@ def ensure_index(
     """Ingest the set's paragraphs into ``data_dir``; unchanged documents are skipped."""
     from tqdm import tqdm
 
-    from index.pipeline import Indexer
+    from docqa.index.pipeline import Indexer
 
     indexer = Indexer(data_dir, embedder_factory, kiwi_factory)
     with tqdm(

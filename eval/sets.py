@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from ingest.records import Document
+from docqa.ingest.records import Document
 
 Format = Literal["jsonl", "trec", "squad"]
 FORMATS: tuple[str, ...] = ("jsonl", "trec", "squad")
@@ -161,7 +161,7 @@ def load_jsonl(path: Path) -> EvalSet:
 
 
 def load_trec(qrels_path: Path, queries_path: Path) -> EvalSet:
-    from eval.metrics import read_qrels
+    from docqa.eval.metrics import read_qrels
 
     try:
         judgments = read_qrels(qrels_path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from index.search import Filters, Hit, Searcher
+from docqa.index.search import Filters, Hit, Searcher
 
 NOT_FOUND = "질문과 관련된 내용을 문서에서 찾지 못했습니다."
 # When is a question answerable? e5-small cosines crowd between 0.74 and 0.90 for relevant and

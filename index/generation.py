@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from index.dense import DenseIndex
-from index.lexical import LexicalIndex
-from index.store import Store
+from docqa.index.dense import DenseIndex
+from docqa.index.lexical import LexicalIndex
+from docqa.index.store import Store
 
 MANIFEST = "manifest.json"
 DATABASE = "docqa.sqlite"

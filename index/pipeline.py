@@ -19,12 +19,12 @@ from pathlib import Path
 
 import numpy as np
 
-from index import generation
-from index.embedding import unit_vector
-from index.generation import pause_for_test
-from index.lexical import analyze_many
-from index.store import FINGERPRINT, Store, to_blob
-from ingest.records import Document, Passage, Span
+from docqa.index import generation
+from docqa.index.embedding import unit_vector
+from docqa.index.generation import pause_for_test
+from docqa.index.lexical import analyze_many
+from docqa.index.store import FINGERPRINT, Store, to_blob
+from docqa.ingest.records import Document, Passage, Span
 
 LOCK = ".ingest.lock"
 
@@ -111,7 +111,7 @@ class Indexer:
         previous = store.fingerprint(doc.doc_id)
         if previous == fingerprint(doc):
             return Outcome(doc.doc_id, "unchanged", store.passage_count(doc.doc_id), doc.path)
-        from ingest.chunk import make_passages
+        from docqa.ingest.chunk import make_passages
 
         passages = make_passages(doc, self.kiwi)
         sentences = _unique_sentences(passages)

@@ -20,10 +20,10 @@ from typing import Literal
 import numpy as np
 
 from docqa.text import scrub
-from index import generation
-from index.lexical import analyze
-from index.store import PassageRow
-from ingest.records import Span
+from docqa.index import generation
+from docqa.index.lexical import analyze
+from docqa.index.store import PassageRow
+from docqa.ingest.records import Span
 
 Mode = Literal["hybrid", "dense", "lexical"]
 MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
@@ -310,7 +310,7 @@ class Searcher:
 
 
 def _terms_of(tokens) -> list[str]:
-    from index.lexical import terms_from_tokens
+    from docqa.index.lexical import terms_from_tokens
 
     return terms_from_tokens(tokens)
 

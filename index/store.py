@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.records import Article, Document, Page, Passage, Span
+from docqa.ingest.records import Article, Document, Page, Passage, Span
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

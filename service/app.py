@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 
 from docqa.config import Settings
 from docqa.process import cap_malloc_arenas, release_free_heap, usable_cores
-from index.search import Searcher
-from service.routes import documents, page, search
+from docqa.index.search import Searcher
+from docqa.service.routes import documents, page, search
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -69,8 +69,8 @@ def _plain(exc: RequestValidationError) -> list[dict]:
 
 
 def load_searcher(settings: Settings) -> Searcher:
-    from index.embedding import Embedder
-    from ingest.kiwi import get_kiwi
+    from docqa.index.embedding import Embedder
+    from docqa.ingest.kiwi import get_kiwi
 
     embedder = Embedder.load(settings.model, settings.model_cache, settings.query_prefix, settings.passage_prefix)
     _one_thread_per_request()

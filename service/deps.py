@@ -18,10 +18,10 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from docqa.config import Settings
-from index.pipeline import Indexer
-from index.search import Searcher
-from ingest.readers import SUPPORTED
-from service.schemas import DocumentIn
+from docqa.index.pipeline import Indexer
+from docqa.index.search import Searcher
+from docqa.ingest.readers import SUPPORTED
+from docqa.service.schemas import DocumentIn
 
 FORM_SLACK = 64 * 1024  # room for the multipart framing and the small text fields
 

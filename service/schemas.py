@@ -203,7 +203,7 @@ class DocumentIn(BaseModel):
         return value
 
     def meta(self) -> dict[str, str]:
-        """The fields given, as the metadata row ``ingest.readers.read_path`` takes."""
+        """The fields given, as the metadata row ``docqa.ingest.readers.read_path`` takes."""
         return {key: value for key, value in self.model_dump().items() if value is not None}
 
 

@@ -29,14 +29,14 @@ def settings(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def embedder(settings):
-    from index.embedding import Embedder
+    from docqa.index.embedding import Embedder
 
     return Embedder.load(settings.model, settings.model_cache)
 
 
 @pytest.fixture(scope="session")
 def kiwi():
-    from ingest.kiwi import get_kiwi
+    from docqa.ingest.kiwi import get_kiwi
 
     return get_kiwi()
 
@@ -44,8 +44,8 @@ def kiwi():
 @pytest.fixture(scope="session")
 def corpus_report(settings, embedder, kiwi, corpus_dir):
     """The sample corpus, ingested through the same path as `docqa ingest data/corpus`."""
-    from index.pipeline import Indexer
-    from ingest.readers import iter_inputs, read_path
+    from docqa.index.pipeline import Indexer
+    from docqa.ingest.readers import iter_inputs, read_path
 
     skipped: list = []
     inputs = list(iter_inputs([corpus_dir], skipped))
@@ -56,7 +56,7 @@ def corpus_report(settings, embedder, kiwi, corpus_dir):
 
 @pytest.fixture(scope="session")
 def searcher(settings, embedder, kiwi, corpus_report):
-    from index.search import Searcher
+    from docqa.index.search import Searcher
 
     return Searcher(settings.data_dir, embedder, kiwi)
 
@@ -65,7 +65,7 @@ def searcher(settings, embedder, kiwi, corpus_report):
 def client(settings, searcher):
     from fastapi.testclient import TestClient
 
-    from service.app import create_app
+    from docqa.service.app import create_app
 
     with TestClient(create_app(settings, searcher), raise_server_exceptions=False) as test_client:
         yield test_client

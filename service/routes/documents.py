@@ -13,13 +13,13 @@ from typing import TypeVar
 
 from fastapi import APIRouter, HTTPException
 
-from index import generation
-from index.search import Searcher
-from index.store import Store
-from ingest.errors import IngestError, UnsupportedFormat
-from ingest.readers import SUPPORTED, read_path
-from service.deps import CurrentSearcherDep, IndexerDep, SearcherDep, SettingsDep, UploadDep, WriteAccess
-from service.schemas import (
+from docqa.index import generation
+from docqa.index.search import Searcher
+from docqa.index.store import Store
+from docqa.ingest.errors import IngestError, UnsupportedFormat
+from docqa.ingest.readers import SUPPORTED, read_path
+from docqa.service.deps import CurrentSearcherDep, IndexerDep, SearcherDep, SettingsDep, UploadDep, WriteAccess
+from docqa.service.schemas import (
     UPLOAD_FIELDS,
     ArticleOut,
     DocumentOut,

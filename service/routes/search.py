@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from index.answer import answer
-from index.search import Filters, Hit
-from service.deps import SearcherDep
-from service.schemas import AskIn, AskOut, ResultOut, SearchIn, SearchOut
+from docqa.index.answer import answer
+from docqa.index.search import Filters, Hit
+from docqa.service.deps import SearcherDep
+from docqa.service.schemas import AskIn, AskOut, ResultOut, SearchIn, SearchOut
 
 router = APIRouter(prefix="/v1", tags=["search"])
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval import answers
-from eval.sets import load_jsonl
+from docqa.eval import answers
+from docqa.eval.sets import load_jsonl
 
 SET = Path(__file__).resolve().parents[2] / "eval" / "sets" / "corpus_v1.jsonl"
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from eval import metrics, sets
-from eval.sets import EvalSet, Passage, Question
+from docqa.eval import metrics, sets
+from docqa.eval.sets import EvalSet, Passage, Question
 
 DATA = Path(__file__).parents[1] / "data"
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from eval import metrics, runner, sets
-from eval.runner import Retrieved
-from eval.sets import EvalSet, Question
+from docqa.eval import metrics, runner, sets
+from docqa.eval.runner import Retrieved
+from docqa.eval.sets import EvalSet, Question
 
 SUZHOU = "000_6b4486a691b44a80"
 
@@ -199,10 +199,10 @@ def _write_real_set(tmp_path: Path) -> Path:
 
 
 def test_cli_end_to_end_on_the_local_index(tmp_path, settings, searcher, embedder, monkeypatch, capsys):
-    import eval.cli
+    import docqa.eval.cli as eval_cli
     from docqa.cli import main
 
-    monkeypatch.setattr(eval.cli, "_embedder", lambda _settings: embedder)  # the session's model
+    monkeypatch.setattr(eval_cli, "_embedder", lambda _settings: embedder)  # the session's model
     out = tmp_path / "out"
     code = main(
         [

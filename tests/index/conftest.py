@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from index.embedding import DEFAULT_MODEL, Embedder
+from docqa.index.embedding import DEFAULT_MODEL, Embedder
 
 
 @pytest.fixture(scope="session")

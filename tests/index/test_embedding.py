@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import embedding
-from index.embedding import (
+from docqa.index import embedding
+from docqa.index.embedding import (
     DEFAULT_MODEL,
     MARKER_FILE,
     Embedder,
@@ -309,7 +309,7 @@ def test_unloadable_model_raises_embedding_model_error(
 
 def test_import_does_not_load_torch() -> None:
     code = (
-        "import sys, index.embedding; print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"
+        "import sys, docqa.index.embedding; print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from index.search import _minmax, _top_positive, date_range
+from docqa.index.search import _minmax, _top_positive, date_range
 
 
 def test_minmax():
@@ -35,7 +35,7 @@ class _CountingEmbedder:
 
 
 def test_query_vectors_are_cached_and_bounded():
-    from index.search import QueryVectors
+    from docqa.index.search import QueryVectors
 
     embedder = _CountingEmbedder()
     cache = QueryVectors(embedder, size=2)
@@ -53,7 +53,7 @@ def test_query_vectors_are_cached_and_bounded():
 
 
 def test_dense_index_rows_and_exact_scores():
-    from index.dense import DenseIndex
+    from docqa.index.dense import DenseIndex
 
     rng = np.random.default_rng(7)
     vectors = rng.normal(size=(6, 4)).astype(np.float32)
@@ -68,7 +68,7 @@ def test_dense_index_rows_and_exact_scores():
 
 
 def test_large_corpora_get_hnsw_with_filters_and_exact_rescoring(tmp_path):
-    from index.dense import DenseIndex, index_type
+    from docqa.index.dense import DenseIndex, index_type
 
     assert index_type(249_999) == "flat" and index_type(250_000) == "hnsw"
     rng = np.random.default_rng(11)

@@ -1,6 +1,6 @@
 """The lexical analyser on real Korean, Chinese and English text (real Kiwi)."""
 
-from index.lexical import LexicalIndex, analyze, fold_han
+from docqa.index.lexical import LexicalIndex, analyze, fold_han
 
 
 def test_particles_do_not_glue_to_nouns(kiwi):

@@ -18,13 +18,13 @@ import numpy as np
 import pytest
 
 from docqa.config import REPO_ROOT
-from index import generation
-from index.pipeline import Indexer, embed_text
-from index.search import Searcher
-from index.store import Store
-from ingest.chunk import make_passages
-from ingest.readers import read_path
-from ingest.records import Document
+from docqa.index import generation
+from docqa.index.pipeline import Indexer, embed_text
+from docqa.index.search import Searcher
+from docqa.index.store import Store
+from docqa.ingest.chunk import make_passages
+from docqa.ingest.readers import read_path
+from docqa.ingest.records import Document
 
 TOPICS = ["배터리 재활용", "스마트 농업", "해상 풍력", "반도체 장비", "바이오 의약", "우주 발사체"]
 

@@ -9,10 +9,10 @@ import pymupdf
 import pytest
 from kiwipiepy import Kiwi
 
-from ingest.chunk import make_passages
-from ingest.kiwi import get_kiwi
-from ingest.readers import iter_inputs, read_path
-from ingest.records import Document, Passage
+from docqa.ingest.chunk import make_passages
+from docqa.ingest.kiwi import get_kiwi
+from docqa.ingest.readers import iter_inputs, read_path
+from docqa.ingest.records import Document, Passage
 from text_layout import wrap
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"

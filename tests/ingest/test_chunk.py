@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from kiwipiepy import Kiwi
 
-from ingest.chunk import MIN_PASSAGE_CHARS, make_passages, split_sentences
-from ingest.readers import read_path
-from ingest.records import Article, Document, Passage
-from ingest.structure import is_reference_line, reference_spans
+from docqa.ingest.chunk import MIN_PASSAGE_CHARS, make_passages, split_sentences
+from docqa.ingest.readers import read_path
+from docqa.ingest.records import Article, Document, Passage
+from docqa.ingest.structure import is_reference_line, reference_spans
 
 TARGET, MAX = 450, 700
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ingest.clean import (
+from docqa.ingest.clean import (
     Line,
     WrapStyle,
     clean_text,
@@ -20,7 +20,7 @@ from ingest.clean import (
     split_layout_pages,
     toc_entry,
 )
-from ingest.records import Document
+from docqa.ingest.records import Document
 
 
 @pytest.mark.parametrize(

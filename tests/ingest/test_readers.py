@@ -12,11 +12,11 @@ import pymupdf
 import pytest
 from kiwipiepy import Kiwi
 
-from ingest.chunk import make_passages
-from ingest.clean import repair_numbers
-from ingest.errors import IngestError, UnreadableDocument, UnsupportedFormat
-from ingest.readers import guess_language, infer_date, iter_inputs, make_doc_id, read_manifest, read_path
-from ingest.records import Document
+from docqa.ingest.chunk import make_passages
+from docqa.ingest.clean import repair_numbers
+from docqa.ingest.errors import IngestError, UnreadableDocument, UnsupportedFormat
+from docqa.ingest.readers import guess_language, infer_date, iter_inputs, make_doc_id, read_manifest, read_path
+from docqa.ingest.records import Document
 
 if TYPE_CHECKING:
     from conftest import SamplePdf

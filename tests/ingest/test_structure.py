@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ingest.clean import Line
-from ingest.records import Document, Span
-from ingest.structure import is_reference_line, parse_toc, reference_spans, split_articles
+from docqa.ingest.clean import Line
+from docqa.ingest.records import Document, Span
+from docqa.ingest.structure import is_reference_line, parse_toc, reference_spans, split_articles
 
 NEWSLETTER_ARTICLES = [
     ("월간 중국창업 2025년 6월호", None),  # cover and contents

@@ -61,7 +61,7 @@ def test_root_serves_the_page_and_its_assets(client):
 def base_url(settings, searcher):
     import uvicorn
 
-    from service.app import create_app
+    from docqa.service.app import create_app
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))

@@ -21,10 +21,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from docqa.config import REPO_ROOT, Settings
-from index.pipeline import Indexer
-from index.search import Searcher
-from ingest.readers import read_path
-from service.app import create_app
+from docqa.index.pipeline import Indexer
+from docqa.index.search import Searcher
+from docqa.ingest.readers import read_path
+from docqa.service.app import create_app
 from text_layout import wrap
 
 KEY = "test-key-4f9c"
