@@ -8,7 +8,7 @@ import time
 
 import psutil
 
-from docqa.process import usable_cores
+from docqa.core.process import usable_cores
 
 
 def snapshot() -> dict:

@@ -12,11 +12,12 @@ import sys
 from pathlib import Path
 
 from docqa.config import Settings
-from docqa.text import lone_surrogate
+from docqa.core.errors import DocqaError, UsageError
+from docqa.core.text import lone_surrogate
 
 
-class CliError(Exception):
-    """A problem the user can fix; printed without a traceback, exit status 2."""
+# A problem the user can fix: printed without a traceback, exit status 2.
+CliError = UsageError
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -257,24 +258,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except CliError as exc:
+    except DocqaError as exc:  # every stage's user-facing error: a message, not a traceback
         print(f"docqa: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:
-        if isinstance(exc, _domain_errors()):  # a message for the user, not a traceback
-            print(f"docqa: {exc}", file=sys.stderr)
-            return 2
-        raise
-
-
-def _domain_errors() -> tuple[type[Exception], ...]:
-    from docqa.index.embedding import EmbeddingModelError
-    from docqa.index.generation import IndexUnavailable
-    from docqa.ingest.errors import IngestError
-
-    return (IngestError, IndexUnavailable, EmbeddingModelError)
 
 if __name__ == "__main__":
     # Run through the imported module, so sub-commands that import docqa.cli share its classes.

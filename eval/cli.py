@@ -12,7 +12,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from docqa.cli import CliError
+from docqa.core.errors import UsageError as CliError
 
 MODES = ("hybrid", "dense", "lexical")
 COMPARE = "compare"

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from docqa.core.errors import DocqaError
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
     from tokenizers import Tokenizer
@@ -88,7 +90,7 @@ _EMBEDDING_MODULES = {
 }
 
 
-class EmbeddingModelError(RuntimeError):
+class EmbeddingModelError(DocqaError, RuntimeError):
     """An embedding model could not be found, prepared or loaded."""
 
 
@@ -636,7 +638,7 @@ def _use_all_cores() -> None:
     """Let torch use every core this process may run on (2 here)."""
     import torch
 
-    from docqa.process import usable_cores
+    from docqa.core.process import usable_cores
 
     torch.set_num_threads(usable_cores())
 

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from docqa.core.errors import DocqaError
 from docqa.index.dense import DenseIndex
 from docqa.index.lexical import LexicalIndex
 from docqa.index.store import Store
@@ -33,7 +34,7 @@ GRACE_S = 60.0  # a superseded generation stays this long for readers that read 
 PAUSE_ENV = "DOCQA_TEST_PAUSE"
 
 
-class IndexUnavailable(RuntimeError):
+class IndexUnavailable(DocqaError, RuntimeError):
     """The data directory cannot be used as it is (the message says why and what to do)."""
 
 

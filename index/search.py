@@ -19,7 +19,7 @@ from typing import Literal
 
 import numpy as np
 
-from docqa.text import scrub
+from docqa.core.text import scrub
 from docqa.index import generation
 from docqa.index.lexical import analyze
 from docqa.index.store import PassageRow

@@ -1,9 +1,11 @@
-"""Errors raised while reading documents; both are ``ValueError`` so callers can map them to 4xx."""
+"""Errors raised while reading documents; callers map them to a 4xx or a skipped file."""
 
 from __future__ import annotations
 
+from docqa.core.errors import DocqaError
 
-class IngestError(ValueError):
+
+class IngestError(DocqaError, ValueError):
     """A document could not be turned into a ``Document``."""
 
 

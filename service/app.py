@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from docqa.config import Settings
-from docqa.process import cap_malloc_arenas, release_free_heap, usable_cores
+from docqa.core.process import cap_malloc_arenas, release_free_heap, usable_cores
 from docqa.index.search import Searcher
 from docqa.service.routes import documents, page, search
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from docqa.text import lone_surrogate
+from docqa.core.text import lone_surrogate
 
 MAX_QUERY_CHARS = 2000
 _ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")

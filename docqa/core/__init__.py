@@ -1,0 +1,1 @@
+"""Ground level: facts every stage may use (errors, the process, valid text). Imports nothing of docqa."""
