@@ -17,13 +17,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--batch-size", type=int, help="default: the batch docqa ingests with")
     args, knobs = p.parse_known_args(argv)
     from bench import variant
-    from docqa.config import Settings
-    from docqa.index.embedding import INGEST_BATCH, Embedder
+    from docqa import runtime
+    from docqa.index.embedding import INGEST_BATCH
 
     variant.apply(variant.parse(knobs)[0])
 
-    settings = Settings()
-    embedder = Embedder.load(settings.model, settings.model_cache, settings.query_prefix, settings.passage_prefix)
+    embedder = runtime.embedder(runtime.settings())
     with open(args.passages, encoding="utf-8") as f:
         texts = [json.loads(line)["text"] for line in f if line.strip()]
     embedder.encode_passages(texts[:8])  # warm-up

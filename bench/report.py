@@ -105,7 +105,7 @@ def _scale(out: dict) -> list[str]:
         return []
     lines = ["", "## 4. Scale (synthetic clustered 384-d vectors and Zipf terms; one query at a time)", "",
              "Latency p50 / p95 in ms; memory is RSS growth while building, MB; recall@10 against exact search.", "",
-             "| passages | exact Flat (1 thread) | Flat, 2 OpenMP threads | docqa DenseIndex k=100 | its memory "
+             "| passages | exact Flat (1 thread) | Flat, 2 OpenMP threads | docqa FaissIndex k=100 | its memory "
              "| IVF nprobe 8 | IVF nprobe 32 | IVF build s / MB | HNSW ef 128 | HNSW ef 512 | HNSW build s / MB "
              "| BM25 top 100 | BM25 build s / MB |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]

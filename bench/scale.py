@@ -2,7 +2,7 @@
 
 Vectors are clustered like sentence embeddings (one shared direction, a cluster direction,
 noise; cosines mostly 0.3-0.9) so that an approximate index's recall means something. Compares
-exact FAISS (IndexFlatIP, and docqa's own DenseIndex around it) with HNSW and IVF, and times
+exact FAISS (IndexFlatIP, and docqa's own FaissIndex around it) with HNSW and IVF, and times
 docqa's BM25 side on Zipf-distributed synthetic terms. Queries run one at a time, as in the
 service. Memory is the growth of this process's RSS while each index is built.
 """
@@ -80,11 +80,11 @@ def faiss_flat(x, q) -> tuple[dict, np.ndarray]:
 
 
 def docqa_dense(x, q, truth) -> dict:
-    """docqa's DenseIndex as served: IDMap2(Flat) plus its matrix copy and id dict; top 100 as in hybrid."""
-    from docqa.index.dense import DenseIndex
+    """docqa's FaissIndex as served: IDMap2(Flat) plus its matrix copy and id dict; top 100 as in hybrid."""
+    from docqa.index.backends.faiss import FaissIndex
 
     before, t0 = rss_mb(), time.perf_counter()
-    dense = DenseIndex.build(np.arange(len(x), dtype=np.int64), x, DIM)
+    dense = FaissIndex.build(np.arange(len(x), dtype=np.int64), x, DIM)
     row = {"build_s": round(time.perf_counter() - t0, 2), "memory_mb": round(rss_mb() - before, 1)}
     lat, found = timed_queries(lambda v: dense.search(v, 100)[0], q)
     del dense
@@ -137,9 +137,8 @@ def ivf(x, q, truth) -> dict:
 
 
 def bm25(n: int, terms_per_passage: int, seed: int = 0) -> dict:
-    """docqa's LexicalIndex on Zipf terms: build time, memory, and scores + top-100 per query."""
-    from docqa.index.lexical import LexicalIndex
-    from docqa.index.search import _top_positive
+    """docqa's Bm25sIndex on Zipf terms: build time, memory, and scores + top-100 per query."""
+    from docqa.index.backends.bm25s import Bm25sIndex
 
     rng = np.random.default_rng(seed)
     vocab = 200_000
@@ -148,7 +147,7 @@ def bm25(n: int, terms_per_passage: int, seed: int = 0) -> dict:
     terms = [[words[i] for i in row] for row in ranks.tolist()]
     del ranks
     before, t0 = rss_mb(), time.perf_counter()
-    index = LexicalIndex.build(range(n), terms)
+    index = Bm25sIndex.build(np.arange(n, dtype=np.int64), terms)
     row = {"terms_per_passage": terms_per_passage, "build_s": round(time.perf_counter() - t0, 2),
            "memory_mb": round(rss_mb() - before, 1)}
     del terms
@@ -156,7 +155,7 @@ def bm25(n: int, terms_per_passage: int, seed: int = 0) -> dict:
     lat = []
     for query in qterms:
         t0 = time.perf_counter()
-        _top_positive(index.ids, index.scores(query), 100)
+        index.search(query, 100)  # every row scored, top 100 with a positive score
         lat.append((time.perf_counter() - t0) * 1000)
     row.update(p50_ms=round(float(np.percentile(lat, 50)), 3), p95_ms=round(float(np.percentile(lat, 95)), 3))
     return row

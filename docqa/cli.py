@@ -11,53 +11,37 @@ import json
 import sys
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
+from docqa import runtime
 from docqa.config import Settings
 from docqa.core.errors import DocqaError, UsageError
+from docqa.index.records import MODES
 from docqa.core.text import lone_surrogate
 
+if TYPE_CHECKING:
+    from docqa.index.pipeline import Report
+    from docqa.index.search import Searcher
 
 # A problem the user can fix: printed without a traceback, exit status 2.
 CliError = UsageError
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    overrides = {
-        key: value
-        for key, value in {
-            "data_dir": getattr(args, "data_dir", None),
-            "model": getattr(args, "model", None),
-            "host": getattr(args, "host", None),
-            "port": getattr(args, "port", None),
-        }.items()
-        if value is not None
-    }
-    try:
-        return Settings(**overrides)
-    except ValueError as exc:
-        raise CliError(f"bad setting: {exc}") from exc
+    return runtime.settings(
+        data_dir=getattr(args, "data_dir", None),
+        model=getattr(args, "model", None),
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+    )
 
 
-def _embedder(settings: Settings):
-    from docqa.index.embedding import Embedder
-
-    return Embedder.load(settings.model, settings.model_cache, settings.query_prefix, settings.passage_prefix)
-
-
-def _indexer(settings: Settings):
-    from docqa.index.pipeline import Indexer
-    from docqa.ingest.kiwi import get_kiwi
-
-    return Indexer(settings.data_dir, lambda: _embedder(settings), get_kiwi)
-
-
-def _searcher(settings: Settings):
+def _searcher(settings: Settings) -> Searcher:
     from docqa.index import generation
-    from docqa.index.search import Searcher
-    from docqa.ingest.kiwi import get_kiwi
 
     if generation.read_manifest(settings.data_dir) is None:
         raise CliError(f"no index in {settings.data_dir}: run `docqa ingest PATH` first")
-    return Searcher(settings.data_dir, _embedder(settings), get_kiwi())
+    return runtime.searcher(settings)
 
 
 # --- sub-commands ----------------------------------------------------------------------
@@ -82,7 +66,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             documents.append(read_path(path, {**(meta or {}), **given}))
         except IngestError as exc:
             skipped.append((path, str(exc)))
-    indexer = _indexer(settings)
+    indexer = runtime.indexer(settings)
     with tqdm(total=len(documents), desc="indexing", unit="doc", disable=args.quiet) as bar:
         report = indexer.ingest(documents, progress=lambda doc: bar.update(1))
     report.skipped.extend(skipped)
@@ -101,7 +85,7 @@ def _given_meta(args: argparse.Namespace) -> dict[str, str]:
         raise CliError("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())) from exc
 
 
-def _print_report(report, settings: Settings) -> None:
+def _print_report(report: Report, settings: Settings) -> None:
     added = sum(o.passages for o in report.outcomes if o.status in ("added", "updated"))
     for outcome in report.outcomes:
         if outcome.status != "unchanged":
@@ -114,12 +98,12 @@ def _print_report(report, settings: Settings) -> None:
         print(f"skipped {path}: {reason}", file=sys.stderr)
     if report.manifest:
         m = report.manifest
-        print(f"index: {m['documents']} documents, {m['passages']} passages in {settings.data_dir}")
+        print(f"index: {m.documents} documents, {m.passages} passages in {settings.data_dir}")
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
     settings = _settings(args)
-    outcome = _indexer(settings).delete(args.doc_id)
+    outcome = runtime.indexer(settings).delete(args.doc_id)
     if outcome is None:
         raise CliError(f"no document with doc_id {args.doc_id!r}")
     print(f"deleted {args.doc_id}: {outcome.passages} passages")
@@ -137,22 +121,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from docqa.index.search import Filters
+    from dataclasses import asdict
+
+    from docqa.index.records import Citation, Filters
 
     settings = _settings(args)
     filters = Filters(args.doc_id, args.source, args.published_from, args.published_to)
     query = _query(args.query)
     result = _searcher(settings).search(query, k=args.k, mode=args.mode, filters=filters)
-    if args.json:
-        from docqa.service.routes.search import result_out
-
+    citations = [Citation.of(h) for h in result.hits]
+    if args.json:  # the API's JSON: the same Citation records
         payload = {"query": result.query, "mode": result.mode, "took_ms": round(result.took_ms, 2),
-                   "results": [result_out(h).model_dump() for h in result.hits]}
+                   "results": [asdict(c) for c in citations]}
         print(json.dumps(payload, ensure_ascii=False, indent=2))
         return 0
-    for hit in result.hits:
-        print(_citation_line(hit, f"{hit.rank:>2}. [{hit.score:.3f}]"))
-        print("    " + " ".join(hit.row.passage.text.split())[:300])
+    for c in citations:
+        print(c.line(f"{c.rank:>2}. [{c.score:.3f}]"))
+        print("    " + " ".join(c.text.split())[:300])
     print(f"({len(result.hits)} results, {result.took_ms:.0f} ms, mode {result.mode})")
     return 0
 
@@ -162,12 +147,12 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     question = _query(args.question)
-    result = answer(_searcher(settings), question, k=args.k)
+    result = answer(_searcher(settings).search(question, k=args.k))
     print(result.answer)
     if result.citations:
         print()
-    for hit in result.citations:
-        print(_citation_line(hit, f"[{hit.rank}]"))
+    for c in result.citations:
+        print(c.line(f"[{c.rank}]"))
     return 0
 
 
@@ -178,17 +163,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     manifest = generation.read_manifest(settings.data_dir)
     if manifest is None:
         raise CliError(f"no index in {settings.data_dir}: run `docqa ingest PATH` first")
-    print(json.dumps(manifest, ensure_ascii=False, indent=2))
+    print(json.dumps(manifest.to_json(), ensure_ascii=False, indent=2))
     return 0
-
-
-def _citation_line(hit, prefix: str) -> str:
-    row, p = hit.row, hit.row.passage
-    where = [row.title]
-    if p.article and p.article != row.title:
-        where.append(p.article)
-    where += [x for x in (row.source, row.published, f"p. {p.page}" if p.page else None) if x]
-    return f"{prefix} {' · '.join(where)}  ({p.doc_id} {p.start}:{p.end})"
 
 
 def _query(text: str) -> str:
@@ -232,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("search", cmd_search, "print the passages that match a query")
     p.add_argument("query")
     p.add_argument("--k", type=int, default=10, choices=range(1, 101), metavar="1..100")
-    p.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
+    p.add_argument("--mode", choices=MODES, default="hybrid")
     p.add_argument("--doc-id")
     p.add_argument("--source")
     p.add_argument("--from", dest="published_from", metavar="DATE")

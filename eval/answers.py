@@ -17,6 +17,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from docqa.eval.sets import EvalSet, contains_evidence, load_jsonl
+from docqa.index.records import MODES
 
 DEFAULT_SET = Path("eval/sets/corpus_v1.jsonl")
 
@@ -28,8 +29,8 @@ def score(evalset: EvalSet, searcher, k: int = 5, mode: str = "hybrid") -> dict:
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # lang -> [in answer, in first, asked]
     answered = 0
     for q in evalset.questions:
-        result = answer(searcher, q.text, k=k, mode=mode)
-        first = result.answer.split(" [", 1)[0]
+        result = answer(searcher.search(q.text, k=k, mode=mode))
+        first = result.quoted[0] if result.quoted else ""
         answered += result.found
         row = counts[q.lang or "all"]
         row[0] += result.found and contains_evidence(result.answer, q.evidence)
@@ -49,16 +50,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("set", nargs="?", type=Path, default=DEFAULT_SET)
     p.add_argument("--data-dir", type=Path, help="index to ask (env DOCQA_DATA_DIR)")
     p.add_argument("--k", type=int, default=5)
-    p.add_argument("--mode", choices=("hybrid", "dense", "lexical"), default="hybrid")
+    p.add_argument("--mode", choices=MODES, default="hybrid")
     args = p.parse_args(argv)
-    from docqa.config import Settings
-    from docqa.service.app import load_searcher
+    from docqa import runtime
 
-    settings = Settings(**({"data_dir": args.data_dir} if args.data_dir else {}))
+    settings = runtime.settings(data_dir=args.data_dir)
     if not (settings.data_dir / "manifest.json").exists():
         print(f"no index in {settings.data_dir}: run `docqa ingest data/corpus` first", file=sys.stderr)
         return 2
-    print(json.dumps(score(load_jsonl(args.set), load_searcher(settings), args.k, args.mode), ensure_ascii=False))
+    print(json.dumps(score(load_jsonl(args.set), runtime.serving_searcher(settings), args.k, args.mode), ensure_ascii=False))
     return 0
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from docqa.core.errors import UsageError as CliError
 
-MODES = ("hybrid", "dense", "lexical")
+from docqa.index.records import MODES
 COMPARE = "compare"
 COMPARED = ("MRR@10", "nDCG@10")
 RUNS_DIR = Path("eval/runs")
@@ -101,14 +101,13 @@ def _target(args: argparse.Namespace, evalset):
         if not re.match(r"^https?://", args.url):
             raise CliError(f"--url must start with http:// or https://, got {args.url!r}")
         return runner.HttpTarget(args.url.rstrip("/"), timeout=args.timeout)
+    from docqa import runtime
     from docqa.index import generation
-    from docqa.index.search import Searcher
-    from docqa.ingest.kiwi import get_kiwi
 
-    settings = _settings(args)
+    settings = runtime.settings(data_dir=args.data_dir, model=args.model)
     data_dir = settings.data_dir
-    embedder = _embedder(settings)
-    kiwi = get_kiwi()
+    embedder = runtime.embedder(settings)
+    kiwi = runtime.kiwi()
     if evalset.format == "squad":
         data_dir = (args.index_dir or settings.data_dir.parent / _index_name(evalset.name)).resolve()
         report = runner.ensure_index(
@@ -118,23 +117,7 @@ def _target(args: argparse.Namespace, evalset):
         print(f"{evalset.name}: {len(evalset.documents)} paragraphs in {data_dir} ({added} newly indexed)")
     elif generation.read_manifest(data_dir) is None:
         raise CliError(f"no index in {data_dir}: run `docqa ingest PATH` first, or pass --url")
-    return runner.LocalTarget(Searcher(data_dir, embedder, kiwi))
-
-
-def _settings(args: argparse.Namespace):
-    from docqa.config import Settings
-
-    overrides = {k: v for k, v in {"data_dir": args.data_dir, "model": args.model}.items() if v is not None}
-    try:
-        return Settings(**overrides)
-    except ValueError as exc:
-        raise CliError(f"bad setting: {exc}") from exc
-
-
-def _embedder(settings):
-    from docqa.index.embedding import Embedder
-
-    return Embedder.load(settings.model, settings.model_cache, settings.query_prefix, settings.passage_prefix)
+    return runner.LocalTarget(runtime.searcher(settings, model=embedder, analyser=kiwi, data_dir=data_dir))
 
 
 def _index_name(set_name: str) -> str:

@@ -19,7 +19,7 @@ from typing import Protocol
 from docqa.eval import sets
 from docqa.eval.sets import EvalSet, Qrels, Question
 
-MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
+from docqa.index.records import MODES
 DEPTH = 10  # the measures' cut-off: a question is "failed" with nothing relevant in this many
 SNIPPET_CHARS = 160
 TOP_SHOWN = 3
@@ -47,7 +47,7 @@ class Retrieved:
 
 
 @dataclass(frozen=True)
-class Answer:
+class QueryRun:
     qid: str
     mode: str
     hits: tuple[Retrieved, ...]
@@ -60,7 +60,7 @@ class Target(Protocol):
 
     def search(self, query: str, k: int, mode: str) -> list[Retrieved]: ...
 
-    def passages(self) -> list[sets.Passage] | None:
+    def passages(self) -> list[sets.IndexedPassage] | None:
         """Every indexed passage, or None when the index cannot be read."""
         ...
 
@@ -75,13 +75,11 @@ class LocalTarget:
     def search(self, query: str, k: int, mode: str) -> list[Retrieved]:
         result = self.searcher.search(query, k=k, mode=mode)
         return [
-            Retrieved(
-                h.row.passage.passage_id, h.row.passage.doc_id, h.row.title, h.row.passage.text, h.score
-            )
+            Retrieved(h.passage.passage_id, h.passage.doc_id, h.doc.title, h.passage.text, h.score)
             for h in result.hits
         ]
 
-    def passages(self) -> list[sets.Passage]:
+    def passages(self) -> list[sets.IndexedPassage]:
         from docqa.index import generation
         from docqa.index.store import Store
 
@@ -90,7 +88,7 @@ class LocalTarget:
             rows = store.passage_rows()
         finally:
             store.close()
-        return [sets.Passage(r.passage.passage_id, r.passage.doc_id, r.passage.text) for r in rows.values()]
+        return [sets.IndexedPassage(r.passage.passage_id, r.passage.doc_id, r.passage.text) for r in rows.values()]
 
 
 class HttpTarget:
@@ -136,7 +134,7 @@ class RunResult:
     target: str
     modes: tuple[str, ...]
     k: int
-    answers: dict[str, list[Answer]]
+    answers: dict[str, list[QueryRun]]
     qrels: Qrels
     recall_basis: str
     started: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
@@ -144,14 +142,14 @@ class RunResult:
 
 
 # --- 1. asking -----------------------------------------------------------------------------
-def ask(target: Target, question: Question, mode: str, k: int) -> Answer:
+def ask(target: Target, question: Question, mode: str, k: int) -> QueryRun:
     """One timed query; a failed request is an empty answer that carries its error."""
     started = time.perf_counter()
     try:
         hits, error = tuple(target.search(question.text, k, mode)), None
     except TargetError as exc:
         hits, error = (), str(exc)
-    return Answer(question.qid, mode, hits, (time.perf_counter() - started) * 1000, error)
+    return QueryRun(question.qid, mode, hits, (time.perf_counter() - started) * 1000, error)
 
 
 def run_set(
@@ -159,7 +157,7 @@ def run_set(
 ) -> RunResult:
     from tqdm import tqdm
 
-    answers: dict[str, list[Answer]] = {}
+    answers: dict[str, list[QueryRun]] = {}
     for mode in modes:
         if evalset.questions:  # warm-up, untimed: the first call pays for lazy loading
             ask(target, evalset.questions[0], mode, k)
@@ -170,23 +168,23 @@ def run_set(
 
 
 # --- 2. judging ----------------------------------------------------------------------------
-def judge(evalset: EvalSet, target: Target, answers: dict[str, list[Answer]]) -> tuple[Qrels, str]:
+def judge(evalset: EvalSet, target: Target, answers: dict[str, list[QueryRun]]) -> tuple[Qrels, str]:
     """Qrels over the whole index when it can be read, else over everything retrieved."""
     if evalset.format == "trec":
         return sets.judge(evalset, []), "qrels"
     indexed = target.passages()
     if indexed is not None:
         return sets.judge(evalset, indexed), "index"
-    retrieved = [sets.Passage(h.passage_id, h.doc_id, h.text) for a in _all(answers) for h in a.hits]
+    retrieved = [sets.IndexedPassage(h.passage_id, h.doc_id, h.text) for a in _all(answers) for h in a.hits]
     return sets.judge(evalset, retrieved), "retrieved"
 
 
-def _all(answers: dict[str, list[Answer]]):
+def _all(answers: dict[str, list[QueryRun]]):
     for mode_answers in answers.values():
         yield from mode_answers
 
 
-def run_of(mode_answers: Sequence[Answer]) -> dict[str, list[tuple[str, float]]]:
+def run_of(mode_answers: Sequence[QueryRun]) -> dict[str, list[tuple[str, float]]]:
     return {a.qid: [(h.passage_id, h.score) for h in a.hits] for a in mode_answers}
 
 
@@ -264,7 +262,7 @@ def _brief(hit: Retrieved) -> dict:
     return {"passage_id": hit.passage_id, "title": hit.title, "snippet": snippet}
 
 
-def _first_relevant(answer: Answer, grades: dict[str, int]) -> int | None:
+def _first_relevant(answer: QueryRun, grades: dict[str, int]) -> int | None:
     for rank, hit in enumerate(answer.hits, start=1):
         if grades.get(hit.passage_id, 0) > 0:
             return rank

@@ -57,7 +57,7 @@ class EvalSet:
 
 
 @dataclass(frozen=True)
-class Passage:
+class IndexedPassage:
     """What relevance is judged on: a retrieved (or indexed) passage."""
 
     passage_id: str
@@ -77,7 +77,7 @@ def contains_evidence(text: str, evidence: Iterable[str]) -> bool:
     return any(e and e in flat for e in (squash(e) for e in evidence))
 
 
-def grade(evalset: EvalSet, question: Question, passage: Passage) -> int:
+def grade(evalset: EvalSet, question: Question, passage: IndexedPassage) -> int:
     """How relevant ``passage`` is to ``question`` under the set's own rule (0 = not)."""
     if evalset.format == "trec":
         return evalset.judgments.get(question.qid, {}).get(passage.passage_id, 0)
@@ -86,7 +86,7 @@ def grade(evalset: EvalSet, question: Question, passage: Passage) -> int:
     return int(contains_evidence(passage.text, question.evidence))
 
 
-def judge(evalset: EvalSet, passages: Iterable[Passage]) -> Qrels:
+def judge(evalset: EvalSet, passages: Iterable[IndexedPassage]) -> Qrels:
     """Qrels for every question of the set over ``passages`` (positive grades only)."""
     passages = list({p.passage_id: p for p in passages}.values())
     if evalset.format == "trec":

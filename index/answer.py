@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-from docqa.index.search import Filters, Hit, Searcher
+from docqa.index.records import Answer, Citation, Hit, SearchResult
 
 NOT_FOUND = "질문과 관련된 내용을 문서에서 찾지 못했습니다."
 # When is a question answerable? e5-small cosines crowd between 0.74 and 0.90 for relevant and
@@ -21,42 +20,32 @@ SENTENCE_MARGIN = 0.03
 MIN_SENTENCE_CHARS = 20  # shorter "sentences" are table cells and captions, not answers
 
 
-@dataclass(frozen=True)
-class Answer:
-    question: str
-    answer: str
-    citations: list[Hit]
-    found: bool
-    took_ms: float
-
-
-def answer(
-    searcher: Searcher, question: str, k: int = 5, mode: str = "hybrid", filters: Filters | None = None
-) -> Answer:
-    """Retrieve ``k`` passages, then quote the sentences that best answer, or say nothing was found."""
-    result = searcher.search(question, k=k, mode=mode, filters=filters)
+def answer(result: SearchResult) -> Answer:
+    """Quote the sentences of the retrieved passages that best answer, or say nothing was found."""
+    question = result.query
     best_cos = max((h.cosine or 0.0 for h in result.hits), default=0.0)
     if not result.hits or (best_cos < MIN_COSINE[script(question)] and result.coverage < MIN_COVERAGE):
-        return Answer(question, NOT_FOUND, [], False, result.took_ms)
-    picked = _pick_sentences(searcher, result.hits, list(result.terms), result.qvec)
+        return Answer(question, NOT_FOUND, False, result.took_ms)
+    picked = _pick_sentences(result.hits)
     parts = [f"{_one_line(text)} [{rank}]" for rank, text in picked]
-    return Answer(question, " ".join(parts), result.hits, True, result.took_ms)
+    citations = tuple(Citation.of(h) for h in result.hits)
+    quoted = tuple(_one_line(text) for _, text in picked)
+    return Answer(question, " ".join(parts), True, result.took_ms, citations, quoted)
 
 
-def _pick_sentences(searcher: Searcher, hits: list[Hit], terms, qvec) -> list[tuple[int, str]]:
+def _pick_sentences(hits: list[Hit]) -> list[tuple[int, str]]:
     """Best sentences across the cited passages, each with the rank of its passage."""
     seen: set[tuple[str, int]] = set()
     scored: list[tuple[float, int, str]] = []
     for hit in hits:
-        passage = hit.row.passage
-        for span, score in searcher.sentence_scores(hit.row, terms, qvec):
-            key = (passage.doc_id, span.start)
-            text = passage.text[span.start - passage.start : span.end - passage.start]
+        for sentence in hit.sentences:
+            key = (hit.passage.doc_id, sentence.span.start)
+            text = hit.sentence_text(sentence.span)
             if key in seen or len(_one_line(text)) < MIN_SENTENCE_CHARS:
                 continue
             seen.add(key)
             # a small prior for the passage's own rank breaks near-ties in favour of the top hit
-            scored.append((score + 0.01 * hit.score, hit.rank, text))
+            scored.append((sentence.score + 0.01 * hit.score, hit.rank, text))
     scored.sort(key=lambda item: -item[0])
     if not scored:
         return []

@@ -20,56 +20,37 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from docqa.core.errors import DocqaError
-from docqa.index.dense import DenseIndex
-from docqa.index.lexical import LexicalIndex
+from docqa.index.backends import (
+    DEFAULT_DENSE,
+    DEFAULT_LEXICAL,
+    DenseBackend,
+    LexicalBackend,
+    dense_backend,
+    lexical_backend,
+)
+from docqa.index.manifest import (  # re-exported: the names readers of a data directory use
+    FORMAT,
+    MANIFEST,
+    IndexUnavailable,
+    Manifest,
+    ModelMismatch,
+    check_model,
+    read_manifest,
+)
 from docqa.index.store import Store
 
-MANIFEST = "manifest.json"
 DATABASE = "docqa.sqlite"
 GENERATIONS = "generations"
 SNAPSHOT = "snapshot.sqlite"
-FORMAT = 2  # 2: a generation carries its own database snapshot
 GRACE_S = 60.0  # a superseded generation stays this long for readers that read the old manifest
 PAUSE_ENV = "DOCQA_TEST_PAUSE"
 
 
-class IndexUnavailable(DocqaError, RuntimeError):
-    """The data directory cannot be used as it is (the message says why and what to do)."""
-
-
-class ModelMismatch(IndexUnavailable):
-    pass
-
-
 @dataclass(frozen=True)
 class Generation:
-    manifest: dict
-    dense: DenseIndex
-    lexical: LexicalIndex
-
-
-def read_manifest(data_dir: Path) -> dict | None:
-    path = data_dir / MANIFEST
-    if not path.exists():
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise IndexUnavailable(f"{path} is unreadable ({exc}); re-run `docqa ingest` to rebuild it") from exc
-
-
-def check_model(manifest: dict | None, model: str, dim: int | None = None) -> None:
-    """Refuse to mix vectors of two models: results would be silently wrong."""
-    if manifest is None or not manifest.get("model"):
-        return
-    if manifest["model"] != model or (dim is not None and manifest.get("dim") != dim):
-        raise ModelMismatch(
-            f"the index was built with model {manifest['model']!r} (dimension {manifest.get('dim')}), "
-            f"but the configured model is {model!r}"
-            + (f" (dimension {dim})" if dim is not None else "")
-            + ". Set DOCQA_MODEL to the index's model, or use another DOCQA_DATA_DIR and ingest again."
-        )
+    manifest: Manifest
+    dense: DenseBackend
+    lexical: LexicalBackend
 
 
 def _versions() -> dict[str, str]:
@@ -82,7 +63,7 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def build(store: Store, data_dir: Path, model: str, dim: int) -> dict:
+def build(store: Store, data_dir: Path, model: str, dim: int) -> Manifest:
     """Write a new generation from the database and make it current; returns its manifest."""
     name = f"gen-{store.revision():06d}-{time.time_ns()}"
     folder = data_dir / GENERATIONS / name
@@ -92,13 +73,13 @@ def build(store: Store, data_dir: Path, model: str, dim: int) -> dict:
     _fsync_tree(folder)
     pause_for_test("built")
     previous = current_name(data_dir)
-    _replace_json(data_dir / MANIFEST, manifest)
+    _replace_json(data_dir / MANIFEST, manifest.to_json())
     _retire(data_dir, previous)
     _drop_old_generations(data_dir, keep={name})
     return manifest
 
 
-def _index_snapshot(folder: Path, name: str, model: str, dim: int) -> dict:
+def _index_snapshot(folder: Path, name: str, model: str, dim: int) -> Manifest:
     """Build the indexes and the manifest from the generation's own snapshot, so all agree."""
     snapshot = Store(folder / SNAPSHOT, readonly=True)
     try:
@@ -107,49 +88,53 @@ def _index_snapshot(folder: Path, name: str, model: str, dim: int) -> dict:
         revision = snapshot.revision()
     finally:
         snapshot.close()
-    dense = DenseIndex.build(ids, vectors, dim)
+    dense = dense_backend(DEFAULT_DENSE).build(ids, vectors, dim)
     dense.save(folder)
-    LexicalIndex.build(ids, terms).save(folder)
-    manifest = {
-        "format": FORMAT,
-        "generation": name,
-        "model": model,
-        "dim": dim,
-        "revision": revision,
-        "documents": documents,
-        "passages": passages,
-        "index_type": dense.description,
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "versions": _versions(),
-    }
-    (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    lexical_backend(DEFAULT_LEXICAL).build(ids, terms).save(folder)
+    manifest = Manifest(
+        generation=name,
+        model=model,
+        dim=dim,
+        revision=revision,
+        documents=documents,
+        passages=passages,
+        index_type=dense.description,
+        built_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        versions=_versions(),
+        backends={"dense": DEFAULT_DENSE, "lexical": DEFAULT_LEXICAL},
+    )
+    (folder / MANIFEST).write_text(json.dumps(manifest.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
     return manifest
 
 
-def load(data_dir: Path, manifest: dict) -> Generation:
-    folder = data_dir / GENERATIONS / manifest["generation"]
+def load(data_dir: Path, manifest: Manifest) -> Generation:
+    folder = data_dir / GENERATIONS / manifest.generation
     if not folder.is_dir():
         raise IndexUnavailable(f"{folder} is missing; re-run `docqa ingest` to rebuild the index")
-    return Generation(manifest, DenseIndex.load(folder, manifest["dim"]), LexicalIndex.load(folder))
+    try:
+        dense, lexical = dense_backend(manifest.backends["dense"]), lexical_backend(manifest.backends["lexical"])
+    except (KeyError, ValueError) as exc:
+        raise IndexUnavailable(f"generation {manifest.generation} names no usable backend ({exc})") from exc
+    return Generation(manifest, dense.load(folder, manifest.dim), lexical.load(folder))
 
 
-def open_snapshot(data_dir: Path, manifest: dict) -> Store:
+def open_snapshot(data_dir: Path, manifest: Manifest) -> Store:
     """The rows a generation was built from, read-only (format 1 had none: the live database)."""
-    path = data_dir / GENERATIONS / manifest["generation"] / SNAPSHOT
-    if manifest.get("format", 1) < 2:
+    path = data_dir / GENERATIONS / manifest.generation / SNAPSHOT
+    if manifest.format < 2:
         return Store(data_dir / DATABASE)
     if not path.is_file():
         raise IndexUnavailable(f"{path} is missing; re-run `docqa ingest` to rebuild the index")
     return Store(path, readonly=True)
 
 
-def is_current(data_dir: Path, manifest: dict | None, revision: int) -> bool:
+def is_current(data_dir: Path, manifest: Manifest | None, revision: int) -> bool:
     """Whether ``manifest`` names a complete generation of this format at database ``revision``."""
     return (
         manifest is not None
-        and manifest.get("format") == FORMAT
-        and manifest.get("revision") == revision
-        and (data_dir / GENERATIONS / manifest.get("generation", "") / MANIFEST).is_file()
+        and manifest.format == FORMAT
+        and manifest.revision == revision
+        and (data_dir / GENERATIONS / manifest.generation / MANIFEST).is_file()
     )
 
 
@@ -159,7 +144,7 @@ def current_name(data_dir: Path) -> str | None:
         manifest = read_manifest(data_dir)
     except IndexUnavailable:
         return None
-    return manifest.get("generation") if manifest else None
+    return manifest.generation if manifest else None
 
 
 def pause_for_test(step: str) -> None:
@@ -173,7 +158,7 @@ def pause_for_test(step: str) -> None:
         time.sleep(600)
 
 
-def _replace_json(path: Path, payload: dict) -> None:
+def _replace_json(path: Path, payload: dict[str, object]) -> None:
     """Write beside ``path``, flush to disk, then rename over it: readers see old or new, whole."""
     tmp = path.with_name(f".{path.name}.tmp")  # one writer at a time (the ingest lock)
     with open(tmp, "w", encoding="utf-8") as fh:

@@ -1,4 +1,4 @@
-"""Lexical side: Kiwi morphemes in, BM25 (bm25s) out.
+"""Lexical analysis: Kiwi morphemes in, index terms out (the BM25 index is a backend: ``backends/``).
 
 Only content morphemes are indexed, so particles never glue onto nouns (``화웨이는`` and
 ``화웨이가`` both index ``화웨이``). Han characters are folded to simplified Chinese, so
@@ -8,13 +8,9 @@ Only content morphemes are indexed, so particles never glue onto nouns (``화웨
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from pathlib import Path
-
-import numpy as np
 
 # Kiwi 0.24 tags irregular verbs and adjectives VV-I / VA-I: match on the tag's stem.
 CONTENT_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SN", "SL", "SH", "VV", "VA", "XR"})
@@ -82,62 +78,3 @@ def analyze(text: str, kiwi) -> list[str]:
 def analyze_many(texts: Sequence[str], kiwi) -> list[list[str]]:
     """Batch form of :func:`analyze` (Kiwi tokenises a list in one call)."""
     return [terms_from_tokens(tokens) for tokens in kiwi.tokenize(list(texts))]
-
-
-class LexicalIndex:
-    """BM25 over pre-analysed passages; row i of the index is ``ids[i]``."""
-
-    def __init__(self, retriever, ids: np.ndarray, doc_freq: dict[str, int]):
-        self.retriever = retriever
-        self.ids = ids
-        self.doc_freq = doc_freq
-
-    @classmethod
-    def build(cls, ids: Sequence[int], terms: Sequence[list[str]]) -> LexicalIndex:
-        import bm25s
-
-        retriever = bm25s.BM25()
-        # bm25s cannot index an empty corpus; a placeholder row keeps the shapes valid.
-        retriever.index([list(t) for t in terms] or [[""]], show_progress=False)
-        doc_freq: dict[str, int] = {}
-        for passage_terms in terms:
-            for term in set(passage_terms):
-                doc_freq[term] = doc_freq.get(term, 0) + 1
-        return cls(retriever, np.asarray(ids, dtype=np.int64), doc_freq)
-
-    def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        self.retriever.save(str(folder / "bm25"))
-        np.save(folder / "bm25_ids.npy", self.ids)
-        (folder / "bm25_df.json").write_text(json.dumps(self.doc_freq, ensure_ascii=False), encoding="utf-8")
-
-    @classmethod
-    def load(cls, folder: Path) -> LexicalIndex:
-        import bm25s
-
-        retriever = bm25s.BM25.load(str(folder / "bm25"))
-        doc_freq = json.loads((folder / "bm25_df.json").read_text(encoding="utf-8"))
-        return cls(retriever, np.load(folder / "bm25_ids.npy"), doc_freq)
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def known(self, terms: Iterable[str]) -> list[str]:
-        return [t for t in terms if t in self.doc_freq]
-
-    def scores(self, terms: Sequence[str]) -> np.ndarray:
-        """BM25 score of every row (zeros when no term is in the vocabulary)."""
-        known = self.known(terms)
-        if not known or not len(self.ids):
-            return np.zeros(len(self.ids), dtype=np.float32)
-        return np.asarray(self.retriever.get_scores(known), dtype=np.float32)[: len(self.ids)]
-
-    def idf(self, term: str) -> float:
-        """Lucene-style idf; an unseen term weighs like a term seen once."""
-        n = max(len(self.ids), 1)
-        df = max(self.doc_freq.get(term, 0), 1)
-        return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
-
-
-def dump_terms(terms: list[str]) -> str:
-    return json.dumps(terms, ensure_ascii=False)

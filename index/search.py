@@ -1,9 +1,6 @@
-"""Retrieval over one index generation: lexical, dense and hybrid, with sentence highlights.
+"""Retrieval over one index generation: lexical, dense and hybrid, each hit with its sentences scored.
 
-Hybrid fuses min-max-normalised dense cosines and BM25 scores (the convex combination that
-beat RRF on Korean text, see the README). The lexical weight shrinks with how much of the
-question the best lexical match covers, so an English or Chinese question asked of Korean
-text, whose words the lexical side mostly cannot see, is ranked by the dense side alone.
+The fusion itself is pure and lives in ``fusion.py``; the indexes are backends (``backends/``).
 """
 
 from __future__ import annotations
@@ -13,80 +10,48 @@ import os
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any
 
 import numpy as np
 
 from docqa.core.text import scrub
 from docqa.index import generation
-from docqa.index.lexical import analyze
-from docqa.index.store import PassageRow
+from docqa.index.fusion import convex, lexical_weight
+from docqa.index.lexical import analyze, terms_from_tokens
+from docqa.index.manifest import Manifest
+from docqa.index.records import Filters, Hit, Mode, ScoredSentence, SearchResult, StoredPassage
 from docqa.ingest.records import Span
 
-Mode = Literal["hybrid", "dense", "lexical"]
-MODES: tuple[str, ...] = ("hybrid", "dense", "lexical")
-LEXICAL_WEIGHT = 0.5  # at full coverage; measured in eval/ (README figures)
-FULL_COVERAGE = 0.6  # coverage at which the lexical side gets its full weight
 SENTENCE_LEXICAL_BONUS = 0.08  # how much a sentence's term overlap adds to its cosine
 RETRY_S = 1.0  # after a failed load, wait this long before a query triggers another attempt
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True)
-class Filters:
-    doc_id: str | None = None
-    source: str | None = None
-    published_from: str | None = None
-    published_to: str | None = None
-
-    def active(self) -> bool:
-        return any((self.doc_id, self.source, self.published_from, self.published_to))
-
-
-@dataclass(frozen=True)
-class Hit:
-    rank: int
-    score: float
-    row: PassageRow
-    highlights: tuple[Span, ...]  # offsets inside the passage text
-    cosine: float | None = None
-
-
-@dataclass(frozen=True)
-class SearchResult:
-    query: str
-    mode: str
-    hits: list[Hit]
-    took_ms: float
-    coverage: float = 0.0  # share of the query's idf mass the best lexical match contains
-    terms: tuple[str, ...] = ()
-    qvec: np.ndarray | None = None
+Ranked = list[tuple[int, float, float | None]]  # (passage id, score, cosine)
 
 
 @dataclass
 class _State:
     """Everything a query reads, swapped as one object when a new generation appears."""
 
-    manifest: dict
+    manifest: Manifest
     gen: generation.Generation
-    rows: dict[int, PassageRow]
+    rows: dict[int, StoredPassage]
     terms: dict[int, frozenset[str]]
     sentences: dict[str, tuple[np.ndarray, np.ndarray]]
-    lexical_row: dict[int, int] = field(default_factory=dict)
     # Kiwi terms of each sentence, (doc_id, start) -> terms, filled as queries touch them:
     # analysing the sentences of every hit on every query was most of a lexical query's time.
     sentence_terms: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
-
 
 
 class QueryVectors:
     """A bounded LRU cache of query embeddings: encoding is most of a query's cost on a CPU,
     and the same question comes back often (ask and search from the page, eval modes)."""
 
-    def __init__(self, embedder, size: int = 2048):
+    def __init__(self, embedder: Any, size: int = 2048):
         self.embedder = embedder
         self.size = size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -111,14 +76,13 @@ class QueryVectors:
 class Searcher:
     """Answers queries from the current generation; reloads when another one is made current."""
 
-    def __init__(self, data_dir: Path, embedder, kiwi, query_cache_size: int = 2048):
+    def __init__(self, data_dir: Path, embedder: Any, kiwi: Any, query_cache_size: int = 2048):
         self.data_dir = data_dir
         self.embedder = embedder
         self.query_vectors = QueryVectors(embedder, query_cache_size)
         self.kiwi = kiwi
         self._loading = threading.Lock()  # one load at a time
         self._state: _State | None = None
-        self._previous: _State | None = None  # for sentence scores of a hit found just before a swap
         self._stamp: tuple[int, int, int] | None = None
         self._retry_at = 0.0
         stamp = self._disk_stamp()
@@ -167,9 +131,8 @@ class Searcher:
                 return
             generation.check_model(manifest, self.embedder.name, self.embedder.dim)
             current = self._state
-            if current is None or current.manifest["generation"] != manifest["generation"]:
-                loaded = self._load(manifest)
-                self._previous, self._state = current, loaded
+            if current is None or current.manifest.generation != manifest.generation:
+                self._state = self._load(manifest)
             self._stamp = stamp
         except Exception as exc:
             if strict:
@@ -178,9 +141,9 @@ class Searcher:
             log.warning("still serving generation %s: cannot load the new one (%s)", self._generation(), exc)
 
     def _generation(self) -> str | None:
-        return self._state.manifest.get("generation") if self._state else None
+        return self._state.manifest.generation if self._state else None
 
-    def _load(self, manifest: dict) -> _State:
+    def _load(self, manifest: Manifest) -> _State:
         """Everything a query needs, from the generation's files and its own database snapshot."""
         gen = generation.load(self.data_dir, manifest)
         store = generation.open_snapshot(self.data_dir, manifest)
@@ -193,17 +156,16 @@ class Searcher:
         wanted = set(int(i) for i in gen.dense.ids)
         rows = {pid: row for pid, row in rows.items() if pid in wanted}
         if len(rows) != len(wanted):
-            raise generation.IndexUnavailable(f"generation {manifest['generation']} lacks passage rows")
+            raise generation.IndexUnavailable(f"generation {manifest.generation} lacks passage rows")
         term_sets = {pid: t for pid, t in terms.items() if pid in wanted}
-        lexical_row = {int(pid): i for i, pid in enumerate(gen.lexical.ids)}
-        return _State(manifest, gen, rows, term_sets, sentences, lexical_row)
+        return _State(manifest, gen, rows, term_sets, sentences)
 
     @property
-    def manifest(self) -> dict | None:
+    def manifest(self) -> Manifest | None:
         return self._state.manifest if self._state else None
 
     # --- querying ---------------------------------------------------------------------
-    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None) -> SearchResult:
+    def search(self, query: str, k: int = 10, mode: Mode = "hybrid", filters: Filters | None = None) -> SearchResult:
         started = time.perf_counter()
         state = self._state
         if state is None or not state.rows:
@@ -214,33 +176,27 @@ class Searcher:
         terms = analyze(text, self.kiwi)
         qvec = self.query_vectors.get(text) if mode != "lexical" else None
         ranked, coverage = self._rank(state, terms, qvec, k, mode, allowed)
-        hits = [
-            Hit(rank, score, state.rows[pid], self._highlights(state, state.rows[pid], terms, qvec), cos)
-            for rank, (pid, score, cos) in enumerate(ranked, start=1)
-        ]
+        hits = [self._hit(state, rank, state.rows[pid], score, cos, terms, qvec)
+                for rank, (pid, score, cos) in enumerate(ranked, start=1)]
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(query, mode, hits, took, coverage, tuple(terms), qvec)
+        return SearchResult(query, mode, hits, took, coverage)
 
-    def _rank(self, state, terms, qvec, k, mode, allowed):
+    def _rank(
+        self, state: _State, terms: list[str], qvec: np.ndarray | None, k: int, mode: Mode, allowed: np.ndarray | None
+    ) -> tuple[Ranked, float]:
         gen = state.gen
         n_cand = max(100, 5 * k)
-        lex_all = gen.lexical.scores(terms)
-        lex_ids = gen.lexical.ids
-        if allowed is not None:
-            mask = np.isin(lex_ids, allowed)
-            lex_all = np.where(mask, lex_all, 0.0)
-        lex_top = _top_positive(lex_ids, lex_all, n_cand)
+        lex_top, lex_scores = gen.lexical.search(terms, n_cand, allowed)
         coverage = self._coverage(state, terms, lex_top[:1])
         if mode == "lexical":
-            return [(int(pid), float(lex_all[state.lexical_row[int(pid)]]), None) for pid in lex_top[:k]], coverage
+            return [(int(p), float(s), None) for p, s in zip(lex_top[:k], lex_scores[:k], strict=True)], coverage
+        assert qvec is not None
         dense_ids, dense_scores = gen.dense.search(qvec, n_cand, allowed)
         if mode == "dense":
             return [(int(p), float(s), float(s)) for p, s in zip(dense_ids[:k], dense_scores[:k], strict=True)], coverage
         union = np.unique(np.concatenate([dense_ids, lex_top]))
         cos = gen.dense.scores_for(qvec, union)
-        lex = np.array([lex_all[state.lexical_row[int(p)]] for p in union], dtype=np.float32)
-        weight = LEXICAL_WEIGHT * min(1.0, coverage / FULL_COVERAGE)
-        fused = (1 - weight) * _minmax(cos) + weight * _minmax(lex)
+        fused = convex(cos, gen.lexical.scores_for(terms, union), lexical_weight(coverage))
         order = np.argsort(-fused, kind="stable")[:k]
         return [(int(union[i]), float(fused[i]), float(cos[i])) for i in order], coverage
 
@@ -259,14 +215,21 @@ class Searcher:
         return np.asarray(keep, dtype=np.int64)
 
     # --- sentences --------------------------------------------------------------------
-    def sentence_scores(
-        self, row: PassageRow, terms: list[str], qvec: np.ndarray | None, state: _State | None = None
-    ) -> list[tuple[Span, float]]:
+    def _hit(
+        self, state: _State, rank: int, row: StoredPassage, score: float, cos: float | None,
+        terms: list[str], qvec: np.ndarray | None,
+    ) -> Hit:
+        """A ranked passage with each of its sentences scored, and the best ones as highlights."""
+        scored = self._sentence_scores(state, row, terms, qvec)
+        return Hit(rank, score, row.passage, row.doc, _highlights(row, scored, qvec is not None), scored, cos)
+
+    def _sentence_scores(
+        self, state: _State, row: StoredPassage, terms: list[str], qvec: np.ndarray | None
+    ) -> tuple[ScoredSentence, ...]:
         """Each sentence of a passage with how well it answers the query."""
-        state = state or self._state_of(row)
         spans = row.passage.sentences
         if not spans:
-            return []
+            return ()
         cos = np.zeros(len(spans), dtype=np.float32)
         if qvec is not None and row.passage.doc_id in state.sentences:
             starts, matrix = state.sentences[row.passage.doc_id]
@@ -278,59 +241,31 @@ class Searcher:
         total = sum(weights.values()) or 1.0
         found = self._sentence_terms(state, row, spans) if unique else [frozenset()] * len(spans)
         overlap = [sum(w for t, w in weights.items() if t in terms_) / total for terms_ in found]
-        return [(s, float(c) + SENTENCE_LEXICAL_BONUS * o) for s, c, o in zip(spans, cos, overlap, strict=True)]
+        return tuple(
+            ScoredSentence(s, float(c) + SENTENCE_LEXICAL_BONUS * o) for s, c, o in zip(spans, cos, overlap, strict=True)
+        )
 
-    def _sentence_terms(self, state: _State, row: PassageRow, spans: tuple[Span, ...]) -> list[frozenset[str]]:
+    def _sentence_terms(self, state: _State, row: StoredPassage, spans: tuple[Span, ...]) -> list[frozenset[str]]:
         """Each sentence's index terms, analysed once per generation and then remembered."""
         doc_id, base = row.passage.doc_id, row.passage.start
         missing = [s for s in spans if (doc_id, s.start) not in state.sentence_terms]
         if missing:
             texts = [row.passage.text[s.start - base : s.end - base] for s in missing]
             for span, tokens in zip(missing, self.kiwi.tokenize(texts), strict=True):
-                state.sentence_terms[(doc_id, span.start)] = frozenset(_terms_of(tokens))
+                state.sentence_terms[(doc_id, span.start)] = frozenset(terms_from_tokens(tokens))
         return [state.sentence_terms[(doc_id, s.start)] for s in spans]
 
-    def _state_of(self, row: PassageRow) -> _State:
-        """The loaded state that holds this passage (a generation swap may fall between calls)."""
-        state, previous = self._state, self._previous
-        assert state is not None
-        if row.id not in state.rows and previous is not None and row.id in previous.rows:
-            return previous
-        return state
 
-    def _highlights(self, state, row: PassageRow, terms, qvec) -> tuple[Span, ...]:
-        scored = self.sentence_scores(row, terms, qvec, state)
-        if not scored:
-            return ()
-        best = max(score for _, score in scored)
-        margin = 0.02 if qvec is not None else 0.0
-        chosen = sorted((s for s, score in scored if score >= best - margin and score > 0), key=lambda s: s.start)[:2]
-        base = row.passage.start
-        return tuple(Span(s.start - base, s.end - base) for s in chosen)
-
-
-def _terms_of(tokens) -> list[str]:
-    from docqa.index.lexical import terms_from_tokens
-
-    return terms_from_tokens(tokens)
-
-
-def _top_positive(ids: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
-    positive = np.flatnonzero(scores > 0)
-    if not len(positive):
-        return np.zeros(0, dtype=np.int64)
-    n = min(n, len(positive))
-    part = positive[np.argpartition(-scores[positive], n - 1)[:n]]
-    return ids[part[np.argsort(-scores[part], kind="stable")]]
-
-
-def _minmax(values: np.ndarray) -> np.ndarray:
-    if not len(values):
-        return values
-    lo, hi = float(values.min()), float(values.max())
-    if hi - lo < 1e-9:
-        return np.ones_like(values) if hi > 0 else np.zeros_like(values)
-    return (values - lo) / (hi - lo)
+def _highlights(row: StoredPassage, scored: Iterable[ScoredSentence], dense: bool) -> tuple[Span, ...]:
+    """Up to two best sentences (within a small margin of the best when cosines take part)."""
+    scored = list(scored)
+    if not scored:
+        return ()
+    best = max(s.score for s in scored)
+    margin = 0.02 if dense else 0.0
+    chosen = sorted((s.span for s in scored if s.score >= best - margin and s.score > 0), key=lambda s: s.start)[:2]
+    base = row.passage.start
+    return tuple(Span(s.start - base, s.end - base) for s in chosen)
 
 
 def date_range(published: str) -> tuple[str, str]:
@@ -341,15 +276,15 @@ def date_range(published: str) -> tuple[str, str]:
     return start, end
 
 
-def _matches(row: PassageRow, filters: Filters) -> bool:
+def _matches(row: StoredPassage, filters: Filters) -> bool:
     if filters.doc_id and row.passage.doc_id != filters.doc_id:
         return False
-    if filters.source and row.source != filters.source:
+    if filters.source and row.doc.source != filters.source:
         return False
     if filters.published_from or filters.published_to:
-        if not row.published:
+        if not row.doc.published:
             return False
-        start, end = date_range(row.published)
+        start, end = date_range(row.doc.published)
         if filters.published_from and end < filters.published_from:
             return False
         if filters.published_to and start > filters.published_to:

@@ -13,11 +13,11 @@ import sqlite3
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from docqa.index.records import DocumentInfo, StoredPassage
 from docqa.ingest.records import Article, Document, Page, Passage, Span
 
 SCHEMA = """
@@ -59,18 +59,6 @@ CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
 
 # Document fields that make a re-ingest "unchanged" when all are equal (the path is not one).
 FINGERPRINT = ("content_hash", "title", "source", "published", "url", "lang", "kind")
-
-
-@dataclass(frozen=True)
-class PassageRow:
-    """A stored passage with its document's citation metadata."""
-
-    id: int
-    passage: Passage
-    title: str
-    source: str | None
-    published: str | None
-    url: str | None
 
 
 def to_blob(vector: np.ndarray) -> bytes:
@@ -206,7 +194,7 @@ class Store:
         }
         return passages, sentences
 
-    def _passages_with_vectors(self, doc_id: str) -> list[tuple[PassageRow, bytes]]:
+    def _passages_with_vectors(self, doc_id: str) -> list[tuple[StoredPassage, bytes]]:
         rows = self.passage_rows(doc_id=doc_id)
         vectors = dict(self.conn.execute("SELECT id, vector FROM passages WHERE doc_id = ?", (doc_id,)))
         return [(row, vectors[pid]) for pid, row in rows.items()]
@@ -230,7 +218,7 @@ class Store:
             [(doc_id, s.start, s.end, v) for s, v in zip(spans, vectors, strict=True)],
         )
 
-    def passage_rows(self, doc_id: str | None = None) -> dict[int, PassageRow]:
+    def passage_rows(self, doc_id: str | None = None) -> dict[int, StoredPassage]:
         """Passages with their citation metadata, keyed by passage id (one document's, or all)."""
         sql = (
             "SELECT p.id, p.doc_id, p.ordinal, p.start, p.end, p.text, p.sentences, p.page, p.article, p.section, "
@@ -240,11 +228,11 @@ class Store:
             rows = self.conn.execute(sql + " ORDER BY p.id").fetchall()
         else:
             rows = self.conn.execute(sql + " WHERE p.doc_id = ? ORDER BY p.id", (doc_id,)).fetchall()
-        out: dict[int, PassageRow] = {}
+        out: dict[int, StoredPassage] = {}
         for r in rows:
             spans = tuple(Span(a, b) for a, b in json.loads(r[6]))
             passage = Passage(r[1], r[2], r[3], r[4], r[5], spans, r[7], r[8], r[9])
-            out[r[0]] = PassageRow(r[0], passage, r[10], r[11], r[12], r[13])
+            out[r[0]] = StoredPassage(r[0], passage, DocumentInfo(r[10], r[11], r[12], r[13]))
         return out
 
     def passage_terms(self) -> dict[int, frozenset[str]]:

@@ -9,8 +9,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
+from docqa import runtime
 from docqa.config import Settings
-from docqa.core.process import cap_malloc_arenas, release_free_heap, usable_cores
+from docqa.core.process import cap_malloc_arenas, usable_cores
 from docqa.index.search import Searcher
 from docqa.service.routes import documents, page, search
 
@@ -36,7 +37,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     async def lifespan(app: FastAPI):
         cap_malloc_arenas()
         if getattr(app.state, "searcher", None) is None:
-            app.state.searcher = load_searcher(settings)
+            app.state.searcher = runtime.serving_searcher(settings)
         yield
 
     app = FastAPI(
@@ -66,29 +67,3 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
 
 def _plain(exc: RequestValidationError) -> list[dict]:
     return [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")} for e in exc.errors()]
-
-
-def load_searcher(settings: Settings) -> Searcher:
-    from docqa.index.embedding import Embedder
-    from docqa.ingest.kiwi import get_kiwi
-
-    embedder = Embedder.load(settings.model, settings.model_cache, settings.query_prefix, settings.passage_prefix)
-    _one_thread_per_request()
-    kiwi = get_kiwi()
-    # Kiwi finishes loading, and the model's weights are paged in from their file, on first use:
-    # here, not in the first request.
-    kiwi.tokenize("준비")
-    embedder.encode_queries(["준비"])
-    searcher = Searcher(settings.data_dir, embedder, kiwi, settings.query_cache_size)
-    release_free_heap()  # what loading the model and the index freed
-    return searcher
-
-
-def _one_thread_per_request() -> None:
-    """Serve each request on one core: requests run side by side, and two torch or FAISS threads
-    per query stall each other when the cores are busy (bench/: one-client p95 1.1 s -> 77 ms)."""
-    import faiss
-    import torch
-
-    torch.set_num_threads(1)
-    faiss.omp_set_num_threads(1)

@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
+from docqa import runtime
 from docqa.config import Settings
 from docqa.index.pipeline import Indexer
 from docqa.index.search import Searcher
@@ -52,7 +53,7 @@ CurrentSearcherDep = Annotated[Searcher, Depends(get_current_searcher)]
 def get_indexer(request: Request, settings: SettingsDep) -> Indexer:
     """An indexer on the served data directory, reusing the loaded model and Kiwi (never a second)."""
     searcher: Searcher = request.app.state.searcher
-    return Indexer(settings.data_dir, lambda: searcher.embedder, lambda: searcher.kiwi)
+    return runtime.indexer(settings, model=searcher.embedder, analyser=searcher.kiwi)
 
 
 IndexerDep = Annotated[Indexer, Depends(get_indexer)]

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from docqa.core.text import lone_surrogate
+from docqa.index.records import Citation, Mode
 
 MAX_QUERY_CHARS = 2000
 _ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
@@ -56,7 +57,7 @@ class _Retrieval(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    mode: Literal["hybrid", "dense", "lexical"] = "hybrid"
+    mode: Mode = "hybrid"
     filters: FiltersIn | None = None
 
 
@@ -80,29 +81,11 @@ class AskIn(_Retrieval):
         return _clean_query(value, "question")
 
 
-class ResultOut(BaseModel):
-    rank: int
-    score: float
-    passage_id: str
-    doc_id: str
-    title: str
-    article: str | None
-    section: str | None
-    source: str | None
-    published: str | None
-    url: str | None
-    page: int | None
-    start: int = Field(description="offset of `text` in the document text of GET /v1/documents/{doc_id}")
-    end: int
-    text: str
-    highlights: list[tuple[int, int]] = Field(description="[start, end] offsets inside `text`")
-
-
 class SearchOut(BaseModel):
     query: str
-    mode: str
+    mode: Mode
     took_ms: float
-    results: list[ResultOut]
+    results: list[Citation]
 
 
 class AskOut(BaseModel):
@@ -110,7 +93,7 @@ class AskOut(BaseModel):
     answer: str
     found: bool
     took_ms: float
-    citations: list[ResultOut]
+    citations: list[Citation]
 
 
 class DocumentSummary(BaseModel):
@@ -161,6 +144,7 @@ class StatsOut(BaseModel):
     built_at: str | None
     generation: str | None
     index_type: str | None
+    backends: dict[str, str] | None = Field(default=None, description="the dense and lexical backends")
 
 
 DOC_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$"  # safe in a URL path, as make_doc_id makes them

@@ -29,9 +29,9 @@ def settings(tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def embedder(settings):
-    from docqa.index.embedding import Embedder
+    from docqa import runtime
 
-    return Embedder.load(settings.model, settings.model_cache)
+    return runtime.embedder(settings)
 
 
 @pytest.fixture(scope="session")
@@ -44,21 +44,21 @@ def kiwi():
 @pytest.fixture(scope="session")
 def corpus_report(settings, embedder, kiwi, corpus_dir):
     """The sample corpus, ingested through the same path as `docqa ingest data/corpus`."""
-    from docqa.index.pipeline import Indexer
+    from docqa import runtime
     from docqa.ingest.readers import iter_inputs, read_path
 
     skipped: list = []
     inputs = list(iter_inputs([corpus_dir], skipped))
     assert not skipped
     documents = [read_path(path, meta) for path, meta in inputs]
-    return Indexer(settings.data_dir, lambda: embedder, lambda: kiwi).ingest(documents)
+    return runtime.indexer(settings, model=embedder, analyser=kiwi).ingest(documents)
 
 
 @pytest.fixture(scope="session")
 def searcher(settings, embedder, kiwi, corpus_report):
-    from docqa.index.search import Searcher
+    from docqa import runtime
 
-    return Searcher(settings.data_dir, embedder, kiwi)
+    return runtime.searcher(settings, model=embedder, analyser=kiwi)
 
 
 @pytest.fixture(scope="session")

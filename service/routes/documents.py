@@ -147,13 +147,17 @@ def _write(searcher: Searcher, write: Callable[[], T]) -> T:
 @router.get("/stats", response_model=StatsOut)
 def stats(searcher: CurrentSearcherDep, settings: SettingsDep) -> StatsOut:
     """Counts of the generation that answers queries; exact after every write."""
-    manifest = searcher.manifest or {}
+    manifest = searcher.manifest
+    if manifest is None:  # nothing ingested yet
+        return StatsOut(documents=0, passages=0, model=settings.model, dim=None, built_at=None,
+                        generation=None, index_type=None, backends=None)
     return StatsOut(
-        documents=manifest.get("documents", 0),
-        passages=manifest.get("passages", 0),
-        model=manifest.get("model", settings.model),
-        dim=manifest.get("dim"),
-        built_at=manifest.get("built_at"),
-        generation=manifest.get("generation"),
-        index_type=manifest.get("index_type"),
+        documents=manifest.documents,
+        passages=manifest.passages,
+        model=manifest.model,
+        dim=manifest.dim,
+        built_at=manifest.built_at,
+        generation=manifest.generation,
+        index_type=manifest.index_type,
+        backends=manifest.backends,
     )

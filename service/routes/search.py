@@ -5,32 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from docqa.index.answer import answer
-from docqa.index.search import Filters, Hit
+from docqa.index.records import Citation, Filters
 from docqa.service.deps import SearcherDep
-from docqa.service.schemas import AskIn, AskOut, ResultOut, SearchIn, SearchOut
+from docqa.service.schemas import AskIn, AskOut, SearchIn, SearchOut
 
 router = APIRouter(prefix="/v1", tags=["search"])
-
-
-def result_out(hit: Hit) -> ResultOut:
-    row, passage = hit.row, hit.row.passage
-    return ResultOut(
-        rank=hit.rank,
-        score=round(hit.score, 6),
-        passage_id=passage.passage_id,
-        doc_id=passage.doc_id,
-        title=row.title,
-        article=passage.article,
-        section=passage.section,
-        source=row.source,
-        published=row.published,
-        url=row.url,
-        page=passage.page,
-        start=passage.start,
-        end=passage.end,
-        text=passage.text,
-        highlights=[(s.start, s.end) for s in hit.highlights],
-    )
 
 
 @router.post("/search", response_model=SearchOut)
@@ -42,7 +21,7 @@ def search(body: SearchIn, searcher: SearcherDep, request: Request) -> SearchOut
         query=body.query,
         mode=body.mode,
         took_ms=round(result.took_ms, 2),
-        results=[result_out(h) for h in result.hits],
+        results=[Citation.of(h) for h in result.hits],
     )
 
 
@@ -50,11 +29,11 @@ def search(body: SearchIn, searcher: SearcherDep, request: Request) -> SearchOut
 def ask(body: AskIn, searcher: SearcherDep, request: Request) -> AskOut:
     filters = Filters(**body.filters.model_dump()) if body.filters else None
     with request.app.state.query_slots:
-        result = answer(searcher, body.question, k=body.k, mode=body.mode, filters=filters)
+        result = answer(searcher.search(body.question, k=body.k, mode=body.mode, filters=filters))
     return AskOut(
         question=body.question,
         answer=result.answer,
         found=result.found,
         took_ms=round(result.took_ms, 2),
-        citations=[result_out(h) for h in result.citations],
+        citations=list(result.citations),
     )

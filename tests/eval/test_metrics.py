@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from docqa.eval import metrics, sets
-from docqa.eval.sets import EvalSet, Passage, Question
+from docqa.eval.sets import EvalSet, IndexedPassage, Question
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -126,8 +126,8 @@ def test_evidence_matches_ignoring_all_whitespace():
 
 def test_judge_builds_qrels_per_rule():
     passages = [
-        Passage("d#0", "d", "쑤저우에는 16만 개의\n공업 기업이 있다"),
-        Passage("d#1", "d", "다른 내용"),
+        IndexedPassage("d#0", "d", "쑤저우에는 16만 개의\n공업 기업이 있다"),
+        IndexedPassage("d#1", "d", "다른 내용"),
     ]
     jsonl = EvalSet(
         "s",

@@ -68,10 +68,10 @@ class CannedTarget:
 
     description = "canned"
     index = [
-        sets.Passage("a#0", "a", "쑤저우에는 16만 개의\n공업 기업이 운집해 있다."),
-        sets.Passage("a#1", "a", "16만 개의 공업 기업이 운집한 도시, 다시 한 번."),
-        sets.Passage("b#0", "b", "항저우 인공지능 타운."),
-        sets.Passage("c#0", "c", "상관없는 이야기."),
+        sets.IndexedPassage("a#0", "a", "쑤저우에는 16만 개의\n공업 기업이 운집해 있다."),
+        sets.IndexedPassage("a#1", "a", "16만 개의 공업 기업이 운집한 도시, 다시 한 번."),
+        sets.IndexedPassage("b#0", "b", "항저우 인공지능 타운."),
+        sets.IndexedPassage("c#0", "c", "상관없는 이야기."),
     ]
 
     def search(self, query: str, k: int, mode: str) -> list[Retrieved]:
@@ -199,10 +199,10 @@ def _write_real_set(tmp_path: Path) -> Path:
 
 
 def test_cli_end_to_end_on_the_local_index(tmp_path, settings, searcher, embedder, monkeypatch, capsys):
-    import docqa.eval.cli as eval_cli
+    from docqa import runtime
     from docqa.cli import main
 
-    monkeypatch.setattr(eval_cli, "_embedder", lambda _settings: embedder)  # the session's model
+    monkeypatch.setattr(runtime, "embedder", lambda _settings: embedder)  # the session's model
     out = tmp_path / "out"
     code = main(
         [

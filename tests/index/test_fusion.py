@@ -2,19 +2,20 @@
 
 import numpy as np
 
-from docqa.index.search import _minmax, _top_positive, date_range
+from docqa.index.fusion import minmax, top_positive
+from docqa.index.search import date_range
 
 
 def test_minmax():
-    assert _minmax(np.array([1.0, 3.0, 2.0])).tolist() == [0.0, 1.0, 0.5]
-    assert _minmax(np.array([0.0, 0.0])).tolist() == [0.0, 0.0]  # a side that found nothing adds nothing
-    assert _minmax(np.array([2.0, 2.0])).tolist() == [1.0, 1.0]
+    assert minmax(np.array([1.0, 3.0, 2.0])).tolist() == [0.0, 1.0, 0.5]
+    assert minmax(np.array([0.0, 0.0])).tolist() == [0.0, 0.0]  # a side that found nothing adds nothing
+    assert minmax(np.array([2.0, 2.0])).tolist() == [1.0, 1.0]
 
 
 def test_top_positive_skips_zero_scores():
     ids = np.array([10, 11, 12, 13])
-    assert _top_positive(ids, np.array([0.0, 2.0, 0.5, 0.0]), 10).tolist() == [11, 12]
-    assert _top_positive(ids, np.zeros(4), 10).tolist() == []
+    assert top_positive(ids, np.array([0.0, 2.0, 0.5, 0.0]), 10).tolist() == [11, 12]
+    assert top_positive(ids, np.zeros(4), 10).tolist() == []
 
 
 def test_partial_dates_are_intervals():
@@ -53,13 +54,13 @@ def test_query_vectors_are_cached_and_bounded():
 
 
 def test_dense_index_rows_and_exact_scores():
-    from docqa.index.dense import DenseIndex
+    from docqa.index.backends.faiss import FaissIndex
 
     rng = np.random.default_rng(7)
     vectors = rng.normal(size=(6, 4)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     ids = np.array([3, 5, 8, 13, 21, 34])
-    index = DenseIndex.build(ids, vectors, 4)
+    index = FaissIndex.build(ids, vectors, 4)
     assert np.array_equal(index.matrix, vectors)  # a view of FAISS's own storage
     assert index.rows(np.array([21, 3])).tolist() == [4, 0]
     assert np.allclose(index.scores_for(vectors[2], np.array([8, 34])), [1.0, vectors[5] @ vectors[2]])
@@ -68,7 +69,7 @@ def test_dense_index_rows_and_exact_scores():
 
 
 def test_large_corpora_get_hnsw_with_filters_and_exact_rescoring(tmp_path):
-    from docqa.index.dense import DenseIndex, index_type
+    from docqa.index.backends.faiss import FaissIndex, index_type
 
     assert index_type(249_999) == "flat" and index_type(250_000) == "hnsw"
     rng = np.random.default_rng(11)
@@ -76,8 +77,8 @@ def test_large_corpora_get_hnsw_with_filters_and_exact_rescoring(tmp_path):
     vectors = (centres[rng.integers(0, 20, 2000)] + 0.3 * rng.normal(size=(2000, 16))).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     ids = np.arange(100, 2100)
-    exact = DenseIndex.build(ids, vectors, 16)
-    approx = DenseIndex.build(ids, vectors, 16, hnsw_from=1000)
+    exact = FaissIndex.build(ids, vectors, 16)
+    approx = FaissIndex.build(ids, vectors, 16, hnsw_from=1000)
     assert (exact.kind, approx.kind) == ("flat", "hnsw")
     assert "HNSW" in approx.description
     queries = vectors[rng.integers(0, 2000, 50)] + 0.05 * rng.normal(size=(50, 16)).astype(np.float32)
@@ -90,6 +91,6 @@ def test_large_corpora_get_hnsw_with_filters_and_exact_rescoring(tmp_path):
     assert len(found) == 10 and set(found) <= set(allowed)
     assert np.allclose(approx.scores_for(vectors[5], np.array([105])), [1.0], atol=1e-5)
     approx.save(tmp_path)
-    loaded = DenseIndex.load(tmp_path, 16)
+    loaded = FaissIndex.load(tmp_path, 16)
     assert loaded.kind == "hnsw" and np.array_equal(loaded.search(queries[1].astype(np.float32), 5)[0],
                                                      approx.search(queries[1].astype(np.float32), 5)[0])

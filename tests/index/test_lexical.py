@@ -1,6 +1,9 @@
 """The lexical analyser on real Korean, Chinese and English text (real Kiwi)."""
 
-from docqa.index.lexical import LexicalIndex, analyze, fold_han
+import numpy as np
+
+from docqa.index.backends.bm25s import Bm25sIndex
+from docqa.index.lexical import analyze, fold_han
 
 
 def test_particles_do_not_glue_to_nouns(kiwi):
@@ -33,8 +36,11 @@ def test_english_stopwords_dropped(kiwi):
 
 def test_bm25_ranks_the_passage_with_the_term(kiwi):
     texts = ["화웨이는 성텅 칩을 만든다", "샤오미는 휴대폰을 판다", "쑤저우는 제조 도시다"]
-    index = LexicalIndex.build([7, 8, 9], [analyze(t, kiwi) for t in texts])
-    scores = index.scores(analyze("화웨이가 만드는 칩", kiwi))
-    assert scores.argmax() == 0 and scores[1] == 0 and scores[2] == 0
-    assert index.scores(["없는단어"]).tolist() == [0.0, 0.0, 0.0]
+    index = Bm25sIndex.build(np.array([7, 8, 9]), [analyze(t, kiwi) for t in texts])
+    query = analyze("화웨이가 만드는 칩", kiwi)
+    ids, scores = index.search(query, 10)
+    assert ids.tolist() == [7] and scores[0] > 0  # only passages with a positive score
+    assert index.scores_for(query, np.array([9, 8, 7])).tolist() == [0.0, 0.0, scores[0]]
+    assert index.search(query, 10, allowed=np.array([8, 9]))[0].tolist() == []
+    assert index.search(["없는단어"], 10)[0].tolist() == []
     assert index.idf("화웨이") > 0

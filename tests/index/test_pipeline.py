@@ -80,7 +80,7 @@ def indexer(tmp_path, embedder, kiwi) -> Indexer:
 
 def doc_ids_found(searcher: Searcher, query: str) -> set[str]:
     searcher.refresh(wait=True)
-    return {h.row.passage.doc_id for h in searcher.search(query, k=20, mode="lexical").hits}
+    return {h.passage.doc_id for h in searcher.search(query, k=20, mode="lexical").hits}
 
 
 def assert_consistent(data_dir: Path) -> dict:
@@ -90,8 +90,8 @@ def assert_consistent(data_dir: Path) -> dict:
     store = Store(data_dir / generation.DATABASE)
     try:
         ids = set(store.passage_rows())
-        assert (manifest["documents"], manifest["passages"]) == store.counts()
-        assert manifest["revision"] == store.revision()
+        assert (manifest.documents, manifest.passages) == store.counts()
+        assert manifest.revision == store.revision()
     finally:
         store.close()
     gen = generation.load(data_dir, manifest)
@@ -138,7 +138,7 @@ def test_changed_file_replaces_its_passages_and_embeds_only_new_text(tmp_path, e
     assert not set(counting.passages) & (set(new_texts) - changed)  # unchanged passages kept their vectors
     assert doc_ids_found(searcher, "alderon") == set()
     assert doc_ids_found(searcher, "bluefinx") == {"report"}
-    assert assert_consistent(indexer.data_dir)["passages"] == len(new_texts)
+    assert assert_consistent(indexer.data_dir).passages == len(new_texts)
 
 
 def test_delete_leaves_both_indexes(indexer, tmp_path, embedder, kiwi):
@@ -150,10 +150,10 @@ def test_delete_leaves_both_indexes(indexer, tmp_path, embedder, kiwi):
     assert outcome is not None and outcome.status == "deleted" and outcome.passages > 0
     assert indexer.delete("a") is None
     manifest = assert_consistent(indexer.data_dir)
-    assert manifest["documents"] == 1
+    assert manifest.documents == 1
     assert doc_ids_found(searcher, "alderon") == set()
     dense = searcher.search("alderon 프로젝트", k=50, mode="dense").hits
-    assert dense and {h.row.passage.doc_id for h in dense} == {"b"}
+    assert dense and {h.passage.doc_id for h in dense} == {"b"}
 
 
 def test_index_does_not_grow_with_churn(indexer, tmp_path, monkeypatch):
@@ -163,7 +163,7 @@ def test_index_does_not_grow_with_churn(indexer, tmp_path, monkeypatch):
     for round_ in range(3):
         indexer.ingest([read(tmp_path / "in", "churn.txt", body(f"churn{round_}", paragraphs=2))])
         manifest = assert_consistent(indexer.data_dir)
-        sizes.append((manifest["documents"], manifest["passages"]))
+        sizes.append((manifest.documents, manifest.passages))
         indexer.delete("churn")
         assert_consistent(indexer.data_dir)
     assert len(set(sizes)) == 1
@@ -181,7 +181,7 @@ def test_a_generation_that_cannot_load_leaves_the_old_one_serving(indexer, tmp_p
     searcher = Searcher(indexer.data_dir, embedder, kiwi)
     old = searcher.manifest
     new = indexer.ingest([read(tmp_path / "in", "b.txt", body("bluefinx"))]).manifest
-    folder = indexer.data_dir / generation.GENERATIONS / new["generation"]
+    folder = indexer.data_dir / generation.GENERATIONS / new.generation
     hidden = folder.rename(folder.with_name("elsewhere"))  # gone under a reader that read the manifest
     searcher.refresh()  # in the background: nothing raises
     searcher.refresh(wait=True)
@@ -195,7 +195,7 @@ def test_a_generation_that_cannot_load_leaves_the_old_one_serving(indexer, tmp_p
     while searcher.manifest != new:
         assert time.monotonic() < deadline, "the background load never swapped the new generation in"
         time.sleep(0.05)
-    assert {h.row.passage.doc_id for h in searcher.search("bluefinx", k=5, mode="lexical").hits} == {"b"}
+    assert {h.passage.doc_id for h in searcher.search("bluefinx", k=5, mode="lexical").hits} == {"b"}
 
 
 # --- concurrency -------------------------------------------------------------------------------
@@ -211,7 +211,7 @@ def test_two_ingests_are_serialised(indexer, tmp_path, embedder, kiwi):
         assert store.counts() == (0, 0)  # ... without having written anything
     thread.join(timeout=120)
     assert done.is_set()
-    assert assert_consistent(indexer.data_dir)["documents"] == 1
+    assert assert_consistent(indexer.data_dir).documents == 1
 
 
 def test_concurrent_ingests_both_land(indexer, tmp_path, embedder, kiwi):
@@ -231,7 +231,7 @@ def test_concurrent_ingests_both_land(indexer, tmp_path, embedder, kiwi):
         t.join(timeout=180)
     assert not errors
     manifest = assert_consistent(indexer.data_dir)
-    assert manifest["documents"] == 3 and manifest["revision"] == 3
+    assert manifest.documents == 3 and manifest.revision == 3
 
 
 # --- crash safety ------------------------------------------------------------------------------
@@ -286,7 +286,7 @@ def test_kill_9_mid_ingest_loses_nothing_and_a_rerun_completes(
     )
     assert {o.doc_id: o.status for o in report.outcomes}["c"] == "unchanged"
     after = assert_consistent(indexer.data_dir)
-    assert after["documents"] == 3 and after["generation"] != before["generation"]
+    assert after.documents == 3 and after.generation != before.generation
     assert doc_ids_found(running, "alderon") == set()
     assert doc_ids_found(running, "bluefinx") == {"a"} and doc_ids_found(running, "dunmora") == {"b"}
-    assert [p.name for p in (indexer.data_dir / generation.GENERATIONS).iterdir()] == [after["generation"]]
+    assert [p.name for p in (indexer.data_dir / generation.GENERATIONS).iterdir()] == [after.generation]

@@ -1,8 +1,9 @@
-"""Dense side: normalised passage vectors in FAISS, inner product = cosine."""
+"""Dense backend: normalised passage vectors in FAISS, inner product = cosine."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -23,10 +24,11 @@ def index_type(n: int, hnsw_from: int = HNSW_FROM) -> str:
     return "hnsw" if n >= hnsw_from else "flat"
 
 
-class DenseIndex:
+class FaissIndex:
     """Inner-product search over passage vectors, keyed by passage id: exact (flat) for small and
     medium corpora, HNSW for large ones."""
 
+    name: ClassVar[str] = "faiss"
     FILE = "passages.faiss"
 
     def __init__(self, index, dim: int):
@@ -44,7 +46,7 @@ class DenseIndex:
         self.matrix = _vectors_view(flat, int(index.ntotal), dim)
 
     @classmethod
-    def build(cls, ids: np.ndarray, vectors: np.ndarray, dim: int, hnsw_from: int = HNSW_FROM) -> DenseIndex:
+    def build(cls, ids: np.ndarray, vectors: np.ndarray, dim: int, hnsw_from: int = HNSW_FROM) -> FaissIndex:
         import faiss
 
         if index_type(len(ids), hnsw_from) == "hnsw":
@@ -63,7 +65,7 @@ class DenseIndex:
         faiss.write_index(self.index, str(folder / self.FILE))
 
     @classmethod
-    def load(cls, folder: Path, dim: int) -> DenseIndex:
+    def load(cls, folder: Path, dim: int) -> FaissIndex:
         import faiss
 
         return cls(faiss.read_index(str(folder / cls.FILE)), dim)

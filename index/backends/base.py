@@ -1,0 +1,80 @@
+"""The backend interface: what the searcher and the generation builder ask of an index.
+
+A dense backend holds normalised passage vectors and answers inner-product (cosine) queries; a
+lexical backend holds each passage's Kiwi terms and scores a query's terms with BM25. Both are
+keyed by the passage's row id in the database. One backend per file beside this one; the
+factory in ``__init__`` maps the names a manifest records to their classes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar, Protocol, Self
+
+import numpy as np
+import numpy.typing as npt
+
+Ids = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float32]
+
+
+class DenseBackend(Protocol):
+    name: ClassVar[str]
+
+    @classmethod
+    def build(cls, ids: Ids, vectors: Floats, dim: int) -> Self: ...
+
+    @classmethod
+    def load(cls, folder: Path, dim: int) -> Self: ...
+
+    def save(self, folder: Path) -> None: ...
+
+    def __len__(self) -> int: ...
+
+    @property
+    def ids(self) -> Ids:
+        """Every passage id in the index."""
+        ...
+
+    @property
+    def description(self) -> str: ...
+
+    def search(self, query: Floats, k: int, allowed: Ids | None = None) -> tuple[Ids, Floats]:
+        """The ``k`` nearest passages as (ids, cosines), best first; only ``allowed`` ids if given."""
+        ...
+
+    def scores_for(self, query: Floats, ids: Ids) -> Floats:
+        """Exact cosines of the given passages."""
+        ...
+
+
+class LexicalBackend(Protocol):
+    name: ClassVar[str]
+
+    @classmethod
+    def build(cls, ids: Ids, terms: Sequence[list[str]]) -> Self: ...
+
+    @classmethod
+    def load(cls, folder: Path) -> Self: ...
+
+    def save(self, folder: Path) -> None: ...
+
+    def __len__(self) -> int: ...
+
+    @property
+    def ids(self) -> Ids:
+        """Every passage id in the index."""
+        ...
+
+    def search(self, terms: Sequence[str], k: int, allowed: Ids | None = None) -> tuple[Ids, Floats]:
+        """The ``k`` best passages with a positive score, as (ids, scores), best first."""
+        ...
+
+    def scores_for(self, terms: Sequence[str], ids: Ids) -> Floats:
+        """The score of each given passage (0 where none of the terms occurs)."""
+        ...
+
+    def idf(self, term: str) -> float:
+        """How rare a term is in the index (an unseen term weighs like one seen once)."""
+        ...

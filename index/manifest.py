@@ -1,0 +1,72 @@
+"""The manifest: what an index generation is (model, dimension, backends, counts, versions), as one record.
+
+``DATA_DIR/manifest.json`` names the current generation; each generation folder holds its own
+copy. Opening an index with another model is an error that says which model built it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from docqa.core.errors import DocqaError
+from docqa.index.backends import DEFAULT_DENSE, DEFAULT_LEXICAL
+
+MANIFEST = "manifest.json"
+FORMAT = 2  # 2: a generation carries its own database snapshot
+
+
+class IndexUnavailable(DocqaError, RuntimeError):
+    """The data directory cannot be used as it is (the message says why and what to do)."""
+
+
+class ModelMismatch(IndexUnavailable):
+    pass
+
+
+@dataclass(frozen=True)
+class Manifest:
+    generation: str
+    model: str
+    dim: int
+    revision: int
+    documents: int
+    passages: int
+    index_type: str = ""
+    built_at: str = ""
+    versions: dict[str, str] = field(default_factory=dict)
+    backends: dict[str, str] = field(default_factory=lambda: {"dense": DEFAULT_DENSE, "lexical": DEFAULT_LEXICAL})
+    format: int = FORMAT
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": self.format, **{k: v for k, v in asdict(self).items() if k != "format"}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Manifest:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**{"format": 1, **known})  # format 1 manifests did not say theirs
+
+
+def read_manifest(data_dir: Path) -> Manifest | None:
+    path = data_dir / MANIFEST
+    if not path.exists():
+        return None
+    try:
+        return Manifest.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError) as exc:
+        raise IndexUnavailable(f"{path} is unreadable ({exc}); re-run `docqa ingest` to rebuild it") from exc
+
+
+def check_model(manifest: Manifest | None, model: str, dim: int | None = None) -> None:
+    """Refuse to mix vectors of two models: results would be silently wrong."""
+    if manifest is None or not manifest.model:
+        return
+    if manifest.model != model or (dim is not None and manifest.dim != dim):
+        raise ModelMismatch(
+            f"the index was built with model {manifest.model!r} (dimension {manifest.dim}), "
+            f"but the configured model is {model!r}"
+            + (f" (dimension {dim})" if dim is not None else "")
+            + ". Set DOCQA_MODEL to the index's model, or use another DOCQA_DATA_DIR and ingest again."
+        )
