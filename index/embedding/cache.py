@@ -56,7 +56,8 @@ def _source_identity(source: Path, version: str) -> dict[str, Any]:
 def read_marker(directory: Path) -> dict[str, Any] | None:
     """The marker of a prepared directory, or None if absent or unreadable."""
     try:
-        return json.loads((directory / MARKER_FILE).read_text(encoding="utf-8"))
+        marker: dict[str, Any] = json.loads((directory / MARKER_FILE).read_text(encoding="utf-8"))
+        return marker
     except (OSError, ValueError):
         return None
 

@@ -70,7 +70,8 @@ def _load_default(cache_dir: Path) -> SentenceTransformer:
         processor_kwargs={"tokenizer_file": str(path / PLACEHOLDER_TOKENIZER_FILE)},
     )
     use_sentencepiece(st, load_sentencepiece_tokenizer(path), read_marker(path) or {})
-    use_q4_word_embeddings(st[0].auto_model, map_rows(path / WORD_BLOCKS_FILE))
+    transformer: Any = st[0]
+    use_q4_word_embeddings(transformer.auto_model, map_rows(path / WORD_BLOCKS_FILE))
     return st
 
 

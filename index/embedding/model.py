@@ -83,7 +83,8 @@ def build_model(e5: E5File) -> XLMRobertaModel:
         name: torch.from_numpy(arr).reshape(expected[name].shape) for name, arr in _state_dict(e5).items()
     }
     model.load_state_dict(state, strict=True)
-    return model.eval()
+    model.eval()  # type: ignore[no-untyped-call]  # (returns the model itself)
+    return model
 
 
 def save_sentence_transformer(e5: E5File, tokenizer: Tokenizer, work: Path) -> Path:

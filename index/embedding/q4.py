@@ -24,7 +24,7 @@ WORD_BLOCKS_FILE = "word_embeddings.q4_0.npy"
 
 def map_rows(path: Path) -> np.ndarray:
     """The saved table mapped copy-on-write (never written), read a page at a time."""
-    rows = np.load(path, mmap_mode="c")
+    rows: np.ndarray = np.load(path, mmap_mode="c")
     mapping = getattr(rows, "_mmap", None)
     if mapping is not None and hasattr(mapping, "madvise") and hasattr(mmap, "MADV_RANDOM"):
         mapping.madvise(mmap.MADV_RANDOM)  # no read-ahead: lookups are scattered over the table
@@ -58,6 +58,8 @@ def _q4_embedding_class() -> type:
 
     class Q4Embedding(torch.nn.Module):
         """A read-only embedding table of Q4_0 blocks: weight = (nibble - 8) x the block's fp16 scale."""
+
+        rows: torch.Tensor  # a buffer, (rows, 18 bytes x blocks) uint8
 
         def __init__(self, rows: np.ndarray) -> None:
             super().__init__()
