@@ -30,6 +30,7 @@ NORMALIZER_FILE = "normalizer.json"
 # model: building the 250k-piece Unigram takes ~1 s and ~280 MB, only to be swapped out.
 PLACEHOLDER_TOKENIZER_FILE = "placeholder_tokenizer.json"
 _SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
+# Text that exercises every normaliser rule; its ids are recorded at build and checked at every load.
 _PROBE = "가\n나\t다  라\u200b마\x07바 ～ 中国 Shenzhen\u200d "
 
 
