@@ -10,13 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from docqa.index import embedding
 from docqa.index.embedding import (
     DEFAULT_MODEL,
     MARKER_FILE,
     Embedder,
     EmbeddingModelError,
+    cache,
     default_prefixes,
     locate_e5_small,
     parse_e5_file,
@@ -181,8 +181,11 @@ def test_vectors_are_normalised_float32(e5_embedder: Embedder) -> None:
 
 
 def test_span_vectors_come_from_the_passage_pass(e5_embedder: Embedder) -> None:
-    sentences = ["쑤저우에는 16만 개의 공업 기업이 모여 있다.", "선전시는 드론 산업의 중심지이다.",
-                 "고양이는 따뜻한 우유를 좋아한다."]
+    sentences = [
+        "쑤저우에는 16만 개의 공업 기업이 모여 있다.",
+        "선전시는 드론 산업의 중심지이다.",
+        "고양이는 따뜻한 우유를 좋아한다.",
+    ]
     text = " ".join(sentences)
     spans = []
     for sentence in sentences:
@@ -266,7 +269,7 @@ def test_marker_records_the_source(e5_dir: Path) -> None:
     marker = json.loads((e5_dir / MARKER_FILE).read_text(encoding="utf-8"))
     source, version = locate_e5_small()
     assert marker["source_version"] == version == "0.3.0"
-    assert marker["sha256"] == embedding._sha256(source)
+    assert marker["sha256"] == cache._sha256(source)
     assert marker["dim"] == 384
 
 
@@ -274,7 +277,7 @@ def test_failed_build_leaves_nothing_behind(tmp_path: Path, monkeypatch: pytest.
     def crash(*args: object) -> None:
         raise KeyboardInterrupt  # as if the process were stopped half-way
 
-    monkeypatch.setattr(embedding, "_save_sentence_transformer", crash)
+    monkeypatch.setattr(cache, "save_sentence_transformer", crash)
     target = tmp_path / "models" / DEFAULT_MODEL
     with pytest.raises(KeyboardInterrupt):
         prepare_e5_small(target)
@@ -309,7 +312,8 @@ def test_unloadable_model_raises_embedding_model_error(
 
 def test_import_does_not_load_torch() -> None:
     code = (
-        "import sys, docqa.index.embedding; print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"
+        "import sys, docqa.index.embedding; "
+        "print('torch' in sys.modules, 'sentence_transformers' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]

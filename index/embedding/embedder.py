@@ -1,0 +1,234 @@
+"""The runtime ``Embedder``: a sentence-transformers model, its prefixes, and late-chunked span vectors.
+
+The built-in model is prepared once (``cache``) and loaded strictly offline with docqa's lighter
+parts swapped in (sentencepiece tokenizer, Q4_0 word rows); any other sentence-transformers name or
+path is loaded as it is. torch and sentence-transformers are imported inside functions.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from docqa.index.embedding.cache import prepare_e5_small, read_marker
+from docqa.index.embedding.errors import EmbeddingModelError
+from docqa.index.embedding.model import E5_PASSAGE_PREFIX, E5_QUERY_PREFIX, MODEL_KWARGS
+from docqa.index.embedding.q4 import WORD_BLOCKS_FILE, map_rows, use_q4_word_embeddings
+from docqa.index.embedding.tokenizer import (
+    PLACEHOLDER_TOKENIZER_FILE,
+    load_sentencepiece_tokenizer,
+    use_sentencepiece,
+)
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+DEFAULT_MODEL = "multilingual-e5-small"
+DEFAULT_ALIASES = frozenset({DEFAULT_MODEL, "intfloat/multilingual-e5-small"})
+# Passages per forward pass at ingest. Passages of 110-400 tokens are long enough to keep the
+# matrix products busy one at a time, and small batches pad less: the sample corpus took 19.3 s
+# in batches of 4, 20.0 s of 16, 20.8 s of 32 and 25.0 s of 64 (2 cores).
+INGEST_BATCH = 4
+
+
+def is_default_model(model: str) -> bool:
+    """True for the built-in model's names."""
+    return model in DEFAULT_ALIASES
+
+
+def default_prefixes(model: str) -> tuple[str, str]:
+    """E5 models were trained with "query: " / "passage: " prefixes; others get none."""
+    if "e5" in model.lower():
+        return E5_QUERY_PREFIX, E5_PASSAGE_PREFIX
+    return "", ""
+
+
+def _use_all_cores() -> None:
+    """Let torch use every core this process may run on (2 here)."""
+    import torch
+
+    from docqa.core.process import usable_cores
+
+    torch.set_num_threads(usable_cores())
+
+
+def _load_default(cache_dir: Path) -> SentenceTransformer:
+    """Prepare (once) and load the built-in model strictly offline."""
+    # Set before sentence_transformers/huggingface_hub are imported: they read these at import.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    from sentence_transformers import SentenceTransformer
+
+    path = prepare_e5_small(cache_dir / DEFAULT_MODEL)
+    st = SentenceTransformer(
+        str(path),
+        device="cpu",
+        local_files_only=True,
+        model_kwargs=dict(MODEL_KWARGS),
+        processor_kwargs={"tokenizer_file": str(path / PLACEHOLDER_TOKENIZER_FILE)},
+    )
+    use_sentencepiece(st, load_sentencepiece_tokenizer(path), read_marker(path) or {})
+    transformer: Any = st[0]
+    use_q4_word_embeddings(transformer.auto_model, map_rows(path / WORD_BLOCKS_FILE))
+    return st
+
+
+def _load_named(model: str) -> SentenceTransformer:
+    """Load any sentence-transformers model by hub name or local path."""
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(model, device="cpu")
+
+
+def _load_error(model: str, exc: Exception) -> EmbeddingModelError:
+    """An error that names the model and the ways to fix it."""
+    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return EmbeddingModelError(
+        f"cannot load embedding model {model!r} ({reason}). Give the path of a local "
+        f"sentence-transformers model directory, the name of a model already in the Hugging Face "
+        f"cache (downloading one needs hub access and HF_HUB_OFFLINE unset), or use the built-in "
+        f"{DEFAULT_MODEL!r}, which works offline."
+    )
+
+
+class Embedder:
+    """One sentence-transformers model plus the prefixes it expects for queries and passages."""
+
+    def __init__(self, model: Any, name: str, query_prefix: str, passage_prefix: str) -> None:
+        self._model = model
+        self._name = name
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+        # sentence-transformers 6 renamed get_sentence_embedding_dimension; 5.x has only the old name.
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self._dim = int(get_dim())
+
+    @classmethod
+    def load(
+        cls,
+        model: str,
+        cache_dir: Path,
+        query_prefix: str | None = None,
+        passage_prefix: str | None = None,
+    ) -> Embedder:
+        """Load ``model`` (the built-in e5-small, a hub name or a local path) on the CPU."""
+        try:
+            st = _load_default(Path(cache_dir)) if is_default_model(model) else _load_named(model)
+        except EmbeddingModelError:
+            raise
+        except Exception as exc:  # library errors vary (OSError, ValueError, HF errors)
+            raise _load_error(model, exc) from exc
+        _use_all_cores()
+        default_query, default_passage = default_prefixes(model)
+        return cls(
+            st,
+            model,
+            default_query if query_prefix is None else query_prefix,
+            default_passage if passage_prefix is None else passage_prefix,
+        )
+
+    @property
+    def name(self) -> str:
+        """The model name as configured (recorded in index manifests)."""
+        return self._name
+
+    @property
+    def dim(self) -> int:
+        """Embedding dimension."""
+        return self._dim
+
+    @property
+    def tokenizer(self) -> Any:
+        """The tokenizer the model runs with (a transformers tokenizer)."""
+        return self._model.tokenizer
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Embed questions with the query prefix: float32, L2-normalised, shape (n, dim)."""
+        return self._encode([self.query_prefix + t for t in _as_list(texts)], 32, False)
+
+    def encode_passages(
+        self, texts: list[str], batch_size: int = 32, show_progress: bool = False
+    ) -> np.ndarray:
+        """Embed passages with the passage prefix: float32, L2-normalised, shape (n, dim)."""
+        prefixed = [self.passage_prefix + t for t in _as_list(texts)]
+        return self._encode(prefixed, batch_size, show_progress)
+
+    def encode_passages_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = INGEST_BATCH
+    ) -> tuple[np.ndarray, list[list[np.ndarray | None]]]:
+        """Embed passages and, from the same forward pass, character spans inside them.
+
+        A span's vector is the mean of the contextual vectors of its tokens ("late chunking"),
+        L2-normalised; spans are sorted, disjoint offsets into each unprefixed text. A span gets
+        None when its tokens fell past the model's length limit, or when it does not start and
+        end between tokens (its text tokenized alone would differ). The passage vectors are
+        those of ``encode_passages``: the model's own pooling of the same pass.
+        """
+        texts = _as_list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        prefixed = [self.passage_prefix + t for t in texts]
+        outputs = self._model.encode(
+            prefixed, batch_size=batch_size, output_value=None, convert_to_numpy=False
+        )
+        shift = len(self.passage_prefix)
+        passages = np.stack([unit_vector(o["sentence_embedding"].float().numpy()) for o in outputs])
+        pooled = []
+        for out, text, wanted in zip(outputs, prefixed, spans, strict=True):
+            real = out["attention_mask"].bool()
+            tokens = out["token_embeddings"][real].float().numpy()[1:-1]  # without <s> and </s>
+            ids = out["input_ids"][real].tolist()[1:-1]
+            ranges = self._token_ranges(text, [(a + shift, b + shift) for a, b in wanted], ids)
+            row: list[np.ndarray | None] = []
+            for found in ranges:
+                if found is None or found[0] >= found[1]:
+                    row.append(None)
+                else:
+                    row.append(unit_vector(tokens[found[0] : found[1]].mean(axis=0)))
+            pooled.append(row)
+        return passages, pooled
+
+    def _token_ranges(
+        self, text: str, spans: list[tuple[int, int]], ids: list[int]
+    ) -> list[tuple[int, int] | None]:
+        """Token index ranges of ``spans`` in ``text``, whose tokens (maybe cut short) are ``ids``.
+
+        The text is cut at every span boundary and each piece tokenized alone; where the pieces'
+        tokens put together are the text's own, each span's tokens are known exactly.
+        """
+        cuts = [0, *(x for span in spans for x in span), len(text)]
+        pieces = [text[a:b] for a, b in zip(cuts, cuts[1:], strict=False)]
+        piece_ids = self._model.tokenizer(pieces, add_special_tokens=False)["input_ids"]
+        if [i for piece in piece_ids for i in piece][: len(ids)] != ids:
+            return [None] * len(spans)
+        bounds = np.cumsum([0, *map(len, piece_ids)])
+        return [(int(bounds[2 * k + 1]), min(int(bounds[2 * k + 2]), len(ids))) for k in range(len(spans))]
+
+    def _encode(self, texts: list[str], batch_size: int, show_progress: bool) -> np.ndarray:
+        """Run the model; normalise here too, in case a named model has no Normalize module."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(
+            texts,
+            batch_size=batch_size,
+            show_progress_bar=show_progress,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def unit_vector(vector: np.ndarray) -> np.ndarray:
+    """``vector`` scaled to unit length, as float32."""
+    vector = np.asarray(vector, dtype=np.float32)
+    norm = float(np.linalg.norm(vector))
+    return vector / norm if norm > 0 else vector
+
+
+def _as_list(texts: list[str]) -> list[str]:
+    """Reject a bare string, which would otherwise be split into one text per character."""
+    if isinstance(texts, str):
+        raise TypeError("expected a list of texts, got a single str")
+    return list(texts)
