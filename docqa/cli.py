@@ -79,9 +79,11 @@ def _given_meta(args: argparse.Namespace) -> dict[str, str]:
     from docqa.service.schemas import DocumentIn
 
     given = {key: getattr(args, key) for key in ("doc_id", "title", "source", "published", "url")}
+    from pydantic import ValidationError
+
     try:
         return DocumentIn(**given).meta()
-    except ValueError as exc:  # pydantic's ValidationError
+    except ValidationError as exc:
         raise CliError("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())) from exc
 
 

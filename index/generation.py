@@ -39,6 +39,12 @@ from docqa.index.manifest import (  # re-exported: the names readers of a data d
 )
 from docqa.index.store import Store
 
+__all__ = [
+    "DATABASE", "FORMAT", "GENERATIONS", "MANIFEST", "SNAPSHOT", "Generation", "IndexUnavailable", "Manifest",
+    "ModelMismatch", "build", "check_model", "current_name", "is_current", "load", "open_snapshot",
+    "pause_for_test", "read_manifest",
+]
+
 DATABASE = "docqa.sqlite"
 GENERATIONS = "generations"
 SNAPSHOT = "snapshot.sqlite"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import Any
 
 # Kiwi 0.24 tags irregular verbs and adjectives VV-I / VA-I: match on the tag's stem.
 CONTENT_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SN", "SL", "SH", "VV", "VA", "XR"})
@@ -27,7 +28,7 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
 
 @lru_cache(maxsize=1)
-def _t2s():
+def _t2s() -> Any:
     import opencc  # opencc-python-reimplemented
 
     return opencc.OpenCC("t2s")
@@ -35,7 +36,8 @@ def _t2s():
 
 def fold_han(text: str) -> str:
     """Traditional -> simplified, so both spellings of a Chinese name meet in the index."""
-    return _t2s().convert(text)
+    folded: str = _t2s().convert(text)
+    return folded
 
 
 def _han_terms(form: str) -> list[str]:
@@ -52,7 +54,7 @@ def _han_terms(form: str) -> list[str]:
     return terms
 
 
-def terms_from_tokens(tokens: Iterable) -> list[str]:
+def terms_from_tokens(tokens: Iterable[Any]) -> list[str]:
     """Kiwi tokens -> index terms (lowercased content morphemes, Han bigrams)."""
     terms: list[str] = []
     for token in tokens:
@@ -70,11 +72,11 @@ def terms_from_tokens(tokens: Iterable) -> list[str]:
     return terms
 
 
-def analyze(text: str, kiwi) -> list[str]:
+def analyze(text: str, kiwi: Any) -> list[str]:
     """Text -> BM25 terms."""
     return terms_from_tokens(kiwi.tokenize(text))
 
 
-def analyze_many(texts: Sequence[str], kiwi) -> list[list[str]]:
+def analyze_many(texts: Sequence[str], kiwi: Any) -> list[list[str]]:
     """Batch form of :func:`analyze` (Kiwi tokenises a list in one call)."""
     return [terms_from_tokens(tokens) for tokens in kiwi.tokenize(list(texts))]

@@ -62,7 +62,7 @@ class QueryVectors:
             if query in self._cache:
                 self._cache.move_to_end(query)
                 return self._cache[query]
-        vector = self.embedder.encode_queries([query])[0]
+        vector: np.ndarray = self.embedder.encode_queries([query])[0]
         vector.setflags(write=False)  # shared between requests
         if self.size == 0:
             return vector

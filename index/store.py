@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from typing import Any
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -123,7 +124,7 @@ class Store:
         row = self.conn.execute("SELECT content_hash FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
         return row[0] if row else None
 
-    def fingerprint(self, doc_id: str) -> tuple | None:
+    def fingerprint(self, doc_id: str) -> tuple[object, ...] | None:
         """What makes a stored document the same as a new reading: file bytes plus metadata."""
         row = self.conn.execute(
             f"SELECT {', '.join(FINGERPRINT)} FROM documents WHERE doc_id = ?", (doc_id,)
@@ -131,7 +132,8 @@ class Store:
         return tuple(row) if row else None
 
     def passage_count(self, doc_id: str) -> int:
-        return self.conn.execute("SELECT count(*) FROM passages WHERE doc_id = ?", (doc_id,)).fetchone()[0]
+        count: int = self.conn.execute("SELECT count(*) FROM passages WHERE doc_id = ?", (doc_id,)).fetchone()[0]
+        return count
 
     def put_document(self, doc: Document) -> None:
         now = time.time()
@@ -161,9 +163,12 @@ class Store:
             return None
         pages = tuple(Page(*p) for p in json.loads(row[10]))
         articles = tuple(Article(**a) for a in json.loads(row[11]))
-        return Document(*row[:10], pages=pages, articles=articles)
+        doc_id_, title, text, source, published, url, lang, kind, path, content_hash = row[:10]
+        return Document(
+            doc_id_, title, text, source, published, url, lang, kind, path, content_hash, pages=pages, articles=articles
+        )
 
-    def documents(self) -> list[dict]:
+    def documents(self) -> list[dict[str, Any]]:
         rows = self.conn.execute(
             "SELECT d.doc_id, d.title, d.source, d.published, d.url, d.lang, d.kind, d.content_hash, "
             "length(d.text), d.added_at, d.updated_at, "
@@ -262,6 +267,6 @@ class Store:
         return {d: (np.asarray(s), np.vstack(v)) for d, (s, v) in by_doc.items()}
 
 
-def _article_json(article: Article) -> dict:
+def _article_json(article: Article) -> dict[str, object]:
     return {"title": article.title, "start": article.start, "end": article.end,
             "section": article.section, "page": article.page}

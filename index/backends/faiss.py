@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -31,23 +31,23 @@ class FaissIndex:
     name: ClassVar[str] = "faiss"
     FILE = "passages.faiss"
 
-    def __init__(self, index, dim: int):
-        import faiss
+    def __init__(self, index: Any, dim: int):
+        faiss = _faiss()
 
         self.index = index
         self.dim = dim
         self.ids = faiss.vector_to_array(index.id_map).astype(np.int64) if index.ntotal else np.zeros(0, np.int64)
         # Rows are added in id order, so a binary search maps ids to rows without a dict per id.
         self._sorted = bool(np.all(self.ids[1:] > self.ids[:-1]))
-        self._row_of = None if self._sorted else {int(pid): row for row, pid in enumerate(self.ids)}
-        inner = faiss.downcast_index(index.index)
+        self._row_of: dict[int, int] = {} if self._sorted else {int(pid): row for row, pid in enumerate(self.ids)}
+        inner: Any = faiss.downcast_index(index.index)
         self.kind = "hnsw" if isinstance(inner, faiss.IndexHNSW) else "flat"
         flat = faiss.downcast_index(inner.storage) if self.kind == "hnsw" else inner
         self.matrix = _vectors_view(flat, int(index.ntotal), dim)
 
     @classmethod
     def build(cls, ids: np.ndarray, vectors: np.ndarray, dim: int, hnsw_from: int = HNSW_FROM) -> FaissIndex:
-        import faiss
+        faiss = _faiss()
 
         if index_type(len(ids), hnsw_from) == "hnsw":
             inner = faiss.IndexHNSWFlat(dim, HNSW_M, faiss.METRIC_INNER_PRODUCT)
@@ -60,13 +60,13 @@ class FaissIndex:
         return cls(index, dim)
 
     def save(self, folder: Path) -> None:
-        import faiss
+        faiss = _faiss()
 
         faiss.write_index(self.index, str(folder / self.FILE))
 
     @classmethod
     def load(cls, folder: Path, dim: int) -> FaissIndex:
-        import faiss
+        faiss = _faiss()
 
         return cls(faiss.read_index(str(folder / cls.FILE)), dim)
 
@@ -81,7 +81,7 @@ class FaissIndex:
 
     def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` (ids, cosines), optionally only among ``allowed`` passage ids."""
-        import faiss
+        faiss = _faiss()
 
         k = min(k, len(self) if allowed is None else len(allowed))
         if k <= 0:
@@ -95,11 +95,13 @@ class FaissIndex:
             params = None if selector is None else faiss.SearchParameters(sel=selector)
         scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), k, params=params)
         keep = ids[0] >= 0
-        return ids[0][keep], scores[0][keep]
+        found: tuple[np.ndarray, np.ndarray] = (ids[0][keep], scores[0][keep])
+        return found
 
     def scores_for(self, query: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Exact cosines for the given passage ids (for fusing with the lexical side)."""
-        return self.matrix[self.rows(ids)] @ query.astype(np.float32)
+        cosines: np.ndarray = self.matrix[self.rows(ids)] @ query.astype(np.float32)
+        return cosines
 
     def rows(self, ids: np.ndarray) -> np.ndarray:
         """Row of each passage id in the vector matrix."""
@@ -108,12 +110,20 @@ class FaissIndex:
         return np.fromiter((self._row_of[int(i)] for i in ids), dtype=np.int64, count=len(ids))
 
 
-def _vectors_view(flat, n: int, dim: int) -> np.ndarray:
+def _vectors_view(flat: Any, n: int, dim: int) -> np.ndarray:
     """The flat index's own vectors as a read-only array: no second copy in memory."""
-    import faiss
+    faiss = _faiss()
 
     if n == 0:
         return np.zeros((0, dim), np.float32)
-    view = faiss.rev_swig_ptr(flat.get_xb(), n * dim).reshape(n, dim)
+    view: np.ndarray = faiss.rev_swig_ptr(flat.get_xb(), n * dim).reshape(n, dim)
     view.flags.writeable = False
     return view
+
+
+def _faiss() -> Any:
+    """The faiss module, imported on first use; typed loosely, since its bundled stubs miss the
+    SWIG classes' real signatures (``SearchParametersHNSW``, ``SearchParameters(sel=...)``)."""
+    import faiss
+
+    return faiss
