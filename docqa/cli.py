@@ -48,30 +48,21 @@ def _searcher(settings: Settings) -> Searcher:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from docqa.ingest.errors import IngestError
-    from docqa.ingest.readers import iter_inputs, read_path
-
     settings = _settings(args)
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         raise CliError("no such file or folder: " + ", ".join(missing))
-    skipped: list[tuple[Path, str]] = []
-    inputs = list(iter_inputs([Path(p) for p in args.paths], skipped))
     given = _given_meta(args)
-    if given and (len(inputs) != 1 or Path(args.paths[0]).is_dir()):
+    if given and (len(args.paths) != 1 or Path(args.paths[0]).is_dir()):
         raise CliError("--doc-id, --title, --source, --published and --url describe one file: name one")
-    documents = []
-    for path, meta in tqdm(inputs, desc="reading", unit="file", disable=args.quiet):
-        try:
-            documents.append(read_path(path, {**(meta or {}), **given}))
-        except IngestError as exc:
-            skipped.append((path, str(exc)))
-    indexer = runtime.indexer(settings)
-    with tqdm(total=len(documents), desc="indexing", unit="doc", disable=args.quiet) as bar:
-        report = indexer.ingest(documents, progress=lambda doc: bar.update(1))
-    report.skipped.extend(skipped)
+    units = {"reading": "file", "indexing": "doc"}
+    report = runtime.indexer(settings).ingest_paths(
+        [Path(p) for p in args.paths],
+        given or None,
+        progress=lambda step, total: tqdm(total=total, desc=step, unit=units[step], disable=args.quiet),
+    )
     _print_report(report, settings)
-    return 0 if documents or not report.skipped else 1
+    return 0 if report.outcomes or not report.skipped else 1
 
 
 def _given_meta(args: argparse.Namespace) -> dict[str, str]:
@@ -96,8 +87,8 @@ def _print_report(report: Report, settings: Settings) -> None:
         f"documents: {report.count('added')} added, {report.count('updated')} updated, "
         f"{report.count('unchanged')} unchanged; passages written: {added}"
     )
-    for path, reason in report.skipped:
-        print(f"skipped {path}: {reason}", file=sys.stderr)
+    for skipped in report.skipped:
+        print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
     if report.manifest:
         m = report.manifest
         print(f"index: {m.documents} documents, {m.passages} passages in {settings.data_dir}")

@@ -1,11 +1,12 @@
-"""Ingest pipeline: documents in, database rows and a new index generation out.
+"""Ingest pipeline: files in, database rows and a new index generation out.
 
-1. read and clean each file (``ingest``), 2. skip it when its bytes and metadata are those
-stored, 3. cut it into passages and sentences, 4. embed only texts the database has no vector
-for, 5. replace the document's rows in one transaction, 6. build a new generation and swap it
-in. One ingest or delete runs at a time per data directory (an exclusive file lock), so two
-never interleave. A process killed anywhere leaves readers on the previous generation; the
-next run finds the database's revision ahead of the index and publishes it.
+1. read and clean each file (``ingest_paths``; failures become ``report.skipped``), 2. skip it
+when its bytes and metadata are those stored, 3. cut it into passages and sentences, 4. embed
+only texts the database has no vector for, 5. replace the document's rows in one transaction,
+6. build a new generation and swap it in. One ingest or delete runs at a time per data
+directory (an exclusive file lock), so two never interleave. A process killed anywhere leaves
+readers on the previous generation; the next run finds the database's revision ahead of the
+index and publishes it.
 """
 
 from __future__ import annotations
@@ -13,35 +14,79 @@ from __future__ import annotations
 import fcntl
 import json
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 import numpy as np
+from numpy.typing import NDArray
 
+from docqa.core.errors import UsageError
 from docqa.index import generation
 from docqa.index.embedding import unit_vector
 from docqa.index.generation import pause_for_test
 from docqa.index.lexical import analyze_many
+from docqa.index.manifest import Manifest
 from docqa.index.store import FINGERPRINT, Store, to_blob
+from docqa.ingest.errors import IngestError, UnsupportedFormat
+from docqa.ingest.readers import NOT_FOUND, iter_inputs, read_path
 from docqa.ingest.records import Document, Passage, Span
 
+if TYPE_CHECKING:
+    from kiwipiepy import Kiwi
+
 LOCK = ".ingest.lock"
+
+
+class Encoder(Protocol):
+    """What the pipeline uses of the embedder (``docqa.index.embedding.Embedder``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def dim(self) -> int: ...
+    def encode_passages(self, texts: list[str]) -> NDArray[Any]: ...
+    def encode_passages_with_spans(
+        self, texts: list[str], spans: list[list[tuple[int, int]]]
+    ) -> tuple[NDArray[Any], list[list[NDArray[Any] | None]]]: ...
+
+
+class Meter(Protocol):
+    """A progress counter (a tqdm bar is one)."""
+
+    def update(self, n: int = 1) -> object: ...
+
+
+# ("reading" | "indexing", how many) → a context that counts them; the CLI passes tqdm
+Progress = Callable[[str, int], AbstractContextManager[Meter]]
+
+
+Status = Literal["added", "updated", "unchanged", "deleted"]
 
 
 @dataclass(frozen=True)
 class Outcome:
     doc_id: str
-    status: str  # added | updated | unchanged | deleted
+    status: Status
     passages: int
     path: str | None = None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An input that was not ingested; ``reason`` is the message for the user."""
+
+    path: str
+    reason: str
+    kind: Literal["missing", "unsupported", "unreadable"]
 
 
 @dataclass
 class Report:
     outcomes: list[Outcome] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
-    manifest: dict | None = None
+    skipped: list[Skipped] = field(default_factory=list)
+    manifest: Manifest | None = None
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -50,24 +95,27 @@ class Report:
 class Indexer:
     """Writes into one data directory; the embedder is loaded on first use."""
 
-    def __init__(self, data_dir: Path, embedder_factory: Callable[[], object], kiwi_factory: Callable[[], object]):
+    def __init__(
+        self, data_dir: Path, embedder_factory: Callable[[], object], kiwi_factory: Callable[[], object]
+    ):
         self.data_dir = data_dir
         self._embedder_factory = embedder_factory
         self._kiwi_factory = kiwi_factory
-        self._embedder = None
-        self._kiwi = None
+        self._embedder: Encoder | None = None
+        self._kiwi: Kiwi | None = None
         data_dir.mkdir(parents=True, exist_ok=True)
 
     @property
-    def embedder(self):
+    def embedder(self) -> Encoder:
         if self._embedder is None:
-            self._embedder = self._embedder_factory()
+            # The factories are typed loosely so that callers need not import the model's classes.
+            self._embedder = cast(Encoder, self._embedder_factory())
         return self._embedder
 
     @property
-    def kiwi(self):
+    def kiwi(self) -> Kiwi:
         if self._kiwi is None:
-            self._kiwi = self._kiwi_factory()
+            self._kiwi = cast("Kiwi", self._kiwi_factory())
         return self._kiwi
 
     @contextmanager
@@ -84,7 +132,35 @@ class Indexer:
                 store.close()
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def ingest(self, documents: Sequence[Document], progress: Callable[[Document], None] | None = None) -> Report:
+    def ingest_paths(
+        self,
+        paths: Sequence[Path | str],
+        meta: dict[str, Any] | None = None,
+        *,
+        relative_to: Path | None = None,
+        progress: Progress | None = None,
+    ) -> Report:
+        """The whole ingest path for files and folders: read, clean, then ``ingest`` (steps 2-6).
+
+        ``meta`` describes a single file and wins over its manifest row. ``relative_to`` records
+        paths relative to that folder (an upload's temporary folder means nothing later). Inputs
+        that cannot be read are ``report.skipped``; when none could be read, the data directory
+        is left alone (no lock, no model).
+        """
+        progress = progress or _silent
+        if meta is not None and (len(paths) != 1 or Path(paths[0]).is_dir()):
+            raise UsageError("metadata describes one file: name one file, not a folder or several paths")
+        documents, skipped = read_inputs(paths, meta, relative_to, progress)  # 1. read and clean
+        if skipped and not documents:
+            return Report(skipped=skipped)
+        with progress("indexing", len(documents)) as meter:
+            report = self.ingest(documents, progress=lambda _doc: meter.update(1))  # 2.-6.
+        report.skipped.extend(skipped)
+        return report
+
+    def ingest(
+        self, documents: Sequence[Document], progress: Callable[[Document], object] | None = None
+    ) -> Report:
         """Add or replace documents, then publish a new generation if anything changed."""
         report = Report()
         with self.locked() as store:
@@ -108,18 +184,19 @@ class Indexer:
         return Outcome(doc_id, "deleted", passages) if removed else None
 
     def _ingest_one(self, store: Store, doc: Document) -> Outcome:
+        """Steps 2-5 for one document, under the lock."""
         previous = store.fingerprint(doc.doc_id)
-        if previous == fingerprint(doc):
+        if previous == fingerprint(doc):  # 2. same bytes and metadata as stored
             return Outcome(doc.doc_id, "unchanged", store.passage_count(doc.doc_id), doc.path)
         from docqa.ingest.chunk import make_passages
 
-        passages = make_passages(doc, self.kiwi)
+        passages = make_passages(doc, self.kiwi)  # 3. passages and their sentences
         sentences = _unique_sentences(passages)
-        old_passages, old_sentences = store.known_vectors(doc.doc_id)
+        old_passages, old_sentences = store.known_vectors(doc.doc_id)  # 4. vectors and terms
         passage_vecs, sentence_vecs = self._vectors(doc, passages, sentences, old_passages, old_sentences)
-        terms = [json.dumps(t, ensure_ascii=False) for t in analyze_many([lexical_text(p) for p in passages], self.kiwi)]
+        terms = _lexical_terms(passages, self.kiwi)
         pause_for_test("embedded")
-        with store.transaction():
+        with store.transaction():  # 5. the document's rows, replaced at once
             store.put_document(doc)
             store.put_passages(passages, terms, passage_vecs)
             store.put_sentences(doc.doc_id, sentences, sentence_vecs)
@@ -148,7 +225,7 @@ class Indexer:
         owners = {t: p for p, t in zip(passages, texts, strict=True)}
         sentence_text = {s.start: doc.text[s.start : s.end] for s in sentences}
         spans = [_sentence_offsets(owners[t]) for t in todo]
-        found: dict[str, list[np.ndarray]] = {}
+        found: dict[str, list[NDArray[Any]]] = {}
         if todo:
             vectors, pooled = self.embedder.encode_passages_with_spans(todo, spans)
             for t, v, row in zip(todo, vectors, pooled, strict=True):
@@ -165,13 +242,60 @@ class Indexer:
                 sentence_known[text] = to_blob(v)
         return [known[t] for t in texts], [sentence_known[sentence_text[s.start]] for s in sentences]
 
-    def _publish(self, store: Store) -> dict:
-        """Build a generation when the database moved past the current one (or a crash left it so)."""
+    def _publish(self, store: Store) -> Manifest:
+        """6. Build a generation when the database moved past the current one (or a crash left it so)."""
         manifest = _readable_manifest(self.data_dir)
         if generation.is_current(self.data_dir, manifest, store.revision()):
             assert manifest is not None
             return manifest
         return generation.build(store, self.data_dir, self.embedder.name, self.embedder.dim)
+
+
+def read_inputs(
+    paths: Sequence[Path | str], meta: dict[str, Any] | None, relative_to: Path | None, progress: Progress
+) -> tuple[list[Document], list[Skipped]]:
+    """1. Walk files and folders and read each file; what cannot be read becomes a ``Skipped``."""
+    walked: list[tuple[Path, str]] = []
+    inputs = list(iter_inputs(paths, walked))  # a broken manifest.jsonl stops the run (IngestError)
+    skipped = [_skipped(path, reason) for path, reason in walked]
+    documents: list[Document] = []
+    with progress("reading", len(inputs)) as meter:
+        for path, row in inputs:
+            try:
+                doc = read_path(path, {**(row or {}), **(meta or {})})
+            except IngestError as exc:
+                skipped.append(_skipped(path, exc))
+            else:
+                documents.append(
+                    doc if relative_to is None else replace(doc, path=str(path.relative_to(relative_to)))
+                )
+            meter.update(1)
+    return documents, skipped
+
+
+def _skipped(path: Path, why: str | IngestError) -> Skipped:
+    """The one place a read failure gets its kind: the walk's reasons, or the reader's error."""
+    if isinstance(why, IngestError):
+        return Skipped(
+            str(path), str(why), "unsupported" if isinstance(why, UnsupportedFormat) else "unreadable"
+        )
+    return Skipped(str(path), why, "missing" if why == NOT_FOUND else "unsupported")
+
+
+def _silent(step: str, total: int) -> AbstractContextManager[Meter]:
+    return nullcontext(_NoMeter())
+
+
+class _NoMeter:
+    def update(self, n: int = 1) -> None:
+        return None
+
+
+def _lexical_terms(passages: Sequence[Passage], kiwi: Kiwi) -> list[str]:
+    """Each passage's BM25 terms, as the JSON the store keeps."""
+    return [
+        json.dumps(t, ensure_ascii=False) for t in analyze_many([lexical_text(p) for p in passages], kiwi)
+    ]
 
 
 def embed_text(passage: Passage) -> str:
@@ -197,7 +321,7 @@ def _unique_sentences(passages: Sequence[Passage]) -> list[Span]:
     return [seen[k] for k in sorted(seen)]
 
 
-def _readable_manifest(data_dir: Path) -> dict | None:
+def _readable_manifest(data_dir: Path) -> Manifest | None:
     """The current manifest; None when there is none or it is unreadable (a build replaces it)."""
     try:
         return generation.read_manifest(data_dir)
@@ -205,6 +329,6 @@ def _readable_manifest(data_dir: Path) -> dict | None:
         return None
 
 
-def fingerprint(doc: Document) -> tuple:
+def fingerprint(doc: Document) -> tuple[object, ...]:
     """The new reading's counterpart of ``Store.fingerprint``."""
     return tuple(getattr(doc, name) for name in FINGERPRINT)

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from docqa.core.text import lone_surrogate
+from docqa.index.pipeline import Status
 from docqa.index.records import Citation, Mode
 
 MAX_QUERY_CHARS = 2000
@@ -195,5 +196,5 @@ class DocumentWriteOut(BaseModel):
     """What a write did: ``added``, ``updated`` or ``unchanged`` (same bytes and fields), or ``deleted``."""
 
     doc_id: str
-    status: Literal["added", "updated", "unchanged", "deleted"]
+    status: Status
     passages: int = Field(description="the document's passages now (for deleted: the passages removed)")

@@ -45,13 +45,10 @@ def kiwi():
 def corpus_report(settings, embedder, kiwi, corpus_dir):
     """The sample corpus, ingested through the same path as `docqa ingest data/corpus`."""
     from docqa import runtime
-    from docqa.ingest.readers import iter_inputs, read_path
 
-    skipped: list = []
-    inputs = list(iter_inputs([corpus_dir], skipped))
-    assert not skipped
-    documents = [read_path(path, meta) for path, meta in inputs]
-    return runtime.indexer(settings, model=embedder, analyser=kiwi).ingest(documents)
+    report = runtime.indexer(settings, model=embedder, analyser=kiwi).ingest_paths([corpus_dir])
+    assert not report.skipped
+    return report
 
 
 @pytest.fixture(scope="session")

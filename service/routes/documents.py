@@ -8,7 +8,6 @@ their generation is live in this process, so a query sent after the response see
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TypeVar
 
 from fastapi import APIRouter, HTTPException
@@ -16,8 +15,8 @@ from fastapi import APIRouter, HTTPException
 from docqa.index import generation
 from docqa.index.search import Searcher
 from docqa.index.store import Store
-from docqa.ingest.errors import IngestError, UnsupportedFormat
-from docqa.ingest.readers import SUPPORTED, read_path
+from docqa.index.pipeline import Outcome
+from docqa.ingest.readers import SUPPORTED
 from docqa.service.deps import CurrentSearcherDep, IndexerDep, SearcherDep, SettingsDep, UploadDep, WriteAccess
 from docqa.service.schemas import (
     UPLOAD_FIELDS,
@@ -49,6 +48,7 @@ _UPLOAD_FORM = {
         },
     }
 }
+_READ_ERRORS = {"unsupported": 415, "unreadable": 422, "missing": 422}  # an upload that cannot be read
 _WRITE_ERRORS: dict[int | str, dict] = {
     401: {"description": "no API key sent"},
     403: {"description": "wrong API key, or writes disabled (no DOCQA_API_KEY)"},
@@ -111,14 +111,16 @@ def get_document(doc_id: str, searcher: CurrentSearcherDep) -> DocumentOut:
 )
 def add_document(upload: UploadDep, indexer: IndexerDep, searcher: SearcherDep) -> DocumentWriteOut:
     """Add a document from an uploaded file, or replace the one with the same doc_id."""
-    try:
-        doc = read_path(upload.path, upload.fields.meta())
-    except UnsupportedFormat as exc:
-        raise HTTPException(status_code=415, detail=str(exc)) from exc
-    except IngestError as exc:
-        raise HTTPException(status_code=422, detail=str(exc)) from exc
-    doc = replace(doc, path=upload.path.name)  # the temporary folder means nothing later
-    outcome = _write(searcher, lambda: indexer.ingest([doc]).outcomes[0])
+
+    def ingest() -> Outcome:
+        # the temporary folder means nothing later: the document records the file's name
+        report = indexer.ingest_paths([upload.path], upload.fields.meta(), relative_to=upload.path.parent)
+        if report.skipped:  # the one file could not be read
+            failed = report.skipped[0]
+            raise HTTPException(status_code=_READ_ERRORS[failed.kind], detail=failed.reason)
+        return report.outcomes[0]
+
+    outcome = _write(searcher, ingest)
     return DocumentWriteOut(doc_id=outcome.doc_id, status=outcome.status, passages=outcome.passages)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from docqa.config import REPO_ROOT
+from docqa.core.errors import UsageError
 from docqa.index import generation
 from docqa.index.pipeline import Indexer, embed_text
 from docqa.index.search import Searcher
@@ -35,7 +36,8 @@ def body(marker: str, paragraphs: int = 4) -> str:
     for i, topic in enumerate(TOPICS[:paragraphs]):
         sentences = [
             f"{topic} 분야의 {i + 1}번째 보고서는 지역 기업 {7 * (i + 1) + j}곳이 참여한 시범 사업의 결과를 "
-            f"{j + 2}개 항목으로 정리했다." for j in range(4)
+            f"{j + 2}개 항목으로 정리했다."
+            for j in range(4)
         ]
         parts.append(" ".join(sentences))
     parts.append(f"마지막으로 연구진은 {marker} 프로젝트의 다음 단계 계획을 공개했다.")
@@ -198,6 +200,49 @@ def test_a_generation_that_cannot_load_leaves_the_old_one_serving(indexer, tmp_p
     assert {h.passage.doc_id for h in searcher.search("bluefinx", k=5, mode="lexical").hits} == {"b"}
 
 
+# --- reading: files and folders in, skipped inputs with their reasons ---------------------------
+def test_ingest_paths_reads_folders_and_reports_what_it_skipped(indexer, tmp_path):
+    inputs = tmp_path / "in"
+    write(inputs, "a.txt", body("alderon"))
+    write(inputs, "notes.docx", "PK")
+    write(inputs, "empty.txt", "")
+    report = indexer.ingest_paths([inputs, tmp_path / "gone.txt"])
+    assert [(o.doc_id, o.status, o.path) for o in report.outcomes] == [("a", "added", str(inputs / "a.txt"))]
+    assert [(Path(s.path).name, s.kind, s.reason.split(";")[0]) for s in report.skipped] == [
+        ("notes.docx", "unsupported", "unsupported format .docx"),
+        ("gone.txt", "missing", "not found"),
+        ("empty.txt", "unreadable", "empty.txt: no text found in the file"),
+    ]
+    assert report.manifest is not None and report.manifest["documents"] == 1
+
+
+def test_ingest_paths_metadata_and_relative_paths_for_one_file(indexer, tmp_path):
+    path = write(tmp_path / "upload", "report.txt", body("alderon"))
+    report = indexer.ingest_paths([path], {"doc_id": "r1", "source": "월간 산업"}, relative_to=path.parent)
+    assert [(o.doc_id, o.status, o.path) for o in report.outcomes] == [("r1", "added", "report.txt")]
+    store = Store(indexer.data_dir / generation.DATABASE)
+    try:
+        doc = store.document("r1")
+    finally:
+        store.close()
+    assert doc is not None and (doc.source, doc.path) == ("월간 산업", "report.txt")
+    with pytest.raises(UsageError, match="metadata describes one file"):
+        indexer.ingest_paths([path.parent], {"title": "x"})
+
+
+def test_nothing_read_leaves_the_data_directory_alone(tmp_path, kiwi):
+    def no_model():
+        raise AssertionError("the model was loaded for nothing")
+
+    indexer = Indexer(tmp_path / "data", no_model, lambda: kiwi)
+    report = indexer.ingest_paths([write(tmp_path / "in", "empty.txt", "")])
+    assert [(s.kind, s.reason) for s in report.skipped] == [
+        ("unreadable", "empty.txt: no text found in the file")
+    ]
+    assert (report.outcomes, report.manifest) == ([], None)
+    assert list(indexer.data_dir.iterdir()) == []  # no lock file, no database
+
+
 # --- concurrency -------------------------------------------------------------------------------
 def test_two_ingests_are_serialised(indexer, tmp_path, embedder, kiwi):
     other = Indexer(indexer.data_dir, lambda: embedder, lambda: kiwi)
@@ -240,7 +285,11 @@ def run_until_paused(data_dir: Path, inputs: Path, step: str) -> subprocess.Pope
     env = {**os.environ, "DOCQA_DATA_DIR": str(data_dir), generation.PAUSE_ENV: step, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "docqa.cli", "ingest", "--quiet", str(inputs)],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     watchdog = threading.Timer(600, proc.kill)
     watchdog.start()
