@@ -1,6 +1,6 @@
 """docqa's embedding throughput alone: encode the benchmark passages once, print JSON.
 
-    python -m bench.embed_ours PASSAGES.jsonl [--batch-size N] [bench.variant knobs: --int8 --torch-threads N]
+python -m bench.embed_ours PASSAGES.jsonl [--batch-size N] [bench.variant knobs: --int8 --torch-threads N]
 """
 
 from __future__ import annotations
@@ -29,8 +29,16 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     vectors = embedder.encode_passages(texts, batch_size=args.batch_size or INGEST_BATCH)
     seconds = time.perf_counter() - t0
-    print(json.dumps({"texts": len(texts), "seconds": seconds, "texts_per_s": len(texts) / seconds,
-                      "dim": int(vectors.shape[1])}))
+    print(
+        json.dumps(
+            {
+                "texts": len(texts),
+                "seconds": seconds,
+                "texts_per_s": len(texts) / seconds,
+                "dim": int(vectors.shape[1]),
+            }
+        )
+    )
     return 0
 
 

@@ -52,7 +52,9 @@ async def run(args, queries: list[str]) -> dict:
             await client.post(url, json=body_for(args.endpoint, q, args.k))
         state = {"deadline": time.perf_counter() + args.duration, "sent": 0, "latencies": [], "errors": {}}
         started = time.perf_counter()
-        await asyncio.gather(*(_client(c, client, url, args, queries, state) for c in range(args.concurrency)))
+        await asyncio.gather(
+            *(_client(c, client, url, args, queries, state) for c in range(args.concurrency))
+        )
         wall = time.perf_counter() - started
     lat = np.asarray(state["latencies"], dtype=np.float64)
     pct = (lambda p: round(float(np.percentile(lat, p)), 1)) if len(lat) else (lambda p: None)

@@ -14,7 +14,10 @@ from docqa.core.process import usable_cores
 def snapshot() -> dict:
     """Load average and time now; taken at the start and the end of a run."""
     one, five, fifteen = os.getloadavg()
-    return {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "loadavg": [round(one, 2), round(five, 2), round(fifteen, 2)]}
+    return {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "loadavg": [round(one, 2), round(five, 2), round(fifteen, 2)],
+    }
 
 
 def info() -> dict:

@@ -23,15 +23,21 @@ def markdown(out: dict) -> str:
         f"at end {e.get('loadavg')}.",
     ]
     if out.get("loaded_machine"):
-        lines += ["", "**Taken on a loaded machine** (other work kept the cores busy): absolute figures are "
-                  "pessimistic and noisy; the ratios compare runs interleaved in time and are the figures to read."]
+        lines += [
+            "",
+            "**Taken on a loaded machine** (other work kept the cores busy): absolute figures are "
+            "pessimistic and noisy; the ratios compare runs interleaved in time and are the figures to read.",
+        ]
     if out.get("versions"):
         lines += ["", f"txtai side: {out['versions'].get('txtai_env')}"]
     if out.get("argv") is not None:
         lines += ["", f"Command: `python -m bench {' '.join(out['argv'])}`"]
     if out.get("variant") or out.get("ingest_variant"):
-        lines += ["", f"docqa variant (bench/variant.py): serve `{out.get('variant') or 'as shipped'}`, "
-                  f"ingest `{out.get('ingest_variant') or 'as shipped'}`."]
+        lines += [
+            "",
+            f"docqa variant (bench/variant.py): serve `{out.get('variant') or 'as shipped'}`, "
+            f"ingest `{out.get('ingest_variant') or 'as shipped'}`.",
+        ]
     lines += _ingest(out) + _queries(out) + _memory(out) + _scale(out)
     return "\n".join(lines) + "\n"
 
@@ -45,14 +51,24 @@ def _ingest(out: dict) -> list[str]:
         ("documents/s (higher is better)", o.get("docs_per_s"), t.get("docs_per_s"), 3),
         ("passages/s (higher is better)", o.get("passages_per_s"), t.get("passages_per_s"), 2),
         ("seconds end to end (lower is better)", o.get("seconds"), t.get("seconds"), 1),
-        ("embedding alone, passages/s (higher is better)", emb.get("ours", {}).get("texts_per_s"),
-         emb.get("txtai", {}).get("texts_per_s"), 2),
+        (
+            "embedding alone, passages/s (higher is better)",
+            emb.get("ours", {}).get("texts_per_s"),
+            emb.get("txtai", {}).get("texts_per_s"),
+            2,
+        ),
     ]
-    lines = ["", "## 1. Ingest (sample corpus)", "",
-             f"{o.get('documents')} documents, {o.get('passages')} passages; docqa also stores vectors of "
-             f"{o.get('sentences')} sentences (for highlights and answers), pooled from the passages' own "
-             "forward pass; txtai indexes the passages only. Both embed the same passage texts.", "",
-             "| measure | docqa | txtai | ratio docqa/txtai |", "|---|---:|---:|---:|"]
+    lines = [
+        "",
+        "## 1. Ingest (sample corpus)",
+        "",
+        f"{o.get('documents')} documents, {o.get('passages')} passages; docqa also stores vectors of "
+        f"{o.get('sentences')} sentences (for highlights and answers), pooled from the passages' own "
+        "forward pass; txtai indexes the passages only. Both embed the same passage texts.",
+        "",
+        "| measure | docqa | txtai | ratio docqa/txtai |",
+        "|---|---:|---:|---:|",
+    ]
     for name, a, b, d in rows:
         lines.append(f"| {name} | {_f(a, d)} | {_f(b, d)} | {_ratio(a, b)} |")
     return lines
@@ -63,22 +79,37 @@ def _queries(out: dict) -> list[str]:
     if not rows:
         return []
     by = {(r["system"], r["endpoint"], r["concurrency"]): r for r in rows}
-    lines = ["", "## 2. Query latency over HTTP (ms; throughput in requests/s)", "",
-             "Ratios are docqa/txtai: below 1 is better for latency, above 1 is better for throughput. "
-             "txtai's `Embeddings.search` (content=True) is not thread-safe, so its wrapper serialises "
-             "searches with a lock; its `/v1/ask` returns the top passage (no sentence selection).", "",
-             "| endpoint | clients | docqa p50 | p95 | p99 | req/s | errors | txtai p50 | p95 | p99 | req/s | errors "
-             "| p50 ratio | p95 ratio | req/s ratio |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    keys = sorted({(r["endpoint"], r["concurrency"]) for r in rows}, key=lambda k: (k[0] != "/v1/search", k[1]))
+    lines = [
+        "",
+        "## 2. Query latency over HTTP (ms; throughput in requests/s)",
+        "",
+        "Ratios are docqa/txtai: below 1 is better for latency, above 1 is better for throughput. "
+        "txtai's `Embeddings.search` (content=True) is not thread-safe, so its wrapper serialises "
+        "searches with a lock; its `/v1/ask` returns the top passage (no sentence selection).",
+        "",
+        "| endpoint | clients | docqa p50 | p95 | p99 | req/s | errors | txtai p50 | p95 | p99 | req/s | errors "  # noqa: E501
+        "| p50 ratio | p95 ratio | req/s ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    keys = sorted(
+        {(r["endpoint"], r["concurrency"]) for r in rows}, key=lambda k: (k[0] != "/v1/search", k[1])
+    )
     for endpoint, conc in keys:
         o, t = by.get(("ours", endpoint, conc), {}), by.get(("txtai", endpoint, conc), {})
         cells = [endpoint, str(conc)]
         for side in (o, t):
-            cells += [_f(side.get("p50_ms")), _f(side.get("p95_ms")), _f(side.get("p99_ms")),
-                      _f(side.get("throughput_rps"), 2), str(side.get("errors", "–"))]
-        cells += [_ratio(o.get("p50_ms"), t.get("p50_ms")), _ratio(o.get("p95_ms"), t.get("p95_ms")),
-                  _ratio(o.get("throughput_rps"), t.get("throughput_rps"))]
+            cells += [
+                _f(side.get("p50_ms")),
+                _f(side.get("p95_ms")),
+                _f(side.get("p99_ms")),
+                _f(side.get("throughput_rps"), 2),
+                str(side.get("errors", "–")),
+            ]
+        cells += [
+            _ratio(o.get("p50_ms"), t.get("p50_ms")),
+            _ratio(o.get("p95_ms"), t.get("p95_ms")),
+            _ratio(o.get("throughput_rps"), t.get("throughput_rps")),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -88,14 +119,24 @@ def _memory(out: dict) -> list[str]:
     if not mem:
         return []
     o, t = mem.get("ours", {}), mem.get("txtai", {})
-    lines = ["", "## 3. Memory of the service (RSS, MB; lower is better)", "",
-             "| measure | docqa | txtai | ratio docqa/txtai |", "|---|---:|---:|---:|"]
-    for key, name in (("rss_after_start_mb", "after start"), ("rss_after_first_query_mb", "after one query"),
-                      ("rss_peak_under_load_mb", "peak under load"),
-                      ("rss_after_load_mb", "after the load runs")):
+    lines = [
+        "",
+        "## 3. Memory of the service (RSS, MB; lower is better)",
+        "",
+        "| measure | docqa | txtai | ratio docqa/txtai |",
+        "|---|---:|---:|---:|",
+    ]
+    for key, name in (
+        ("rss_after_start_mb", "after start"),
+        ("rss_after_first_query_mb", "after one query"),
+        ("rss_peak_under_load_mb", "peak under load"),
+        ("rss_after_load_mb", "after the load runs"),
+    ):
         lines.append(f"| {name} | {_f(o.get(key))} | {_f(t.get(key))} | {_ratio(o.get(key), t.get(key))} |")
-    lines.append(f"| seconds to ready | {_f(o.get('ready_s'))} | {_f(t.get('ready_s'))} | "
-                 f"{_ratio(o.get('ready_s'), t.get('ready_s'))} |")
+    lines.append(
+        f"| seconds to ready | {_f(o.get('ready_s'))} | {_f(t.get('ready_s'))} | "
+        f"{_ratio(o.get('ready_s'), t.get('ready_s'))} |"
+    )
     return lines
 
 
@@ -103,14 +144,25 @@ def _scale(out: dict) -> list[str]:
     scale = out.get("scale")
     if not scale:
         return []
-    lines = ["", "## 4. Scale (synthetic clustered 384-d vectors and Zipf terms; one query at a time)", "",
-             "Latency p50 / p95 in ms; memory is RSS growth while building, MB; recall@10 against exact search.", "",
-             "| passages | exact Flat (1 thread) | Flat, 2 OpenMP threads | docqa FaissIndex k=100 | its memory "
-             "| IVF nprobe 8 | IVF nprobe 32 | IVF build s / MB | HNSW ef 128 | HNSW ef 512 | HNSW build s / MB "
-             "| BM25 top 100 | BM25 build s / MB |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "",
+        "## 4. Scale (synthetic clustered 384-d vectors and Zipf terms; one query at a time)",
+        "",
+        "Latency p50 / p95 in ms; memory is RSS growth while building, MB; recall@10 against exact search.",
+        "",
+        "| passages | exact Flat (1 thread) | Flat, 2 OpenMP threads | docqa FaissIndex k=100 | its memory "
+        "| IVF nprobe 8 | IVF nprobe 32 | IVF build s / MB | HNSW ef 128 | HNSW ef 512 | HNSW build s / MB "
+        "| BM25 top 100 | BM25 build s / MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for n, r in sorted(scale.items(), key=lambda kv: int(kv[0])):
-        flat, dense, ivf, hnsw, bm = r.get("flat", {}), r.get("docqa_dense", {}), r.get("ivf", {}), r.get("hnsw", {}), r.get("bm25", {})
+        flat, dense, ivf, hnsw, bm = (
+            r.get("flat", {}),
+            r.get("docqa_dense", {}),
+            r.get("ivf", {}),
+            r.get("hnsw", {}),
+            r.get("bm25", {}),
+        )
 
         def lat(x):
             return f"{_f(x.get('p50_ms'), 2)} / {_f(x.get('p95_ms'), 2)}" if x else "–"
@@ -118,12 +170,29 @@ def _scale(out: dict) -> list[str]:
         def ann(x):
             return f"{lat(x)} (R {x.get('recall@10', 0):.3f})" if x else "–"
 
-        hnsw_build = (f"{_f(hnsw.get('build_s'))} / {_f(hnsw.get('memory_mb'))}" if "note" not in hnsw
-                      else f"stopped: {hnsw['built']:,} added in {_f(hnsw['build_s'])} s (~{_f(hnsw['build_s_projected'])} s for all)")
-        lines.append(" | ".join([
-            f"| {int(n):,}", lat(flat), lat(flat.get("omp2", {})), lat(dense), _f(dense.get("memory_mb")),
-            ann(ivf.get("nprobe8")), ann(ivf.get("nprobe32")), f"{_f(ivf.get('build_s'))} / {_f(ivf.get('memory_mb'))}",
-            ann(hnsw.get("ef128")), ann(hnsw.get("ef512")), hnsw_build,
-            lat(bm), f"{_f(bm.get('build_s'))} / {_f(bm.get('memory_mb'))}" if bm else "–",
-        ]) + " |")
+        hnsw_build = (
+            f"{_f(hnsw.get('build_s'))} / {_f(hnsw.get('memory_mb'))}"
+            if "note" not in hnsw
+            else f"stopped: {hnsw['built']:,} added in {_f(hnsw['build_s'])} s (~{_f(hnsw['build_s_projected'])} s for all)"  # noqa: E501
+        )
+        lines.append(
+            " | ".join(
+                [
+                    f"| {int(n):,}",
+                    lat(flat),
+                    lat(flat.get("omp2", {})),
+                    lat(dense),
+                    _f(dense.get("memory_mb")),
+                    ann(ivf.get("nprobe8")),
+                    ann(ivf.get("nprobe32")),
+                    f"{_f(ivf.get('build_s'))} / {_f(ivf.get('memory_mb'))}",
+                    ann(hnsw.get("ef128")),
+                    ann(hnsw.get("ef512")),
+                    hnsw_build,
+                    lat(bm),
+                    f"{_f(bm.get('build_s'))} / {_f(bm.get('memory_mb'))}" if bm else "–",
+                ]
+            )
+            + " |"
+        )
     return lines

@@ -41,10 +41,18 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, help="seconds per load level (default 15, quick 5)")
     p.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     p.add_argument("--sizes", type=int, nargs="+", help="scale sizes (default 10k 100k 1M; quick 10k 100k)")
-    p.add_argument("--variant", metavar="ARGS", default="",
-                   help="serve docqa through bench.variant with these knobs, e.g. '--torch-threads 2 --int8'")
-    p.add_argument("--ingest-variant", metavar="ARGS", default="",
-                   help="the same for docqa's ingest and embedding-alone runs, e.g. '--int8'")
+    p.add_argument(
+        "--variant",
+        metavar="ARGS",
+        default="",
+        help="serve docqa through bench.variant with these knobs, e.g. '--torch-threads 2 --int8'",
+    )
+    p.add_argument(
+        "--ingest-variant",
+        metavar="ARGS",
+        default="",
+        help="the same for docqa's ingest and embedding-alone runs, e.g. '--int8'",
+    )
     p.add_argument("--results", type=Path, default=HERE / "results")
     return p.parse_args(argv)
 
@@ -54,9 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     work = HERE / "tmp" / stamp
     work.mkdir(parents=True)
-    out: dict = {"started": machine.snapshot(), "machine": machine.info(), "quick": args.quick,
-                 "argv": sys.argv[1:] if argv is None else argv, "variant": args.variant,
-                 "ingest_variant": args.ingest_variant}
+    out: dict = {
+        "started": machine.snapshot(),
+        "machine": machine.info(),
+        "quick": args.quick,
+        "argv": sys.argv[1:] if argv is None else argv,
+        "variant": args.variant,
+        "ingest_variant": args.ingest_variant,
+    }
     try:
         if not args.scale_only:
             _systems(args, work, out)
@@ -75,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
 def _systems(args: argparse.Namespace, work: Path, out: dict) -> None:
     txtai = None if args.no_txtai else _txtai_python()
     queries = work / "queries.json"
-    questions = [json.loads(line)["question"] for line in EVAL_SET.read_text(encoding="utf-8").splitlines() if line]
+    questions = [
+        json.loads(line)["question"] for line in EVAL_SET.read_text(encoding="utf-8").splitlines() if line
+    ]
     queries.write_text(json.dumps(questions, ensure_ascii=False), encoding="utf-8")
     passages = work / "passages.jsonl"
     model = _model_dir()
@@ -93,13 +108,17 @@ def _systems(args: argparse.Namespace, work: Path, out: dict) -> None:
         if txtai:
             log(f"1. ingest #{attempt + 1}: txtai (the same passages)")
             shutil.rmtree(work / "txtai-index", ignore_errors=True)
-            ingest["txtai"].append(_ingest_txtai(txtai, passages, model, work / "txtai-index", ingest["ours"][-1]))
+            ingest["txtai"].append(
+                _ingest_txtai(txtai, passages, model, work / "txtai-index", ingest["ours"][-1])
+            )
         log(f"1. embedding alone #{attempt + 1}")
-        embedding["ours"].append(_run_json([sys.executable, "-m", "bench.embed_ours", str(passages),
-                                            *args.ingest_variant.split()]))
+        embedding["ours"].append(
+            _run_json([sys.executable, "-m", "bench.embed_ours", str(passages), *args.ingest_variant.split()])
+        )
         if txtai:
-            embedding["txtai"].append(_run_json([str(txtai), str(HERE / "txtai_side.py"), "embed", str(passages),
-                                                 str(model)]))
+            embedding["txtai"].append(
+                _run_json([str(txtai), str(HERE / "txtai_side.py"), "embed", str(passages), str(model)])
+            )
     out["ingest"] = {k: _best(v, "seconds") for k, v in ingest.items() if v}
     out["embedding"] = {k: _best(v, "seconds") for k, v in embedding.items() if v}
     if txtai:
@@ -110,18 +129,27 @@ def _systems(args: argparse.Namespace, work: Path, out: dict) -> None:
     servers = {"ours": _our_server(args, ours_dir, work)}
     if txtai:
         port = free_port()
-        servers["txtai"] = Server("txtai", [str(txtai), str(HERE / "txtai_side.py"), "serve",
-                                            str(work / "txtai-index"), str(port)], port, {}, work / "txtai.log")
+        servers["txtai"] = Server(
+            "txtai",
+            [str(txtai), str(HERE / "txtai_side.py"), "serve", str(work / "txtai-index"), str(port)],
+            port,
+            {},
+            work / "txtai.log",
+        )
     try:
         out["memory"], out["queries"] = {}, []
         for name, server in servers.items():
             log(f"2. starting {name}")
             ready = server.start()
-            out["memory"][name] = {"ready_s": round(ready, 1), "rss_after_start_mb": round(server.rss_mb(), 1)}
+            out["memory"][name] = {
+                "ready_s": round(ready, 1),
+                "rss_after_start_mb": round(server.rss_mb(), 1),
+            }
             # txtai pages its model weights in on the first query, docqa while starting: one query
             # each puts both in the state they serve from.
-            httpx.post(server.base + "/v1/search", json={"query": questions[0], "k": 10}, timeout=60,
-                       trust_env=False).raise_for_status()
+            httpx.post(
+                server.base + "/v1/search", json={"query": questions[0], "k": 10}, timeout=60, trust_env=False
+            ).raise_for_status()
             out["memory"][name]["rss_after_first_query_mb"] = round(server.rss_mb(), 1)
         duration = args.duration or (5.0 if args.quick else 15.0)
         for endpoint in ENDPOINTS:
@@ -135,7 +163,8 @@ def _systems(args: argparse.Namespace, work: Path, out: dict) -> None:
         for name, server in servers.items():
             out["memory"][name]["rss_after_load_mb"] = round(server.rss_mb(), 1)
             out["memory"][name]["rss_peak_under_load_mb"] = max(
-                r["rss_peak_mb"] for r in out["queries"] if r["system"] == name)
+                r["rss_peak_mb"] for r in out["queries"] if r["system"] == name
+            )
     finally:
         for server in servers.values():
             server.stop()
@@ -169,14 +198,23 @@ def _docqa(variant: str) -> list[str]:
 def _ingest_ours(docqa: list[str], data_dir: Path, passages: Path) -> dict:
     env = {**os.environ, "DOCQA_DATA_DIR": str(data_dir)}
     t0 = time.perf_counter()
-    subprocess.run([*docqa, "ingest", str(CORPUS), "--quiet"], env=env, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [*docqa, "ingest", str(CORPUS), "--quiet"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     seconds = time.perf_counter() - t0
     counts = _export_passages(data_dir, passages)
-    return {**counts, "seconds": round(seconds, 1), "docs_per_s": round(counts["documents"] / seconds, 3),
-            "passages_per_s": round(counts["passages"] / seconds, 2),
-            "note": "docqa ingest end to end: process start, model load, read, clean, chunk, Kiwi, "
-                    "passage vectors (sentence vectors pooled from the same pass), SQLite, FAISS, BM25"}
+    return {
+        **counts,
+        "seconds": round(seconds, 1),
+        "docs_per_s": round(counts["documents"] / seconds, 3),
+        "passages_per_s": round(counts["passages"] / seconds, 2),
+        "note": "docqa ingest end to end: process start, model load, read, clean, chunk, Kiwi, "
+        "passage vectors (sentence vectors pooled from the same pass), SQLite, FAISS, BM25",
+    }
 
 
 def _export_passages(data_dir: Path, path: Path) -> dict:
@@ -194,22 +232,39 @@ def _export_passages(data_dir: Path, path: Path) -> dict:
     with path.open("w", encoding="utf-8") as f:
         for row in rows.values():
             p = row.passage
-            f.write(json.dumps({"id": p.passage_id, "doc_id": p.doc_id, "text": embed_text(p)}, ensure_ascii=False) + "\n")
+            f.write(
+                json.dumps(
+                    {"id": p.passage_id, "doc_id": p.doc_id, "text": embed_text(p)}, ensure_ascii=False
+                )
+                + "\n"
+            )
     db = sqlite3.connect(data_dir / "docqa.sqlite")
     try:
         sentences = db.execute("SELECT count(*) FROM sentences").fetchone()[0]
     finally:
         db.close()
-    return {"documents": len({r.passage.doc_id for r in rows.values()}), "passages": len(rows), "sentences": sentences}
+    return {
+        "documents": len({r.passage.doc_id for r in rows.values()}),
+        "passages": len(rows),
+        "sentences": sentences,
+    }
 
 
 def _ingest_txtai(python: Path, passages: Path, model: Path, index: Path, ours: dict) -> dict:
     t0 = time.perf_counter()
-    inner = _run_json([str(python), str(HERE / "txtai_side.py"), "ingest", str(passages), str(model), str(index)])
+    inner = _run_json(
+        [str(python), str(HERE / "txtai_side.py"), "ingest", str(passages), str(model), str(index)]
+    )
     seconds = time.perf_counter() - t0
-    return {"documents": ours["documents"], "passages": inner["passages"], "seconds": round(seconds, 1),
-            "docs_per_s": round(ours["documents"] / seconds, 3), "passages_per_s": round(inner["passages"] / seconds, 2),
-            "inner": inner, "note": "process start, model load, index docqa's passages (hybrid), save"}
+    return {
+        "documents": ours["documents"],
+        "passages": inner["passages"],
+        "seconds": round(seconds, 1),
+        "docs_per_s": round(ours["documents"] / seconds, 3),
+        "passages_per_s": round(inner["passages"] / seconds, 2),
+        "inner": inner,
+        "note": "process start, model load, index docqa's passages (hybrid), save",
+    }
 
 
 def _our_server(args: argparse.Namespace, data_dir: Path, work: Path) -> Server:
@@ -217,14 +272,30 @@ def _our_server(args: argparse.Namespace, data_dir: Path, work: Path) -> Server:
     argv = [*_docqa(args.variant), "serve"]
     # The load generator cycles through one question list: with the query-embedding cache on, every
     # pass after the first would be served from memory and flatter us. Measure without it.
-    env = {"DOCQA_DATA_DIR": str(data_dir), "DOCQA_PORT": str(port), "DOCQA_HOST": "127.0.0.1",
-           "DOCQA_QUERY_CACHE_SIZE": "0"}
+    env = {
+        "DOCQA_DATA_DIR": str(data_dir),
+        "DOCQA_PORT": str(port),
+        "DOCQA_HOST": "127.0.0.1",
+        "DOCQA_QUERY_CACHE_SIZE": "0",
+    }
     return Server("ours", argv, port, env, work / "ours.log")
 
 
 def _load(server: Server, endpoint: str, conc: int, duration: float, queries: Path) -> dict:
-    argv = [sys.executable, "-m", "bench.loadgen", server.base, endpoint, str(queries), "--concurrency", str(conc),
-            "--duration", str(duration), "--max-requests", str(int(duration * 200))]
+    argv = [
+        sys.executable,
+        "-m",
+        "bench.loadgen",
+        server.base,
+        endpoint,
+        str(queries),
+        "--concurrency",
+        str(conc),
+        "--duration",
+        str(duration),
+        "--max-requests",
+        str(int(duration * 200)),
+    ]
     return _run_json(argv, timeout=duration + 300)
 
 

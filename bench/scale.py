@@ -56,9 +56,14 @@ def timed_queries(search, queries: np.ndarray) -> tuple[dict, np.ndarray]:
         t0 = time.perf_counter()
         ids = search(q)
         lat.append((time.perf_counter() - t0) * 1000)
-        found.append(np.pad(np.asarray(ids[:K], dtype=np.int64), (0, max(0, K - len(ids))), constant_values=-1))
+        found.append(
+            np.pad(np.asarray(ids[:K], dtype=np.int64), (0, max(0, K - len(ids))), constant_values=-1)
+        )
     lat = np.asarray(lat)
-    return {"p50_ms": round(float(np.percentile(lat, 50)), 3), "p95_ms": round(float(np.percentile(lat, 95)), 3)}, np.stack(found)
+    return {
+        "p50_ms": round(float(np.percentile(lat, 50)), 3),
+        "p95_ms": round(float(np.percentile(lat, 95)), 3),
+    }, np.stack(found)
 
 
 def recall(found: np.ndarray, truth: np.ndarray) -> float:
@@ -87,7 +92,7 @@ def docqa_dense(x, q, truth) -> dict:
     dense = FaissIndex.build(np.arange(len(x), dtype=np.int64), x, DIM)
     row = {"build_s": round(time.perf_counter() - t0, 2), "memory_mb": round(rss_mb() - before, 1)}
     lat, found = timed_queries(lambda v: dense.search(v, 100)[0], q)
-    del dense
+    dense = None  # freed before the next index is built (a `del` would leave the lambda a dangling name)
     gc.collect()
     return {**row, **lat, "recall@10": recall(found, truth), "note": "search(k=100) as hybrid asks"}
 
@@ -104,8 +109,13 @@ def hnsw(x, q, truth, m: int = 32, budget_s: float = 600.0, efs: tuple[int, ...]
         added = min(len(x), lo + 50_000)
         if time.perf_counter() - t0 > budget_s and added < len(x):
             break
-    row = {"M": m, "efConstruction": 40, "build_s": round(time.perf_counter() - t0, 2),
-           "memory_mb": round(rss_mb() - before, 1), "built": added}
+    row = {
+        "M": m,
+        "efConstruction": 40,
+        "build_s": round(time.perf_counter() - t0, 2),
+        "memory_mb": round(rss_mb() - before, 1),
+        "built": added,
+    }
     if added < len(x):
         row["note"] = f"build stopped at the {budget_s:.0f} s budget; {added:,} of {len(x):,} added"
         row["build_s_projected"] = round(row["build_s"] * len(x) / added, 1)
@@ -128,7 +138,11 @@ def ivf(x, q, truth) -> dict:
     sample = x[np.random.default_rng(1).choice(n, min(n, 40 * nlist), replace=False)]
     index.train(sample)
     index.add(x)
-    row = {"nlist": nlist, "build_s": round(time.perf_counter() - t0, 2), "memory_mb": round(rss_mb() - before, 1)}
+    row = {
+        "nlist": nlist,
+        "build_s": round(time.perf_counter() - t0, 2),
+        "memory_mb": round(rss_mb() - before, 1),
+    }
     for nprobe in (8, 32):
         index.nprobe = nprobe
         lat, found = timed_queries(lambda v: index.search(v.reshape(1, -1), K)[1][0], q)
@@ -148,8 +162,11 @@ def bm25(n: int, terms_per_passage: int, seed: int = 0) -> dict:
     del ranks
     before, t0 = rss_mb(), time.perf_counter()
     index = Bm25sIndex.build(np.arange(n, dtype=np.int64), terms)
-    row = {"terms_per_passage": terms_per_passage, "build_s": round(time.perf_counter() - t0, 2),
-           "memory_mb": round(rss_mb() - before, 1)}
+    row = {
+        "terms_per_passage": terms_per_passage,
+        "build_s": round(time.perf_counter() - t0, 2),
+        "memory_mb": round(rss_mb() - before, 1),
+    }
     del terms
     qterms = [[words[i] for i in (np.minimum(rng.zipf(1.3, 5), vocab) - 1)] for _ in range(QUERIES)]
     lat = []

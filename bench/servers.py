@@ -32,8 +32,13 @@ class Server:
         """Start and wait for /healthz; returns seconds to ready."""
         t0 = time.perf_counter()
         self._log_file = open(self.log, "w")
-        self.proc = subprocess.Popen(self.argv, env={**os.environ, **self.env}, stdout=self._log_file,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.argv,
+            env={**os.environ, **self.env},
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         while time.perf_counter() - t0 < timeout:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log}")

@@ -45,8 +45,10 @@ def ensure_env(log=print) -> Path:
 
 
 def versions() -> dict:
-    code = ("import importlib.metadata as m, json; print(json.dumps({n: m.version(n) for n in "
-            "('txtai', 'torch', 'sentence-transformers', 'transformers', 'faiss-cpu')}))")
+    code = (
+        "import importlib.metadata as m, json; print(json.dumps({n: m.version(n) for n in "
+        "('txtai', 'torch', 'sentence-transformers', 'transformers', 'faiss-cpu')}))"
+    )
     out = subprocess.run([str(PYTHON), "-c", code], capture_output=True, text=True, check=True)
     import json
 

@@ -57,7 +57,12 @@ def embed(passages: str, model: str) -> dict:
     t0 = time.perf_counter()
     vectors = embeddings.batchtransform(texts, category="data")
     seconds = time.perf_counter() - t0
-    return {"texts": len(texts), "seconds": seconds, "texts_per_s": len(texts) / seconds, "dim": len(vectors[0])}
+    return {
+        "texts": len(texts),
+        "seconds": seconds,
+        "texts_per_s": len(texts) / seconds,
+        "dim": len(vectors[0]),
+    }
 
 
 def serve(index: str, port: int) -> None:
@@ -100,8 +105,12 @@ def serve(index: str, port: int) -> None:
         with lock:
             results = embeddings.search(body.question, body.k)
         answer = results[0]["text"] if results else ""
-        return {"question": body.question, "answer": answer, "took_ms": (time.perf_counter() - t0) * 1000,
-                "citations": results}
+        return {
+            "question": body.question,
+            "answer": answer,
+            "took_ms": (time.perf_counter() - t0) * 1000,
+            "citations": results,
+        }
 
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 

@@ -17,7 +17,9 @@ from functools import lru_cache
 
 
 def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
-    ours, _, docqa_args = (argv[: argv.index("--")], None, argv[argv.index("--") + 1 :]) if "--" in argv else (argv, None, [])
+    ours, _, docqa_args = (
+        (argv[: argv.index("--")], None, argv[argv.index("--") + 1 :]) if "--" in argv else (argv, None, [])
+    )
     p = argparse.ArgumentParser(prog="python -m bench.variant")
     p.add_argument("--torch-threads", type=int)
     p.add_argument("--faiss-threads", type=int)

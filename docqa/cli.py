@@ -10,14 +10,13 @@ import argparse
 import json
 import sys
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from docqa import runtime
 from docqa.config import Settings
 from docqa.core.errors import DocqaError, UsageError
-from docqa.index.records import MODES
 from docqa.core.text import lone_surrogate
+from docqa.index.records import MODES
 
 if TYPE_CHECKING:
     from docqa.index.pipeline import Report
@@ -124,8 +123,12 @@ def cmd_search(args: argparse.Namespace) -> int:
     result = _searcher(settings).search(query, k=args.k, mode=args.mode, filters=filters)
     citations = [Citation.of(h) for h in result.hits]
     if args.json:  # the API's JSON: the same Citation records
-        payload = {"query": result.query, "mode": result.mode, "took_ms": round(result.took_ms, 2),
-                   "results": [asdict(c) for c in citations]}
+        payload = {
+            "query": result.query,
+            "mode": result.mode,
+            "took_ms": round(result.took_ms, 2),
+            "results": [asdict(c) for c in citations],
+        }
         print(json.dumps(payload, ensure_ascii=False, indent=2))
         return 0
     for c in citations:
@@ -173,7 +176,9 @@ def _query(text: str) -> str:
 
 # --- parser ----------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="docqa", description="Questions over Korean documents, with citations.")
+    parser = argparse.ArgumentParser(
+        prog="docqa", description="Questions over Korean documents, with citations."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, func, help_: str) -> argparse.ArgumentParser:
@@ -232,6 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
 
 if __name__ == "__main__":
     # Run through the imported module, so sub-commands that import docqa.cli share its classes.

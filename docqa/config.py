@@ -25,7 +25,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     api_key: str | None = None
-    query_cache_size: int = Field(default=2048, ge=0, description="query embeddings kept in memory; 0 turns it off")
+    query_cache_size: int = Field(
+        default=2048, ge=0, description="query embeddings kept in memory; 0 turns it off"
+    )
     max_upload_mb: int = Field(default=50, ge=1)
 
     @field_validator("data_dir", "model_cache", mode="after")

@@ -38,7 +38,11 @@ def score(evalset: EvalSet, searcher, k: int = 5, mode: str = "hybrid") -> dict:
         row[2] += 1
     n = sum(r[2] for r in counts.values())
     return {
-        "set": evalset.name, "questions": n, "answered": answered, "k": k, "mode": mode,
+        "set": evalset.name,
+        "questions": n,
+        "answered": answered,
+        "k": k,
+        "mode": mode,
         "evidence_in_answer": round(sum(r[0] for r in counts.values()) / n, 3),
         "evidence_in_first_sentence": round(sum(r[1] for r in counts.values()) / n, 3),
         "evidence_in_answer_by_lang": {lang: round(r[0] / r[2], 3) for lang, r in sorted(counts.items())},
@@ -58,7 +62,12 @@ def main(argv: list[str] | None = None) -> int:
     if not (settings.data_dir / "manifest.json").exists():
         print(f"no index in {settings.data_dir}: run `docqa ingest data/corpus` first", file=sys.stderr)
         return 2
-    print(json.dumps(score(load_jsonl(args.set), runtime.serving_searcher(settings), args.k, args.mode), ensure_ascii=False))
+    print(
+        json.dumps(
+            score(load_jsonl(args.set), runtime.serving_searcher(settings), args.k, args.mode),
+            ensure_ascii=False,
+        )
+    )
     return 0
 
 

@@ -13,8 +13,8 @@ from datetime import datetime
 from pathlib import Path
 
 from docqa.core.errors import UsageError as CliError
-
 from docqa.index.records import MODES
+
 COMPARE = "compare"
 COMPARED = ("MRR@10", "nDCG@10")
 RUNS_DIR = Path("eval/runs")

@@ -18,8 +18,8 @@ from typing import Protocol
 
 from docqa.eval import sets
 from docqa.eval.sets import EvalSet, Qrels, Question
-
 from docqa.index.records import MODES
+
 DEPTH = 10  # the measures' cut-off: a question is "failed" with nothing relevant in this many
 SNIPPET_CHARS = 160
 TOP_SHOWN = 3
@@ -88,7 +88,9 @@ class LocalTarget:
             rows = store.passage_rows()
         finally:
             store.close()
-        return [sets.IndexedPassage(r.passage.passage_id, r.passage.doc_id, r.passage.text) for r in rows.values()]
+        return [
+            sets.IndexedPassage(r.passage.passage_id, r.passage.doc_id, r.passage.text) for r in rows.values()
+        ]
 
 
 class HttpTarget:

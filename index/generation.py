@@ -40,9 +40,23 @@ from docqa.index.manifest import (  # re-exported: the names readers of a data d
 from docqa.index.store import Store
 
 __all__ = [
-    "DATABASE", "FORMAT", "GENERATIONS", "MANIFEST", "SNAPSHOT", "Generation", "IndexUnavailable", "Manifest",
-    "ModelMismatch", "build", "check_model", "current_name", "is_current", "load", "open_snapshot",
-    "pause_for_test", "read_manifest",
+    "DATABASE",
+    "FORMAT",
+    "GENERATIONS",
+    "MANIFEST",
+    "SNAPSHOT",
+    "Generation",
+    "IndexUnavailable",
+    "Manifest",
+    "ModelMismatch",
+    "build",
+    "check_model",
+    "current_name",
+    "is_current",
+    "load",
+    "open_snapshot",
+    "pause_for_test",
+    "read_manifest",
 ]
 
 DATABASE = "docqa.sqlite"
@@ -61,7 +75,15 @@ class Generation:
 
 def _versions() -> dict[str, str]:
     out = {}
-    for dist in ("docqa", "faiss-cpu", "bm25s", "kiwipiepy", "sentence-transformers", "transformers", "torch"):
+    for dist in (
+        "docqa",
+        "faiss-cpu",
+        "bm25s",
+        "kiwipiepy",
+        "sentence-transformers",
+        "transformers",
+        "torch",
+    ):
         try:
             out[dist] = metadata.version(dist)
         except metadata.PackageNotFoundError:
@@ -109,7 +131,9 @@ def _index_snapshot(folder: Path, name: str, model: str, dim: int) -> Manifest:
         versions=_versions(),
         backends={"dense": DEFAULT_DENSE, "lexical": DEFAULT_LEXICAL},
     )
-    (folder / MANIFEST).write_text(json.dumps(manifest.to_json(), ensure_ascii=False, indent=2), encoding="utf-8")
+    (folder / MANIFEST).write_text(
+        json.dumps(manifest.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
+    )
     return manifest
 
 
@@ -118,7 +142,10 @@ def load(data_dir: Path, manifest: Manifest) -> Generation:
     if not folder.is_dir():
         raise IndexUnavailable(f"{folder} is missing; re-run `docqa ingest` to rebuild the index")
     try:
-        dense, lexical = dense_backend(manifest.backends["dense"]), lexical_backend(manifest.backends["lexical"])
+        dense, lexical = (
+            dense_backend(manifest.backends["dense"]),
+            lexical_backend(manifest.backends["lexical"]),
+        )
     except (KeyError, ValueError) as exc:
         raise IndexUnavailable(f"generation {manifest.generation} names no usable backend ({exc})") from exc
     return Generation(manifest, dense.load(folder, manifest.dim), lexical.load(folder))

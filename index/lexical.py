@@ -16,7 +16,9 @@ from typing import Any
 # Kiwi 0.24 tags irregular verbs and adjectives VV-I / VA-I: match on the tag's stem.
 CONTENT_TAGS = frozenset({"NNG", "NNP", "NNB", "NR", "SN", "SL", "SH", "VV", "VA", "XR"})
 # Dependent nouns that carry no meaning as search terms on their own.
-STOP_FORMS = frozenset({"것", "수", "등", "때", "중", "간", "바", "데", "뿐", "듯", "지", "년", "월", "일", "개"})
+STOP_FORMS = frozenset(
+    {"것", "수", "등", "때", "중", "간", "바", "데", "뿐", "듯", "지", "년", "월", "일", "개"}
+)
 ENGLISH_STOPWORDS = frozenset(
     "a an the of in on at to for from by with and or is are was were be been what which who whom whose "
     "when where why how does do did has have had its it this that these those as into about than then "

@@ -37,7 +37,9 @@ class Manifest:
     index_type: str = ""
     built_at: str = ""
     versions: dict[str, str] = field(default_factory=dict)
-    backends: dict[str, str] = field(default_factory=lambda: {"dense": DEFAULT_DENSE, "lexical": DEFAULT_LEXICAL})
+    backends: dict[str, str] = field(
+        default_factory=lambda: {"dense": DEFAULT_DENSE, "lexical": DEFAULT_LEXICAL}
+    )
     format: int = FORMAT
 
     def to_json(self) -> dict[str, Any]:

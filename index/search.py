@@ -165,7 +165,9 @@ class Searcher:
         return self._state.manifest if self._state else None
 
     # --- querying ---------------------------------------------------------------------
-    def search(self, query: str, k: int = 10, mode: Mode = "hybrid", filters: Filters | None = None) -> SearchResult:
+    def search(
+        self, query: str, k: int = 10, mode: Mode = "hybrid", filters: Filters | None = None
+    ) -> SearchResult:
         started = time.perf_counter()
         state = self._state
         if state is None or not state.rows:
@@ -176,24 +178,36 @@ class Searcher:
         terms = analyze(text, self.kiwi)
         qvec = self.query_vectors.get(text) if mode != "lexical" else None
         ranked, coverage = self._rank(state, terms, qvec, k, mode, allowed)
-        hits = [self._hit(state, rank, state.rows[pid], score, cos, terms, qvec)
-                for rank, (pid, score, cos) in enumerate(ranked, start=1)]
+        hits = [
+            self._hit(state, rank, state.rows[pid], score, cos, terms, qvec)
+            for rank, (pid, score, cos) in enumerate(ranked, start=1)
+        ]
         took = (time.perf_counter() - started) * 1000
         return SearchResult(query, mode, hits, took, coverage)
 
     def _rank(
-        self, state: _State, terms: list[str], qvec: np.ndarray | None, k: int, mode: Mode, allowed: np.ndarray | None
+        self,
+        state: _State,
+        terms: list[str],
+        qvec: np.ndarray | None,
+        k: int,
+        mode: Mode,
+        allowed: np.ndarray | None,
     ) -> tuple[Ranked, float]:
         gen = state.gen
         n_cand = max(100, 5 * k)
         lex_top, lex_scores = gen.lexical.search(terms, n_cand, allowed)
         coverage = self._coverage(state, terms, lex_top[:1])
         if mode == "lexical":
-            return [(int(p), float(s), None) for p, s in zip(lex_top[:k], lex_scores[:k], strict=True)], coverage
+            return [
+                (int(p), float(s), None) for p, s in zip(lex_top[:k], lex_scores[:k], strict=True)
+            ], coverage
         assert qvec is not None
         dense_ids, dense_scores = gen.dense.search(qvec, n_cand, allowed)
         if mode == "dense":
-            return [(int(p), float(s), float(s)) for p, s in zip(dense_ids[:k], dense_scores[:k], strict=True)], coverage
+            return [
+                (int(p), float(s), float(s)) for p, s in zip(dense_ids[:k], dense_scores[:k], strict=True)
+            ], coverage
         union = np.unique(np.concatenate([dense_ids, lex_top]))
         cos = gen.dense.scores_for(qvec, union)
         fused = convex(cos, gen.lexical.scores_for(terms, union), lexical_weight(coverage))
@@ -216,8 +230,14 @@ class Searcher:
 
     # --- sentences --------------------------------------------------------------------
     def _hit(
-        self, state: _State, rank: int, row: StoredPassage, score: float, cos: float | None,
-        terms: list[str], qvec: np.ndarray | None,
+        self,
+        state: _State,
+        rank: int,
+        row: StoredPassage,
+        score: float,
+        cos: float | None,
+        terms: list[str],
+        qvec: np.ndarray | None,
     ) -> Hit:
         """A ranked passage with each of its sentences scored, and the best ones as highlights."""
         scored = self._sentence_scores(state, row, terms, qvec)
@@ -242,10 +262,13 @@ class Searcher:
         found = self._sentence_terms(state, row, spans) if unique else [frozenset()] * len(spans)
         overlap = [sum(w for t, w in weights.items() if t in terms_) / total for terms_ in found]
         return tuple(
-            ScoredSentence(s, float(c) + SENTENCE_LEXICAL_BONUS * o) for s, c, o in zip(spans, cos, overlap, strict=True)
+            ScoredSentence(s, float(c) + SENTENCE_LEXICAL_BONUS * o)
+            for s, c, o in zip(spans, cos, overlap, strict=True)
         )
 
-    def _sentence_terms(self, state: _State, row: StoredPassage, spans: tuple[Span, ...]) -> list[frozenset[str]]:
+    def _sentence_terms(
+        self, state: _State, row: StoredPassage, spans: tuple[Span, ...]
+    ) -> list[frozenset[str]]:
         """Each sentence's index terms, analysed once per generation and then remembered."""
         doc_id, base = row.passage.doc_id, row.passage.start
         missing = [s for s in spans if (doc_id, s.start) not in state.sentence_terms]
@@ -263,7 +286,9 @@ def _highlights(row: StoredPassage, scored: Iterable[ScoredSentence], dense: boo
         return ()
     best = max(s.score for s in scored)
     margin = 0.02 if dense else 0.0
-    chosen = sorted((s.span for s in scored if s.score >= best - margin and s.score > 0), key=lambda s: s.start)[:2]
+    chosen = sorted(
+        (s.span for s in scored if s.score >= best - margin and s.score > 0), key=lambda s: s.start
+    )[:2]
     base = row.passage.start
     return tuple(Span(s.start - base, s.end - base) for s in chosen)
 

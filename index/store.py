@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from typing import Any
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -132,7 +132,9 @@ class Store:
         return tuple(row) if row else None
 
     def passage_count(self, doc_id: str) -> int:
-        count: int = self.conn.execute("SELECT count(*) FROM passages WHERE doc_id = ?", (doc_id,)).fetchone()[0]
+        count: int = self.conn.execute(
+            "SELECT count(*) FROM passages WHERE doc_id = ?", (doc_id,)
+        ).fetchone()[0]
         return count
 
     def put_document(self, doc: Document) -> None:
@@ -142,11 +144,20 @@ class Store:
         self.conn.execute(
             "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
-                doc.doc_id, doc.title, doc.source, doc.published, doc.url, doc.lang, doc.kind, doc.path,
-                doc.content_hash, doc.text,
+                doc.doc_id,
+                doc.title,
+                doc.source,
+                doc.published,
+                doc.url,
+                doc.lang,
+                doc.kind,
+                doc.path,
+                doc.content_hash,
+                doc.text,
                 json.dumps([[p.number, p.start, p.end] for p in doc.pages]),
                 json.dumps([_article_json(a) for a in doc.articles], ensure_ascii=False),
-                added[0] if added else now, now,
+                added[0] if added else now,
+                now,
             ),
         )
 
@@ -155,7 +166,7 @@ class Store:
 
     def document(self, doc_id: str) -> Document | None:
         row = self.conn.execute(
-            "SELECT doc_id, title, text, source, published, url, lang, kind, path, content_hash, pages, articles "
+            "SELECT doc_id, title, text, source, published, url, lang, kind, path, content_hash, pages, articles "  # noqa: E501
             "FROM documents WHERE doc_id = ?",
             (doc_id,),
         ).fetchone()
@@ -165,7 +176,18 @@ class Store:
         articles = tuple(Article(**a) for a in json.loads(row[11]))
         doc_id_, title, text, source, published, url, lang, kind, path, content_hash = row[:10]
         return Document(
-            doc_id_, title, text, source, published, url, lang, kind, path, content_hash, pages=pages, articles=articles
+            doc_id_,
+            title,
+            text,
+            source,
+            published,
+            url,
+            lang,
+            kind,
+            path,
+            content_hash,
+            pages=pages,
+            articles=articles,
         )
 
     def documents(self) -> list[dict[str, Any]]:
@@ -175,8 +197,20 @@ class Store:
             "(SELECT count(*) FROM passages p WHERE p.doc_id = d.doc_id) "
             "FROM documents d ORDER BY d.doc_id"
         ).fetchall()
-        keys = ("doc_id", "title", "source", "published", "url", "lang", "kind", "content_hash",
-                "chars", "added_at", "updated_at", "passages")
+        keys = (
+            "doc_id",
+            "title",
+            "source",
+            "published",
+            "url",
+            "lang",
+            "kind",
+            "content_hash",
+            "chars",
+            "added_at",
+            "updated_at",
+            "passages",
+        )
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def counts(self) -> tuple[int, int]:
@@ -204,14 +238,25 @@ class Store:
         vectors = dict(self.conn.execute("SELECT id, vector FROM passages WHERE doc_id = ?", (doc_id,)))
         return [(row, vectors[pid]) for pid, row in rows.items()]
 
-    def put_passages(self, passages: Sequence[Passage], terms: Sequence[str], vectors: Sequence[bytes]) -> None:
+    def put_passages(
+        self, passages: Sequence[Passage], terms: Sequence[str], vectors: Sequence[bytes]
+    ) -> None:
         self.conn.executemany(
-            "INSERT INTO passages(doc_id, ordinal, start, end, page, article, section, text, sentences, terms, vector) "
+            "INSERT INTO passages(doc_id, ordinal, start, end, page, article, section, text, sentences, terms, vector) "  # noqa: E501
             "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (
-                    p.doc_id, p.ordinal, p.start, p.end, p.page, p.article, p.section, p.text,
-                    json.dumps([[s.start, s.end] for s in p.sentences]), t, v,
+                    p.doc_id,
+                    p.ordinal,
+                    p.start,
+                    p.end,
+                    p.page,
+                    p.article,
+                    p.section,
+                    p.text,
+                    json.dumps([[s.start, s.end] for s in p.sentences]),
+                    t,
+                    v,
                 )
                 for p, t, v in zip(passages, terms, vectors, strict=True)
             ],
@@ -226,7 +271,7 @@ class Store:
     def passage_rows(self, doc_id: str | None = None) -> dict[int, StoredPassage]:
         """Passages with their citation metadata, keyed by passage id (one document's, or all)."""
         sql = (
-            "SELECT p.id, p.doc_id, p.ordinal, p.start, p.end, p.text, p.sentences, p.page, p.article, p.section, "
+            "SELECT p.id, p.doc_id, p.ordinal, p.start, p.end, p.text, p.sentences, p.page, p.article, p.section, "  # noqa: E501
             "d.title, d.source, d.published, d.url FROM passages p JOIN documents d USING (doc_id)"
         )
         if doc_id is None:
@@ -242,7 +287,9 @@ class Store:
 
     def passage_terms(self) -> dict[int, frozenset[str]]:
         """Each passage's lexical terms, without reading its vector."""
-        return {pid: frozenset(json.loads(t)) for pid, t in self.conn.execute("SELECT id, terms FROM passages")}
+        return {
+            pid: frozenset(json.loads(t)) for pid, t in self.conn.execute("SELECT id, terms FROM passages")
+        }
 
     def index_material(self) -> tuple[np.ndarray, list[list[str]], np.ndarray]:
         """(ids, terms, vectors) of every passage, in id order: what a generation is built from."""
@@ -268,5 +315,10 @@ class Store:
 
 
 def _article_json(article: Article) -> dict[str, object]:
-    return {"title": article.title, "start": article.start, "end": article.end,
-            "section": article.section, "page": article.page}
+    return {
+        "title": article.title,
+        "start": article.start,
+        "end": article.end,
+        "section": article.section,
+        "page": article.page,
+    }

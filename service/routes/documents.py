@@ -13,11 +13,18 @@ from typing import TypeVar
 from fastapi import APIRouter, HTTPException
 
 from docqa.index import generation
+from docqa.index.pipeline import Outcome
 from docqa.index.search import Searcher
 from docqa.index.store import Store
-from docqa.index.pipeline import Outcome
 from docqa.ingest.readers import SUPPORTED
-from docqa.service.deps import CurrentSearcherDep, IndexerDep, SearcherDep, SettingsDep, UploadDep, WriteAccess
+from docqa.service.deps import (
+    CurrentSearcherDep,
+    IndexerDep,
+    SearcherDep,
+    SettingsDep,
+    UploadDep,
+    WriteAccess,
+)
 from docqa.service.schemas import (
     UPLOAD_FIELDS,
     ArticleOut,
@@ -89,8 +96,14 @@ def get_document(doc_id: str, searcher: CurrentSearcherDep) -> DocumentOut:
     if doc is None:
         raise HTTPException(status_code=404, detail=f"no document with doc_id {doc_id!r}")
     return DocumentOut(
-        doc_id=doc.doc_id, title=doc.title, source=doc.source, published=doc.published, url=doc.url,
-        lang=doc.lang, kind=doc.kind, passages=passages,
+        doc_id=doc.doc_id,
+        title=doc.title,
+        source=doc.source,
+        published=doc.published,
+        url=doc.url,
+        lang=doc.lang,
+        kind=doc.kind,
+        passages=passages,
         articles=[ArticleOut(**a.__dict__) for a in doc.articles],
         pages=[PageOut(**p.__dict__) for p in doc.pages],
         text=doc.text,
@@ -124,8 +137,12 @@ def add_document(upload: UploadDep, indexer: IndexerDep, searcher: SearcherDep) 
     return DocumentWriteOut(doc_id=outcome.doc_id, status=outcome.status, passages=outcome.passages)
 
 
-@router.delete("/documents/{doc_id}", response_model=DocumentWriteOut, dependencies=[WriteAccess],
-               responses={**_WRITE_ERRORS, 404: {"description": "no such document"}})
+@router.delete(
+    "/documents/{doc_id}",
+    response_model=DocumentWriteOut,
+    dependencies=[WriteAccess],
+    responses={**_WRITE_ERRORS, 404: {"description": "no such document"}},
+)
 def delete_document(doc_id: str, indexer: IndexerDep, searcher: SearcherDep) -> DocumentWriteOut:
     """Remove a document: its passages leave the dense and the lexical index."""
     outcome = _write(searcher, lambda: indexer.delete(doc_id))
@@ -151,8 +168,16 @@ def stats(searcher: CurrentSearcherDep, settings: SettingsDep) -> StatsOut:
     """Counts of the generation that answers queries; exact after every write."""
     manifest = searcher.manifest
     if manifest is None:  # nothing ingested yet
-        return StatsOut(documents=0, passages=0, model=settings.model, dim=None, built_at=None,
-                        generation=None, index_type=None, backends=None)
+        return StatsOut(
+            documents=0,
+            passages=0,
+            model=settings.model,
+            dim=None,
+            built_at=None,
+            generation=None,
+            index_type=None,
+            backends=None,
+        )
     return StatsOut(
         documents=manifest.documents,
         passages=manifest.passages,

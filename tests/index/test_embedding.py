@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from docqa.index import embedding
 from docqa.index.embedding import (
     DEFAULT_MODEL,

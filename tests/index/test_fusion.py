@@ -83,7 +83,8 @@ def test_large_corpora_get_hnsw_with_filters_and_exact_rescoring(tmp_path):
     assert "HNSW" in approx.description
     queries = vectors[rng.integers(0, 2000, 50)] + 0.05 * rng.normal(size=(50, 16)).astype(np.float32)
     overlap = [
-        len(set(exact.search(q, 10)[0]) & set(approx.search(q, 10)[0])) / 10 for q in queries.astype(np.float32)
+        len(set(exact.search(q, 10)[0]) & set(approx.search(q, 10)[0])) / 10
+        for q in queries.astype(np.float32)
     ]
     assert np.mean(overlap) >= 0.95  # recall@10 against exact
     allowed = ids[::7]
@@ -92,5 +93,6 @@ def test_large_corpora_get_hnsw_with_filters_and_exact_rescoring(tmp_path):
     assert np.allclose(approx.scores_for(vectors[5], np.array([105])), [1.0], atol=1e-5)
     approx.save(tmp_path)
     loaded = FaissIndex.load(tmp_path, 16)
-    assert loaded.kind == "hnsw" and np.array_equal(loaded.search(queries[1].astype(np.float32), 5)[0],
-                                                     approx.search(queries[1].astype(np.float32), 5)[0])
+    assert loaded.kind == "hnsw" and np.array_equal(
+        loaded.search(queries[1].astype(np.float32), 5)[0], approx.search(queries[1].astype(np.float32), 5)[0]
+    )

@@ -31,7 +31,12 @@ def test_chinese_runs_become_bigrams(kiwi):
 
 
 def test_english_stopwords_dropped(kiwi):
-    assert analyze("Which companies in Suzhou build robots?", kiwi) == ["companies", "suzhou", "build", "robots"]
+    assert analyze("Which companies in Suzhou build robots?", kiwi) == [
+        "companies",
+        "suzhou",
+        "build",
+        "robots",
+    ]
 
 
 def test_bm25_ranks_the_passage_with_the_term(kiwi):

@@ -8,12 +8,12 @@ from pathlib import Path
 import pymupdf
 import pytest
 from kiwipiepy import Kiwi
+from text_layout import wrap
 
 from docqa.ingest.chunk import make_passages
 from docqa.ingest.kiwi import get_kiwi
 from docqa.ingest.readers import iter_inputs, read_path
 from docqa.ingest.records import Document, Passage
-from text_layout import wrap
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "corpus"
 NEWSLETTER = "004_38555d9f2bda2031.txt"

@@ -132,7 +132,7 @@ def test_prose_with_a_dated_parenthesis_is_not_a_citation() -> None:
     # KorQuAD dev paragraph 448 opens like a citation ("…(1998년 8월). ") but is prose
     prose = (
         "이런 상황에서 그는 단순한 대선 후보 경험자에서 한나라당 총재로 부상한다(1998년 8월). "
-        "이회창이 한나라당 총재로 등장한 것을 전후로 김대중의 여당은 세풍, 총풍 사건을 이용해 한나라당을 압박하였다."
+        "이회창이 한나라당 총재로 등장한 것을 전후로 김대중의 여당은 세풍, 총풍 사건을 이용해 한나라당을 압박하였다."  # noqa: E501
     )
     assert not is_reference_line(prose)
     assert reference_spans(prose) == []

@@ -34,7 +34,9 @@ def test_every_result_is_an_exact_span_of_its_document(client, mode):
 
 
 def test_result_carries_its_citation(client):
-    result = client.post("/v1/search", json={"query": "쑤저우 16만 개 공업 기업", "k": 1}).json()["results"][0]
+    result = client.post("/v1/search", json={"query": "쑤저우 16만 개 공업 기업", "k": 1}).json()["results"][
+        0
+    ]
     assert result["doc_id"] == SUZHOU
     assert result["title"] == "쑤저우, AI와 정밀 제조의 융합으로 '스마트 제조 도시' 구축"
     assert result["source"] == "신화통신 한국어 뉴스 서비스"
@@ -47,7 +49,8 @@ def test_result_carries_its_citation(client):
 
 def test_newsletter_results_know_their_article_and_section(client):
     results = client.post(
-        "/v1/search", json={"query": "화웨이 성텅 칩 서버 클러스터", "k": 3, "filters": {"doc_id": NEWSLETTER}}
+        "/v1/search",
+        json={"query": "화웨이 성텅 칩 서버 클러스터", "k": 3, "filters": {"doc_id": NEWSLETTER}},
     ).json()["results"]
     assert results[0]["article"].startswith("01. 화웨이")
     assert results[0]["section"] == "기업 리서치"
@@ -74,10 +77,18 @@ def test_filters(client):
     body = {"query": "인공지능 산업", "k": 50, "filters": {"source": "경향신문"}}
     results = client.post("/v1/search", json=body).json()["results"]
     assert results and {r["source"] for r in results} == {"경향신문"}
-    body = {"query": "인공지능 산업", "k": 50, "filters": {"published_from": "2025-01-01", "published_to": "2025-12-31"}}
+    body = {
+        "query": "인공지능 산업",
+        "k": 50,
+        "filters": {"published_from": "2025-01-01", "published_to": "2025-12-31"},
+    }
     results = client.post("/v1/search", json=body).json()["results"]
     assert results and {r["doc_id"] for r in results} == {NEWSLETTER}
-    body = {"query": "인공지능 산업", "k": 50, "filters": {"published_from": "2018-05-01", "published_to": "2018-05-31"}}
+    body = {
+        "query": "인공지능 산업",
+        "k": 50,
+        "filters": {"published_from": "2018-05-01", "published_to": "2018-05-31"},
+    }
     assert {r["published"] for r in client.post("/v1/search", json=body).json()["results"]} == {"2018"}
 
 

@@ -29,7 +29,9 @@ def test_bad_search_is_422_with_message(client, body, says):
 
 
 def test_malformed_json_is_4xx(client):
-    response = client.post("/v1/search", content='{"query": "쑤저우",'.encode(), headers={"content-type": "application/json"})
+    response = client.post(
+        "/v1/search", content='{"query": "쑤저우",'.encode(), headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422
     assert "JSON" in response.json()["detail"]
 

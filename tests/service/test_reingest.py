@@ -19,13 +19,13 @@ import httpx
 import pymupdf
 import pytest
 from fastapi.testclient import TestClient
+from text_layout import wrap
 
 from docqa.config import REPO_ROOT, Settings
 from docqa.index.pipeline import Indexer
 from docqa.index.search import Searcher
 from docqa.ingest.readers import read_path
 from docqa.service.app import create_app
-from text_layout import wrap
 
 KEY = "test-key-4f9c"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -67,8 +67,10 @@ def upload(client, name: str, data: bytes, headers=AUTH, **fields) -> httpx.Resp
     ],
 )
 def test_writes_need_the_key(writer, headers, status, says):
-    for response in (upload(writer, "a.txt", "본문".encode(), headers=headers),
-                     writer.delete("/v1/documents/anything", headers=headers)):
+    for response in (
+        upload(writer, "a.txt", "본문".encode(), headers=headers),
+        writer.delete("/v1/documents/anything", headers=headers),
+    ):
         assert response.status_code == status
         assert says in response.json()["detail"]
 
@@ -157,29 +159,43 @@ def articles(version: int) -> list[tuple[str, list[str]]]:
     """Three numbered articles; version 2 renames the truck, changes a figure and adds a fourth."""
     truck, count = (V1, 120) if version == 1 else (V2, 340)
     issue = [
-        ("01. 수소 트럭 보급 현황", [
-            f"한빛수소는 올해 신형 수소 트럭 '{truck}'를 출시하고 물류 기업 열두 곳에 "
-            f"모두 {count}대를 공급했다. 회사는 충전 시간을 15분 이내로 줄이고 "
-            "한 번 충전으로 600킬로미터를 달릴 수 있다고 밝혔다.",
-            "정부는 수소 충전소를 고속도로 휴게소 중심으로 확충하고 화물차 구매 보조금을 유지하기로 했다. "
-            "업계는 연료 가격이 안정되면 내년부터 보급 속도가 빨라질 것으로 내다본다.",
-        ]),
-        ("02. 전기 선박 충전 인프라", [
-            "남해안 항만들은 전기 추진 여객선을 위한 고출력 충전 설비를 잇달아 설치하고 있다. "
-            "부산항은 부두 세 곳에 육상 전원 공급 장치를 갖추고 시범 운영을 시작했다.",
-            "해운 업계는 배터리 무게와 충전 대기 시간이 여전히 과제라고 지적한다. "
-            "연구진은 배터리 교체형 선박 설계로 이 문제를 풀겠다는 계획을 내놓았다.",
-        ]),
-        ("03. 자율주행 버스 시범 운행", [
-            "세종시는 도심 순환 노선에서 자율주행 버스 여섯 대를 시범 운행하고 있다. "
-            "시민들은 앱으로 탑승을 예약하고 정류장에서 실시간 도착 정보를 확인할 수 있다.",
-        ]),
+        (
+            "01. 수소 트럭 보급 현황",
+            [
+                f"한빛수소는 올해 신형 수소 트럭 '{truck}'를 출시하고 물류 기업 열두 곳에 "
+                f"모두 {count}대를 공급했다. 회사는 충전 시간을 15분 이내로 줄이고 "
+                "한 번 충전으로 600킬로미터를 달릴 수 있다고 밝혔다.",
+                "정부는 수소 충전소를 고속도로 휴게소 중심으로 확충하고 화물차 구매 보조금을 유지하기로 했다. "  # noqa: E501
+                "업계는 연료 가격이 안정되면 내년부터 보급 속도가 빨라질 것으로 내다본다.",
+            ],
+        ),
+        (
+            "02. 전기 선박 충전 인프라",
+            [
+                "남해안 항만들은 전기 추진 여객선을 위한 고출력 충전 설비를 잇달아 설치하고 있다. "
+                "부산항은 부두 세 곳에 육상 전원 공급 장치를 갖추고 시범 운영을 시작했다.",
+                "해운 업계는 배터리 무게와 충전 대기 시간이 여전히 과제라고 지적한다. "
+                "연구진은 배터리 교체형 선박 설계로 이 문제를 풀겠다는 계획을 내놓았다.",
+            ],
+        ),
+        (
+            "03. 자율주행 버스 시범 운행",
+            [
+                "세종시는 도심 순환 노선에서 자율주행 버스 여섯 대를 시범 운행하고 있다. "
+                "시민들은 앱으로 탑승을 예약하고 정류장에서 실시간 도착 정보를 확인할 수 있다.",
+            ],
+        ),
     ]
     if version == 2:
-        issue.append(("04. 도심 항공 모빌리티 실증", [
-            "인천 송도에는 도심 항공 교통을 위한 이착륙장 '하늘나루 버티포트'가 문을 열었다. "
-            "운영사는 연말까지 김포공항과 송도를 잇는 시험 비행을 이어 갈 예정이다.",
-        ]))
+        issue.append(
+            (
+                "04. 도심 항공 모빌리티 실증",
+                [
+                    "인천 송도에는 도심 항공 교통을 위한 이착륙장 '하늘나루 버티포트'가 문을 열었다. "
+                    "운영사는 연말까지 김포공항과 송도를 잇는 시험 비행을 이어 갈 예정이다.",
+                ],
+            )
+        )
     return issue
 
 
@@ -216,7 +232,10 @@ def server(seed, tmp_path):
     log = open(tmp_path / "server.log", "w")  # a file, not a pipe: a full pipe would stall the server
     proc = subprocess.Popen(
         [sys.executable, "-m", "docqa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     try:
