@@ -6,6 +6,9 @@ Retrieval figures (``docqa eval``) say whether the right passage was found; this
 sentences picked from the cited passages are the ones that answer. A question counts when the
 answer text contains one of its evidence strings (whitespace ignored, as in ``eval/sets.py``);
 ``first`` asks the same of the first quoted sentence alone. jsonl sets only (they carry evidence).
+It also reports, per language, how many answerable questions are answered (and of
+``eval/sets/typos_v1.jsonl``, the same questions with a one-letter typo), and how many of
+``eval/sets/offtopic_v1.jsonl`` (questions the corpus cannot answer) are refused.
 """
 
 from __future__ import annotations
@@ -15,37 +18,68 @@ import json
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 from docqa.eval.sets import EvalSet, contains_evidence, load_jsonl
-from docqa.index.records import MODES
+from docqa.index.records import MODES, Mode
 
 DEFAULT_SET = Path("eval/sets/corpus_v1.jsonl")
+OFFTOPIC_SET = Path("eval/sets/offtopic_v1.jsonl")  # 25 questions per language the corpus cannot answer
+TYPO_SET = Path("eval/sets/typos_v1.jsonl")  # 25 answerable questions with a one-letter typo
 
 
-def score(evalset: EvalSet, searcher, k: int = 5, mode: str = "hybrid") -> dict:
-    """Share of questions whose answer (and whose first quoted sentence) holds an evidence string."""
+def score(evalset: EvalSet, searcher: Any, k: int = 5, mode: Mode = "hybrid") -> dict[str, Any]:
+    """Share of questions answered, and whose answer (and first quoted sentence) holds an evidence string."""
     from docqa.index.answer import answer
 
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # lang -> [in answer, in first, asked]
-    answered = 0
+    counts: dict[str, list[int]] = defaultdict(
+        lambda: [0, 0, 0, 0]
+    )  # lang -> [in answer, in first, answered, asked]
     for q in evalset.questions:
         result = answer(searcher.search(q.text, k=k, mode=mode))
         first = result.quoted[0] if result.quoted else ""
-        answered += result.found
         row = counts[q.lang or "all"]
         row[0] += result.found and contains_evidence(result.answer, q.evidence)
         row[1] += result.found and contains_evidence(first, q.evidence)
-        row[2] += 1
-    n = sum(r[2] for r in counts.values())
+        row[2] += result.found
+        row[3] += 1
+    n = sum(r[3] for r in counts.values())
+    by_lang = sorted(counts.items())
     return {
         "set": evalset.name,
         "questions": n,
-        "answered": answered,
+        "answered": sum(r[2] for r in counts.values()),
         "k": k,
         "mode": mode,
         "evidence_in_answer": round(sum(r[0] for r in counts.values()) / n, 3),
         "evidence_in_first_sentence": round(sum(r[1] for r in counts.values()) / n, 3),
-        "evidence_in_answer_by_lang": {lang: round(r[0] / r[2], 3) for lang, r in sorted(counts.items())},
+        "evidence_in_answer_by_lang": {lang: round(r[0] / r[3], 3) for lang, r in by_lang},
+        "evidence_in_first_sentence_by_lang": {lang: round(r[1] / r[3], 3) for lang, r in by_lang},
+        "answered_by_lang": {lang: round(r[2] / r[3], 3) for lang, r in by_lang},
+    }
+
+
+def refusals(path: Path, searcher: Any, k: int = 5, mode: Mode = "hybrid") -> dict[str, Any]:
+    """Share of off-topic questions (jsonl: ``question``, ``lang``) that are refused, per language."""
+    from docqa.index.answer import answer
+
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # lang -> [refused, asked]
+    answered: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        q = json.loads(line)
+        found = answer(searcher.search(q["question"], k=k, mode=mode)).found
+        row = counts[q.get("lang") or "all"]
+        row[0] += not found
+        row[1] += 1
+        if found:
+            answered.append(q["question"])
+    return {
+        "set": path.stem,
+        "questions": sum(r[1] for r in counts.values()),
+        "refused_by_lang": {lang: round(r[0] / r[1], 3) for lang, r in sorted(counts.items())},
+        "answered": answered,
     }
 
 
@@ -55,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", type=Path, help="index to ask (env DOCQA_DATA_DIR)")
     p.add_argument("--k", type=int, default=5)
     p.add_argument("--mode", choices=MODES, default="hybrid")
+    p.add_argument("--offtopic", type=Path, default=OFFTOPIC_SET, help="off-topic questions to be refused")
+    p.add_argument("--typos", type=Path, default=TYPO_SET, help="answerable questions with one typo")
     args = p.parse_args(argv)
     from docqa import runtime
 
@@ -62,12 +98,14 @@ def main(argv: list[str] | None = None) -> int:
     if not (settings.data_dir / "manifest.json").exists():
         print(f"no index in {settings.data_dir}: run `docqa ingest data/corpus` first", file=sys.stderr)
         return 2
-    print(
-        json.dumps(
-            score(load_jsonl(args.set), runtime.serving_searcher(settings), args.k, args.mode),
-            ensure_ascii=False,
-        )
-    )
+    searcher = runtime.serving_searcher(settings)
+    report = score(load_jsonl(args.set), searcher, args.k, args.mode)
+    if args.typos and args.typos.is_file():
+        typos = score(load_jsonl(args.typos), searcher, args.k, args.mode)
+        report["typos"] = {key: typos[key] for key in ("questions", "answered", "answered_by_lang")}
+    if args.offtopic and args.offtopic.is_file():
+        report["offtopic"] = refusals(args.offtopic, searcher, args.k, args.mode)
+    print(json.dumps(report, ensure_ascii=False))
     return 0
 
 
