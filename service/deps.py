@@ -25,6 +25,7 @@ from docqa.ingest.readers import SUPPORTED
 from docqa.service.schemas import DocumentIn
 
 FORM_SLACK = 64 * 1024  # room for the multipart framing and the small text fields
+MAX_NAME_BYTES = 255  # the longest file name Linux file systems take (ext4, xfs, btrfs)
 
 
 def get_settings(request: Request) -> Settings:
@@ -148,6 +149,10 @@ def _fields(values: dict[str, object]) -> DocumentIn:
 def _file_name(filename: str | None) -> str:
     """The uploaded file's base name (no folders); its suffix picks the reader (415 when none fits)."""
     name = Path((filename or "").replace("\\", "/")).name.strip()
+    if "\x00" in name:  # no file system takes it (open() raises ValueError)
+        raise HTTPException(422, "the file name contains a NUL character: rename the file")
+    if len(name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+        raise HTTPException(422, f"the file name is longer than {MAX_NAME_BYTES} bytes: rename the file")
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED:
         shown = suffix or "(no suffix)"
