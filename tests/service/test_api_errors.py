@@ -91,3 +91,29 @@ def test_searcher_scrubs_lone_surrogates(searcher):
     """The domain never hands a surrogate to Kiwi or the model, whoever calls it (CLI, eval)."""
     result = searcher.search("쑤저우 \ud800 공업 기업", k=3)
     assert result.hits
+
+
+# Content-free questions name nothing to look for; min-max fusion still scored their top hit 1.0.
+CONTENT_FREE = ["???", "?!.,;", "🙂🚀🔥", "\u200b\u200b\u200d", "\x00", "\x00\x00 \x00", "\ufe0f\u2060"]
+
+
+@pytest.mark.parametrize("question", CONTENT_FREE)
+def test_content_free_question_is_refused(client, question):
+    response = post_escaped(client, "/v1/ask", {"question": question})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["found"] is False and body["citations"] == [] and "찾지 못했습니다" in body["answer"]
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
+@pytest.mark.parametrize("query", CONTENT_FREE)
+def test_content_free_search_finds_nothing(client, query, mode):
+    response = post_escaped(client, "/v1/search", {"query": query, "mode": mode})
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+
+
+def test_a_letter_or_digit_is_content(client):
+    body = client.post("/v1/ask", json={"question": "쑤저우 공업 기업 수 ???"}).json()
+    assert body["found"] is True
+    assert client.post("/v1/search", json={"query": "2025 ?", "k": 3}).json()["results"]
