@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from docqa.core.dates import date_problem, first_day, last_day
 from docqa.core.text import lone_surrogate
 from docqa.index.pipeline import Status
-from docqa.index.records import Citation, Mode
+from docqa.index.records import Citation, Filters, Mode
 
 MAX_QUERY_CHARS = 2000
-_ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
 def _valid_text(value: str, field: str) -> str:
@@ -20,6 +20,13 @@ def _valid_text(value: str, field: str) -> str:
     bad = lone_surrogate(value)
     if bad:
         raise ValueError(f"{field} contains {bad}: send valid Unicode text")
+    return value
+
+
+def _real_date(value: str) -> str:
+    problem = date_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -48,9 +55,26 @@ class FiltersIn(BaseModel):
     @field_validator("published_from", "published_to")
     @classmethod
     def _date(cls, value: str | None) -> str | None:
-        if value is not None and not _ISO_DATE.match(value):
-            raise ValueError(f"{value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
-        return value
+        return None if value is None else _real_date(value)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FiltersIn:
+        start, end = self.published_from, self.published_to
+        if start and end and first_day(start) > last_day(end):
+            raise ValueError(
+                f"published_from {start} is after published_to {end}: the range holds no day; swap them"
+            )
+        return self
+
+    def domain(self) -> Filters:
+        """The filters a search takes, a partial date widened to the days it names (to=2025-06
+        includes June 30th, and a document published "2025-06")."""
+        return Filters(
+            doc_id=self.doc_id,
+            source=self.source,
+            published_from=first_day(self.published_from) if self.published_from else None,
+            published_to=last_day(self.published_to) if self.published_to else None,
+        )
 
 
 class _Retrieval(BaseModel):
@@ -183,9 +207,7 @@ class DocumentIn(BaseModel):
     @field_validator("published")
     @classmethod
     def _published(cls, value: str | None) -> str | None:
-        if value is not None and not _ISO_DATE.match(value):
-            raise ValueError(f"{value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
-        return value
+        return None if value is None else _real_date(value)
 
     def meta(self) -> dict[str, str]:
         """The fields given, as the metadata row ``docqa.ingest.readers.read_path`` takes."""
