@@ -13,6 +13,7 @@ from docqa import runtime
 from docqa.config import Settings
 from docqa.core.process import cap_malloc_arenas, usable_cores
 from docqa.index.search import Searcher
+from docqa.service.limits import BodyLimit
 from docqa.service.routes import documents, page, search
 
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.state.settings = settings
     app.state.searcher = searcher
     app.state.query_slots = threading.BoundedSemaphore(QUERY_SLOTS)
+    app.add_middleware(BodyLimit)  # 413 before a JSON body over 64 KB is read (uploads have their own)
     app.include_router(search.router)
     app.include_router(documents.router)
     app.include_router(page.router)
