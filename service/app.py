@@ -12,7 +12,9 @@ from fastapi.responses import JSONResponse
 from docqa import runtime
 from docqa.config import Settings
 from docqa.core.process import cap_malloc_arenas, usable_cores
+from docqa.index.manifest import IndexUnavailable
 from docqa.index.search import Searcher
+from docqa.service.deps import unavailable
 from docqa.service.limits import BodyLimit
 from docqa.service.routes import documents, page, search
 
@@ -65,6 +67,10 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         return JSONResponse(
             status_code=422, content={"detail": _validation_message(exc), "errors": _plain(exc)}
         )
+
+    @app.exception_handler(IndexUnavailable)
+    async def _unavailable(request: Request, exc: IndexUnavailable) -> JSONResponse:
+        return JSONResponse(status_code=503, content={"detail": unavailable(exc).detail})
 
     return app
 

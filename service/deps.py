@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import shutil
 import tempfile
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -25,6 +26,7 @@ from docqa.ingest.readers import SUPPORTED
 from docqa.service.schemas import DocumentIn
 
 FORM_SLACK = 64 * 1024  # room for the multipart framing and the small text fields
+log = logging.getLogger(__name__)
 MAX_NAME_BYTES = 255  # the longest file name Linux file systems take (ext4, xfs, btrfs)
 
 
@@ -44,6 +46,15 @@ def get_current_searcher(request: Request) -> Searcher:
     searcher: Searcher = request.app.state.searcher
     searcher.refresh(wait=True)
     return searcher
+
+
+def unavailable(exc: Exception) -> HTTPException:
+    """A 503 for a data directory that cannot serve: the log gets the reason with its paths, the
+    response a message without them (no server paths to unauthenticated clients)."""
+    log.error("the index is unavailable: %s", exc)
+    return HTTPException(
+        503, "the index is unavailable; the server log says why (re-run `docqa ingest` there to rebuild it)"
+    )
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
