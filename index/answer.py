@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from docqa.core.text import has_content
 from docqa.index.records import Answer, Citation, Hit, SearchResult
 
 NOT_FOUND = "질문과 관련된 내용을 문서에서 찾지 못했습니다."
@@ -23,6 +24,8 @@ MIN_SENTENCE_CHARS = 20  # shorter "sentences" are table cells and captions, not
 def answer(result: SearchResult) -> Answer:
     """Quote the sentences of the retrieved passages that best answer, or say nothing was found."""
     question = result.query
+    if not has_content(question):  # "???", emoji, zero-width or NUL only: nothing was asked
+        return Answer(question, NOT_FOUND, False, result.took_ms)
     best_cos = max((h.cosine or 0.0 for h in result.hits), default=0.0)
     if not result.hits or (best_cos < MIN_COSINE[script(question)] and result.coverage < MIN_COVERAGE):
         return Answer(question, NOT_FOUND, False, result.took_ms)

@@ -12,7 +12,10 @@ from fastapi.responses import JSONResponse
 from docqa import runtime
 from docqa.config import Settings
 from docqa.core.process import cap_malloc_arenas, usable_cores
+from docqa.index.manifest import IndexUnavailable
 from docqa.index.search import Searcher
+from docqa.service.deps import unavailable
+from docqa.service.limits import BodyLimit
 from docqa.service.routes import documents, page, search
 
 
@@ -49,6 +52,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.state.settings = settings
     app.state.searcher = searcher
     app.state.query_slots = threading.BoundedSemaphore(QUERY_SLOTS)
+    app.add_middleware(BodyLimit)  # 413 before a JSON body over 64 KB is read (uploads have their own)
     app.include_router(search.router)
     app.include_router(documents.router)
     app.include_router(page.router)
@@ -63,6 +67,10 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         return JSONResponse(
             status_code=422, content={"detail": _validation_message(exc), "errors": _plain(exc)}
         )
+
+    @app.exception_handler(IndexUnavailable)
+    async def _unavailable(request: Request, exc: IndexUnavailable) -> JSONResponse:
+        return JSONResponse(status_code=503, content={"detail": unavailable(exc).detail})
 
     return app
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import shutil
 import tempfile
 from collections.abc import AsyncGenerator, AsyncIterator
@@ -25,6 +26,8 @@ from docqa.ingest.readers import SUPPORTED
 from docqa.service.schemas import DocumentIn
 
 FORM_SLACK = 64 * 1024  # room for the multipart framing and the small text fields
+log = logging.getLogger(__name__)
+MAX_NAME_BYTES = 255  # the longest file name Linux file systems take (ext4, xfs, btrfs)
 
 
 def get_settings(request: Request) -> Settings:
@@ -43,6 +46,15 @@ def get_current_searcher(request: Request) -> Searcher:
     searcher: Searcher = request.app.state.searcher
     searcher.refresh(wait=True)
     return searcher
+
+
+def unavailable(exc: Exception) -> HTTPException:
+    """A 503 for a data directory that cannot serve: the log gets the reason with its paths, the
+    response a message without them (no server paths to unauthenticated clients)."""
+    log.error("the index is unavailable: %s", exc)
+    return HTTPException(
+        503, "the index is unavailable; the server log says why (re-run `docqa ingest` there to rebuild it)"
+    )
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -148,6 +160,10 @@ def _fields(values: dict[str, object]) -> DocumentIn:
 def _file_name(filename: str | None) -> str:
     """The uploaded file's base name (no folders); its suffix picks the reader (415 when none fits)."""
     name = Path((filename or "").replace("\\", "/")).name.strip()
+    if "\x00" in name:  # no file system takes it (open() raises ValueError)
+        raise HTTPException(422, "the file name contains a NUL character: rename the file")
+    if len(name.encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+        raise HTTPException(422, f"the file name is longer than {MAX_NAME_BYTES} bytes: rename the file")
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED:
         shown = suffix or "(no suffix)"

@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from docqa.core.dates import FORMAT as DATE_FORMAT
+from docqa.core.dates import date_problem, first_day, last_day
 from docqa.core.text import lone_surrogate
 from docqa.index.pipeline import Status
-from docqa.index.records import Citation, Mode
+from docqa.index.records import Citation, Filters, Mode
 
 MAX_QUERY_CHARS = 2000
-_ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+MAX_DOC_ID_CHARS = 200  # as DOC_ID_PATTERN allows
+MAX_SOURCE_CHARS = 500  # a title or a source
 
 
 def _valid_text(value: str, field: str) -> str:
@@ -20,6 +23,13 @@ def _valid_text(value: str, field: str) -> str:
     bad = lone_surrogate(value)
     if bad:
         raise ValueError(f"{field} contains {bad}: send valid Unicode text")
+    return value
+
+
+def _real_date(value: str) -> str:
+    problem = date_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -32,25 +42,63 @@ def _clean_query(value: str, field: str) -> str:
     return value.strip()
 
 
+_FILTER_LIMITS = {
+    "doc_id": MAX_DOC_ID_CHARS,
+    "source": MAX_SOURCE_CHARS,
+    "published_from": 10,
+    "published_to": 10,
+}
+
+
 class FiltersIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    doc_id: str | None = None
-    source: str | None = None
-    published_from: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
-    published_to: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD")
+    # The lengths are checked by ``_text``, after the lone-surrogate check: pydantic's own
+    # max_length cannot count a string holding a surrogate and would hide the better message.
+    doc_id: str | None = Field(default=None, json_schema_extra={"maxLength": _FILTER_LIMITS["doc_id"]})
+    source: str | None = Field(default=None, json_schema_extra={"maxLength": _FILTER_LIMITS["source"]})
+    published_from: str | None = Field(
+        default=None, description=DATE_FORMAT, json_schema_extra={"maxLength": 10}
+    )
+    published_to: str | None = Field(
+        default=None, description=DATE_FORMAT, json_schema_extra={"maxLength": 10}
+    )
 
     @field_validator("doc_id", "source", "published_from", "published_to")
     @classmethod
     def _text(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return None if value is None else _valid_text(value, str(info.field_name))
+        if value is None:
+            return None
+        field = str(info.field_name)
+        _valid_text(value, field)
+        limit = _FILTER_LIMITS[field]
+        if len(value) > limit:
+            raise ValueError(f"{field} is {len(value)} characters long; the limit is {limit}")
+        return value
 
     @field_validator("published_from", "published_to")
     @classmethod
     def _date(cls, value: str | None) -> str | None:
-        if value is not None and not _ISO_DATE.match(value):
-            raise ValueError(f"{value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
-        return value
+        return None if value is None else _real_date(value)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> FiltersIn:
+        start, end = self.published_from, self.published_to
+        if start and end and first_day(start) > last_day(end):
+            raise ValueError(
+                f"published_from {start} is after published_to {end}: the range holds no day; swap them"
+            )
+        return self
+
+    def domain(self) -> Filters:
+        """The filters a search takes, a partial date widened to the days it names (to=2025-06
+        includes June 30th, and a document published "2025-06")."""
+        return Filters(
+            doc_id=self.doc_id,
+            source=self.source,
+            published_from=first_day(self.published_from) if self.published_from else None,
+            published_to=last_day(self.published_to) if self.published_to else None,
+        )
 
 
 class _Retrieval(BaseModel):
@@ -63,7 +111,7 @@ class _Retrieval(BaseModel):
 
 
 class SearchIn(_Retrieval):
-    query: str
+    query: str = Field(json_schema_extra={"maxLength": MAX_QUERY_CHARS})
     k: Annotated[int, Field(ge=1, le=100, strict=True)] = 10
 
     @field_validator("query")
@@ -73,7 +121,7 @@ class SearchIn(_Retrieval):
 
 
 class AskIn(_Retrieval):
-    question: str
+    question: str = Field(json_schema_extra={"maxLength": MAX_QUERY_CHARS})
     k: Annotated[int, Field(ge=1, le=20, strict=True)] = 5
 
     @field_validator("question")
@@ -157,10 +205,14 @@ class DocumentIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    doc_id: str | None = Field(default=None, description="default: made from the file name")
-    title: str | None = Field(default=None, max_length=500, description="default: from the file")
-    source: str | None = Field(default=None, max_length=500)
-    published: str | None = Field(default=None, description="YYYY, YYYY-MM or YYYY-MM-DD; default: inferred")
+    doc_id: str | None = Field(
+        default=None, max_length=MAX_DOC_ID_CHARS, description="default: made from the file name"
+    )
+    title: str | None = Field(default=None, max_length=MAX_SOURCE_CHARS, description="default: from the file")
+    source: str | None = Field(default=None, max_length=MAX_SOURCE_CHARS)
+    published: str | None = Field(
+        default=None, max_length=10, description=f"{DATE_FORMAT}; default: inferred"
+    )
     url: str | None = Field(default=None, max_length=2000)
 
     @field_validator("*", mode="before")
@@ -183,9 +235,7 @@ class DocumentIn(BaseModel):
     @field_validator("published")
     @classmethod
     def _published(cls, value: str | None) -> str | None:
-        if value is not None and not _ISO_DATE.match(value):
-            raise ValueError(f"{value!r} is not a date: use YYYY, YYYY-MM or YYYY-MM-DD")
-        return value
+        return None if value is None else _real_date(value)
 
     def meta(self) -> dict[str, str]:
         """The fields given, as the metadata row ``docqa.ingest.readers.read_path`` takes."""

@@ -8,6 +8,7 @@ tokenizer fail on them; they are refused at the edges and scrubbed before any mo
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
@@ -24,3 +25,12 @@ def lone_surrogate(text: str) -> str | None:
 def scrub(text: str) -> str:
     """``text`` with every lone surrogate replaced by U+FFFD, so it encodes as UTF-8."""
     return _SURROGATE.sub(REPLACEMENT, text)
+
+
+def has_content(text: str) -> bool:
+    """Whether ``text`` holds a letter or a digit (Unicode categories L* and N*).
+
+    A question of only punctuation, emoji, zero-width or control characters names nothing to
+    look for; min-max fusion would still give its top hit a score of 1.0.
+    """
+    return any(unicodedata.category(char)[0] in "LN" for char in text)

@@ -26,7 +26,13 @@ Extractor = Callable[[bytes, str], Extracted]
 def decode(raw: bytes, name: str) -> str:
     """Bytes to text: UTF-8 (BOM optional), UTF-16 with BOM, then the Korean/Chinese legacy codecs."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16")
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:  # an odd byte count, or a lone surrogate
+            raise UnreadableDocument(
+                f"{name}: starts with a UTF-16 byte-order mark but is not valid UTF-16"
+                f" ({exc.reason} at byte {exc.start}); save it again as UTF-8 or UTF-16"
+            ) from exc
     if b"\x00" in raw[:4096]:
         raise UnreadableDocument(f"{name}: looks like a binary file, not text")
     for encoding in ("utf-8-sig", "cp949", "gb18030"):

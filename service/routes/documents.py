@@ -24,6 +24,7 @@ from docqa.service.deps import (
     SettingsDep,
     UploadDep,
     WriteAccess,
+    unavailable,
 )
 from docqa.service.schemas import (
     UPLOAD_FIELDS,
@@ -70,7 +71,7 @@ def _snapshot(searcher: Searcher) -> Store | None:
     try:
         return generation.open_snapshot(searcher.data_dir, manifest)
     except generation.IndexUnavailable as exc:
-        raise HTTPException(status_code=503, detail=str(exc)) from exc
+        raise unavailable(exc) from exc
 
 
 @router.get("/documents", response_model=list[DocumentSummary])
@@ -158,7 +159,7 @@ def _write(searcher: Searcher, write: Callable[[], T]) -> T:
     except generation.ModelMismatch as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from exc
     except generation.IndexUnavailable as exc:
-        raise HTTPException(status_code=503, detail=str(exc)) from exc
+        raise unavailable(exc) from exc
     searcher.refresh(wait=True)
     return outcome
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from docqa.core.text import has_content
 from docqa.index.answer import answer
-from docqa.index.records import Citation, Filters
+from docqa.index.records import Citation
 from docqa.service.deps import SearcherDep
 from docqa.service.schemas import AskIn, AskOut, SearchIn, SearchOut
 
@@ -14,7 +15,9 @@ router = APIRouter(prefix="/v1", tags=["search"])
 
 @router.post("/search", response_model=SearchOut)
 def search(body: SearchIn, searcher: SearcherDep, request: Request) -> SearchOut:
-    filters = Filters(**body.filters.model_dump()) if body.filters else None
+    if not has_content(body.query):  # only punctuation, emoji, zero-width or NUL: nothing to look for
+        return SearchOut(query=body.query, mode=body.mode, took_ms=0.0, results=[])
+    filters = body.filters.domain() if body.filters else None
     with request.app.state.query_slots:
         result = searcher.search(body.query, k=body.k, mode=body.mode, filters=filters)
     return SearchOut(
@@ -27,7 +30,7 @@ def search(body: SearchIn, searcher: SearcherDep, request: Request) -> SearchOut
 
 @router.post("/ask", response_model=AskOut)
 def ask(body: AskIn, searcher: SearcherDep, request: Request) -> AskOut:
-    filters = Filters(**body.filters.model_dump()) if body.filters else None
+    filters = body.filters.domain() if body.filters else None
     with request.app.state.query_slots:
         result = answer(searcher.search(body.question, k=body.k, mode=body.mode, filters=filters))
     return AskOut(

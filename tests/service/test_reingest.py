@@ -6,6 +6,7 @@ the session's own index stays as the other service tests expect it.
 
 from __future__ import annotations
 
+import codecs
 import os
 import shutil
 import socket
@@ -109,8 +110,20 @@ def image_only_pdf() -> bytes:
         ("broken.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog >> garbage", {}, 422, "corrupt"),
         ("empty.txt", b"", {}, 422, "no text"),
         ("a.txt", "본문".encode(), {"published": "August"}, 422, "not a date"),
+        ("a.txt", "본문".encode(), {"published": "2025-13"}, 422, "month 13"),
+        ("a.txt", "본문".encode(), {"published": "2025-02-30"}, 422, "day 30"),
+        ("a.txt", "본문".encode(), {"published": "0000"}, 422, "no year 0000"),
         ("a.txt", "본문".encode(), {"doc_id": "../etc"}, 422, "not a doc_id"),
         ("a.txt", "본문".encode(), {"docid": "x"}, 422, "docid"),
+        ("odd.txt", codecs.BOM_UTF16_LE + "본문".encode("utf-16-le") + b"\x00", {}, 422, "not valid UTF-16"),
+        (
+            "lone.txt",
+            codecs.BOM_UTF16_LE + "본\ud800문".encode("utf-16-le", "surrogatepass"),
+            {},
+            422,
+            "UTF-16",
+        ),
+        pytest.param("가" * 90 + ".txt", "본문".encode(), {}, 422, "255 bytes", id="long-name"),
     ],
 )
 def test_bad_uploads_say_why_and_change_nothing(writer, name, data, fields, status, says):
@@ -119,6 +132,18 @@ def test_bad_uploads_say_why_and_change_nothing(writer, name, data, fields, stat
     assert response.status_code == status, response.text
     assert says in response.json()["detail"]
     assert writer.get("/v1/stats").json() == before
+
+
+def test_nul_in_the_file_name_is_422(writer):
+    """httpx escapes a NUL in a file name (%00); a raw one made open() raise ValueError (500)."""
+    body = (
+        b'--b0undary\r\nContent-Disposition: form-data; name="file"; filename="a\x00b.txt"\r\n\r\n'
+        + "본문".encode()
+        + b"\r\n--b0undary--\r\n"
+    )
+    headers = {**AUTH, "content-type": "multipart/form-data; boundary=b0undary"}
+    response = writer.post("/v1/documents", content=body, headers=headers)
+    assert response.status_code == 422 and "NUL" in response.json()["detail"]
 
 
 def test_upload_without_a_length_is_cut_off_at_the_limit(writer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import pytest
@@ -16,3 +17,17 @@ def test_text_decodings(tmp_path: Path) -> None:
     (tmp_path / "empty.txt").write_text(" \n\n", encoding="utf-8")
     with pytest.raises(UnreadableDocument, match="no text"):
         read_path(tmp_path / "empty.txt")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        codecs.BOM_UTF16_LE + "본문".encode("utf-16-le") + b"\x00",  # odd byte count
+        codecs.BOM_UTF16_BE + "본문".encode("utf-16-be")[:-1],
+        codecs.BOM_UTF16_LE + "본\ud800문".encode("utf-16-le", "surrogatepass"),  # lone surrogate
+    ],
+)
+def test_broken_utf16_is_unreadable(tmp_path: Path, raw: bytes) -> None:
+    (tmp_path / "broken.txt").write_bytes(raw)
+    with pytest.raises(UnreadableDocument, match="broken.txt: .*not valid UTF-16"):
+        read_path(tmp_path / "broken.txt")
