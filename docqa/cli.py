@@ -118,7 +118,10 @@ def cmd_search(args: argparse.Namespace) -> int:
     from docqa.index.records import Citation, Filters
 
     settings = _settings(args)
-    filters = Filters(args.doc_id, args.source, args.published_from, args.published_to)
+    try:
+        filters = Filters.checked(args.doc_id, args.source, args.published_from, args.published_to)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
     query = _query(args.query)
     result = _searcher(settings).search(query, k=args.k, mode=args.mode, filters=filters)
     citations = [Citation.of(h) for h in result.hits]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from docqa.core.dates import date_problem, first_day, last_day
 from docqa.ingest.records import Passage, Span
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -29,6 +30,29 @@ class Filters:
 
     def active(self) -> bool:
         return any((self.doc_id, self.source, self.published_from, self.published_to))
+
+    @classmethod
+    def checked(
+        cls,
+        doc_id: str | None = None,
+        source: str | None = None,
+        published_from: str | None = None,
+        published_to: str | None = None,
+    ) -> Filters:
+        """Filters as a user gives them: dates checked against the calendar (ValueError says why), a
+        reversed range refused, and a partial date widened to the days it names (to=2025-06 includes June)."""
+        for value in (published_from, published_to):
+            problem = date_problem(value) if value is not None else None
+            if problem:
+                raise ValueError(problem)
+        if published_from and published_to and first_day(published_from) > last_day(published_to):
+            raise ValueError(f"published_from {published_from} is after published_to {published_to}")
+        return cls(
+            doc_id=doc_id,
+            source=source,
+            published_from=first_day(published_from) if published_from else None,
+            published_to=last_day(published_to) if published_to else None,
+        )
 
 
 @dataclass(frozen=True)

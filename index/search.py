@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from docqa.core.text import scrub
+from docqa.core.text import has_content, scrub
 from docqa.index import generation
 from docqa.index.fusion import convex, lexical_weight
 from docqa.index.lexical import analyze, terms_from_tokens
@@ -170,7 +170,7 @@ class Searcher:
     ) -> SearchResult:
         started = time.perf_counter()
         state = self._state
-        if state is None or not state.rows:
+        if state is None or not state.rows or not has_content(query):  # "???", emoji only: nothing asked
             return SearchResult(query, mode, [], (time.perf_counter() - started) * 1000)
         filters = filters or Filters()
         allowed = self._allowed(state, filters) if filters.active() else None

@@ -93,12 +93,7 @@ class FiltersIn(BaseModel):
     def domain(self) -> Filters:
         """The filters a search takes, a partial date widened to the days it names (to=2025-06
         includes June 30th, and a document published "2025-06")."""
-        return Filters(
-            doc_id=self.doc_id,
-            source=self.source,
-            published_from=first_day(self.published_from) if self.published_from else None,
-            published_to=last_day(self.published_to) if self.published_to else None,
-        )
+        return Filters.checked(self.doc_id, self.source, self.published_from, self.published_to)
 
 
 class _Retrieval(BaseModel):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from docqa.core.text import has_content
 from docqa.index.answer import answer
 from docqa.index.records import Citation
 from docqa.service.deps import SearcherDep
@@ -15,8 +14,6 @@ router = APIRouter(prefix="/v1", tags=["search"])
 
 @router.post("/search", response_model=SearchOut)
 def search(body: SearchIn, searcher: SearcherDep, request: Request) -> SearchOut:
-    if not has_content(body.query):  # only punctuation, emoji, zero-width or NUL: nothing to look for
-        return SearchOut(query=body.query, mode=body.mode, took_ms=0.0, results=[])
     filters = body.filters.domain() if body.filters else None
     with request.app.state.query_slots:
         result = searcher.search(body.query, k=body.k, mode=body.mode, filters=filters)

@@ -24,6 +24,8 @@ def docqa(*args: str, data_dir=None, timeout: float = 300) -> subprocess.Complet
         (("ask", "가" * 2001), "limit is 2000"),
         (("ingest", "/no/such/file.pdf"), "no such file or folder"),
         (("eval", "/no/such/set.jsonl"), "no such file"),
+        (("search", "쑤저우", "--from", "2025-13"), "month 13 is not between 01 and 12"),
+        (("search", "쑤저우", "--from", "2025-07", "--to", "2025-06"), "is after published_to"),
     ],
 )
 def test_user_errors_are_messages_not_tracebacks(tmp_path, args, says):

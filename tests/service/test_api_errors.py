@@ -163,3 +163,9 @@ def test_a_partial_date_names_all_its_days(client, start, end):
     response = client.post("/v1/search", json=body)
     assert response.status_code == 200
     assert "2025-06" in {r["published"] for r in response.json()["results"]}
+
+
+@pytest.mark.parametrize("query", ["???", "🙂🙂", "\u200b\u200b", "\x00"])
+def test_searcher_finds_nothing_for_content_free_queries(searcher, query):
+    """For every caller (the CLI and eval too), not only the routes."""
+    assert searcher.search(query, k=5).hits == []
