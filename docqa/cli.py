@@ -66,13 +66,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def _given_meta(args: argparse.Namespace) -> dict[str, str]:
     """Metadata flags for a single file; they win over its manifest row and what is inferred."""
-    from docqa.service.schemas import DocumentIn
+    from docqa.ingest.fields import DocumentFields
 
     given = {key: getattr(args, key) for key in ("doc_id", "title", "source", "published", "url")}
     from pydantic import ValidationError
 
     try:
-        return DocumentIn(**given).meta()
+        return DocumentFields(**given).meta()
     except ValidationError as exc:
         raise CliError("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())) from exc
 

@@ -2,39 +2,24 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from docqa.core.dates import FORMAT as DATE_FORMAT
-from docqa.core.dates import date_problem, first_day, last_day
-from docqa.core.text import lone_surrogate
+from docqa.core.dates import first_day, last_day
 from docqa.index.pipeline import Status
 from docqa.index.records import Citation, Filters, Mode
+from docqa.ingest.fields import DOC_ID_PATTERN, MAX_DOC_ID_CHARS, MAX_SOURCE_CHARS, real_date, valid_text
+from docqa.ingest.fields import DocumentFields as DocumentIn  # the upload's form fields
+
+__all__ = ["DOC_ID_PATTERN", "DocumentIn"]
 
 MAX_QUERY_CHARS = 2000
-MAX_DOC_ID_CHARS = 200  # as DOC_ID_PATTERN allows
-MAX_SOURCE_CHARS = 500  # a title or a source
-
-
-def _valid_text(value: str, field: str) -> str:
-    """Refuse text that is not valid Unicode (a lone surrogate cannot reach Kiwi or the model)."""
-    bad = lone_surrogate(value)
-    if bad:
-        raise ValueError(f"{field} contains {bad}: send valid Unicode text")
-    return value
-
-
-def _real_date(value: str) -> str:
-    problem = date_problem(value)
-    if problem:
-        raise ValueError(problem)
-    return value
 
 
 def _clean_query(value: str, field: str) -> str:
-    _valid_text(value, field)
+    valid_text(value, field)
     if not value.strip():
         raise ValueError(f"{field} is empty: write a question")
     if len(value) > MAX_QUERY_CHARS:
@@ -70,7 +55,7 @@ class FiltersIn(BaseModel):
         if value is None:
             return None
         field = str(info.field_name)
-        _valid_text(value, field)
+        valid_text(value, field)
         limit = _FILTER_LIMITS[field]
         if len(value) > limit:
             raise ValueError(f"{field} is {len(value)} characters long; the limit is {limit}")
@@ -79,7 +64,7 @@ class FiltersIn(BaseModel):
     @field_validator("published_from", "published_to")
     @classmethod
     def _date(cls, value: str | None) -> str | None:
-        return None if value is None else _real_date(value)
+        return None if value is None else real_date(value)
 
     @model_validator(mode="after")
     def _ordered(self) -> FiltersIn:
@@ -191,50 +176,7 @@ class StatsOut(BaseModel):
     backends: dict[str, str] | None = Field(default=None, description="the dense and lexical backends")
 
 
-DOC_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$"  # safe in a URL path, as make_doc_id makes them
 UPLOAD_FIELDS = ("file", "doc_id", "title", "source", "published", "url")
-
-
-class DocumentIn(BaseModel):
-    """The form fields sent with an uploaded file (POST /v1/documents); blank means not given."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    doc_id: str | None = Field(
-        default=None, max_length=MAX_DOC_ID_CHARS, description="default: made from the file name"
-    )
-    title: str | None = Field(default=None, max_length=MAX_SOURCE_CHARS, description="default: from the file")
-    source: str | None = Field(default=None, max_length=MAX_SOURCE_CHARS)
-    published: str | None = Field(
-        default=None, max_length=10, description=f"{DATE_FORMAT}; default: inferred"
-    )
-    url: str | None = Field(default=None, max_length=2000)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _blank(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
-
-    @field_validator("title", "source", "url", "published")
-    @classmethod
-    def _text(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return None if value is None else _valid_text(value, str(info.field_name))
-
-    @field_validator("doc_id")
-    @classmethod
-    def _doc_id(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(DOC_ID_PATTERN, value):
-            raise ValueError(f"{value!r} is not a doc_id: use up to 200 of A-Z a-z 0-9 _ . - (not . - first)")
-        return value
-
-    @field_validator("published")
-    @classmethod
-    def _published(cls, value: str | None) -> str | None:
-        return None if value is None else _real_date(value)
-
-    def meta(self) -> dict[str, str]:
-        """The fields given, as the metadata row ``docqa.ingest.readers.read_path`` takes."""
-        return {key: value for key, value in self.model_dump().items() if value is not None}
 
 
 class DocumentWriteOut(BaseModel):
