@@ -19,6 +19,11 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path("data/index"), description="where the database and indexes live")
     model: str = Field(default=DEFAULT_MODEL, description="sentence-transformers model name or path")
+    aligned_model: str = Field(
+        default="use-multilingual-v3",
+        description="second, cross-lingually aligned encoder: use-multilingual-v3, a sentence-transformers "
+        "name or path, or none",
+    )
     model_cache: Path = Field(default=Path.home() / ".cache" / "docqa" / "models")
     query_prefix: str | None = None
     passage_prefix: str | None = None
@@ -34,6 +39,11 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path) -> Path:
         return value.expanduser().resolve()
+
+    @field_validator("aligned_model", mode="after")
+    @classmethod
+    def _stripped(cls, value: str) -> str:
+        return value.strip() or "none"
 
     @field_validator("model", mode="after")
     @classmethod

@@ -16,6 +16,7 @@ from docqa.core.errors import UsageError
 
 if TYPE_CHECKING:
     from docqa.index.embedding import Embedder
+    from docqa.index.embedding.aligned import AlignedEncoder
     from docqa.index.pipeline import Indexer
     from docqa.index.search import Searcher
 
@@ -32,6 +33,13 @@ def embedder(settings: Settings) -> Embedder:
     from docqa.index.embedding import Embedder
 
     return Embedder.load(settings.model, settings.model_cache, settings.query_prefix, settings.passage_prefix)
+
+
+def aligned(settings: Settings) -> AlignedEncoder | None:
+    """The aligned second encoder (``DOCQA_ALIGNED_MODEL``), once per process; None when off."""
+    from docqa.index.embedding.aligned import load_aligned
+
+    return load_aligned(settings.aligned_model, settings.model_cache)
 
 
 def kiwi() -> Any:
@@ -51,6 +59,7 @@ def searcher(
         model if model is not None else embedder(settings),
         analyser if analyser is not None else kiwi(),
         settings.query_cache_size,
+        aligned(settings),
     )
 
 
@@ -62,7 +71,7 @@ def indexer(
 
     load_model: Callable[[], Any] = (lambda: model) if model is not None else (lambda: embedder(settings))
     load_kiwi: Callable[[], Any] = (lambda: analyser) if analyser is not None else kiwi
-    return Indexer(data_dir or settings.data_dir, load_model, load_kiwi)
+    return Indexer(data_dir or settings.data_dir, load_model, load_kiwi, lambda: aligned(settings))
 
 
 def serving_searcher(settings: Settings) -> Searcher:
@@ -76,6 +85,9 @@ def serving_searcher(settings: Settings) -> Searcher:
     # here, not in the first request.
     analyser.tokenize("준비")
     model.encode_queries(["준비"])
+    second = aligned(settings)
+    if second is not None:
+        second.encode_queries(["ready"])
     result = searcher(settings, model=model, analyser=analyser)
     release_free_heap()  # what loading the model and the index freed
     return result
@@ -86,6 +98,8 @@ def _one_thread_per_request() -> None:
     per query stall each other when the cores are busy (bench/: one-client p95 1.1 s -> 77 ms)."""
     import faiss
     import torch
+    from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(1)
     faiss.omp_set_num_threads(1)
+    threadpool_limits(1, user_api="blas")  # numpy's BLAS, which the aligned encoder (USE-m3) runs on

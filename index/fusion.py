@@ -1,4 +1,5 @@
-"""Pure score fusion: min-max normalisation, the coverage-weighted convex combination, top-n.
+"""Pure score fusion: min-max normalisation, the coverage-weighted convex combination, top-n,
+and the per-script weights of the aligned second encoder (``SCRIPT_WEIGHTS``).
 
 Hybrid fuses min-max-normalised dense cosines and BM25 scores (the convex combination that
 beat RRF on Korean text, see the README). The lexical weight shrinks with how much of the
@@ -8,6 +9,8 @@ text, whose words the lexical side mostly cannot see, is ranked by the dense sid
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
@@ -16,6 +19,43 @@ FULL_COVERAGE = 0.6  # coverage at which the lexical side gets its full weight
 
 Floats = npt.NDArray[np.float32]
 Ids = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class ScriptWeights:
+    """How a question in one writing system is ranked and answered.
+
+    ``aligned``: weight of the aligned encoder's min-max cosines added to e5's (0: not used,
+    and no aligned query vector is computed); ``lexical``: the lexical side's weight at full
+    coverage; ``sentences``: weight b of the aligned sentence cosines in answer selection.
+    """
+
+    aligned: float = 0.0
+    lexical: float = LEXICAL_WEIGHT
+    sentences: float = 0.0
+
+
+# Measured on eval/sets/corpus_v1.jsonl (174 passages; 159 ko / 45 en / 26 zh questions, script =
+# language there), aligned = USE-m3, hybrid Hit@5 / MRR@10 and answers' evidence-in-answer /
+# in-first-sentence (/tmp/xl-dense/FINDINGS.md, setting F; plateau choices, both id-parity folds):
+# - hangul as before (no aligned side): ko .994 / .950, answers .874 / .805. Aligned 1.0 there
+#   gave +.009 MRR (p = .19) and lost 2 first sentences; kept off, so KorQuAD cannot move.
+# - latin: aligned 1.0, lexical 0: en .667 / .615 -> .911 / .734 (MRR plateau .72-.73 for a in
+#   1..1.5; today's BM25 only added noise: .722 at lexical .5). Answers b = 2: .400 / .244 -> .622 / .467.
+# - han: the same: zh .692 / .613 -> .846 / .711 (lexical .5: .669); answers .385 / .269 -> .654 / .462.
+# - kana: no Japanese questions were measured; it follows han.
+# The lexical 0 only says today's BM25 cannot see these questions: fit again once aliases land.
+SCRIPT_WEIGHTS: dict[str, ScriptWeights] = {
+    "hangul": ScriptWeights(),
+    "latin": ScriptWeights(aligned=1.0, lexical=0.0, sentences=2.0),
+    "han": ScriptWeights(aligned=1.0, lexical=0.0, sentences=2.0),
+    "kana": ScriptWeights(aligned=1.0, lexical=0.0, sentences=2.0),
+}
+
+
+def weights_for(script: str) -> ScriptWeights:
+    """The weights of a question's script (``index/answer.py script``); unknown ones as hangul."""
+    return SCRIPT_WEIGHTS.get(script, SCRIPT_WEIGHTS["hangul"])
 
 
 def minmax(values: Floats) -> Floats:
@@ -28,9 +68,43 @@ def minmax(values: Floats) -> Floats:
     return (values - lo) / (hi - lo)
 
 
-def lexical_weight(coverage: float) -> float:
+def lexical_weight(coverage: float, full: float = LEXICAL_WEIGHT) -> float:
     """The lexical side's share of a hybrid score, given the coverage of its best match."""
-    return LEXICAL_WEIGHT * min(1.0, coverage / FULL_COVERAGE)
+    return full * min(1.0, coverage / FULL_COVERAGE)
+
+
+def fuse_dense(e5: Floats, aligned: Floats | None, weight: float) -> Floats:
+    """The dense side: e5 cosines as they are, or ``minmax(e5) + weight * minmax(aligned)``."""
+    if aligned is None or weight == 0:
+        return e5
+    fused: Floats = minmax(e5) + weight * minmax(aligned)
+    return fused
+
+
+def sentence_similarity(
+    e5: Floats, aligned: Floats, weight: float, within: npt.NDArray[np.bool_] | None = None
+) -> Floats:
+    """``(mm(e5) + weight * mm(aligned)) / (1 + weight)`` mapped back onto e5's cosine range, so the
+    bonus, prior and margins calibrated on e5 cosines keep their meaning (``weight`` 0: e5 as is).
+
+    ``mm`` scales by the minimum and maximum of the ``within`` entries (the sentences an answer
+    may quote), or of all; the same map applies to the others."""
+    if weight == 0 or not len(e5):
+        return e5
+    ref = within if within is not None and within.any() else np.ones(len(e5), dtype=bool)
+    lo, hi = float(e5[ref].min()), float(e5[ref].max())
+    mix = (_scaled(e5, ref) + weight * _scaled(aligned, ref)) / (1 + weight)
+    sim: Floats = (lo + mix * (hi - lo)).astype(np.float32)
+    return sim
+
+
+def _scaled(values: Floats, ref: npt.NDArray[np.bool_]) -> Floats:
+    """``values`` min-max scaled by the range of ``values[ref]`` (0 everywhere if that is flat)."""
+    lo, hi = float(values[ref].min()), float(values[ref].max())
+    if hi - lo < 1e-9:
+        return np.zeros_like(values)
+    scaled: Floats = (values - lo) / (hi - lo)
+    return scaled
 
 
 def convex(dense: Floats, lexical: Floats, weight: float) -> Floats:

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from docqa.index.backends import (
     DEFAULT_DENSE,
@@ -34,10 +37,14 @@ from docqa.index.manifest import (  # re-exported: the names readers of a data d
     IndexUnavailable,
     Manifest,
     ModelMismatch,
+    check_aligned,
     check_model,
     read_manifest,
 )
 from docqa.index.store import Store
+
+if TYPE_CHECKING:
+    from docqa.index.embedding.aligned import AlignedEncoder
 
 __all__ = [
     "DATABASE",
@@ -50,6 +57,7 @@ __all__ = [
     "Manifest",
     "ModelMismatch",
     "build",
+    "check_aligned",
     "check_model",
     "current_name",
     "is_current",
@@ -62,6 +70,7 @@ __all__ = [
 DATABASE = "docqa.sqlite"
 GENERATIONS = "generations"
 SNAPSHOT = "snapshot.sqlite"
+ALIGNED = "aligned"  # subfolder of a generation: the aligned encoder's dense index (same backend)
 GRACE_S = 60.0  # a superseded generation stays this long for readers that read the old manifest
 PAUSE_ENV = "DOCQA_TEST_PAUSE"
 
@@ -71,6 +80,7 @@ class Generation:
     manifest: Manifest
     dense: DenseBackend
     lexical: LexicalBackend
+    aligned: DenseBackend | None = None  # the aligned encoder's passage vectors, if the manifest has them
 
 
 def _versions() -> dict[str, str]:
@@ -91,13 +101,18 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def build(store: Store, data_dir: Path, model: str, dim: int) -> Manifest:
-    """Write a new generation from the database and make it current; returns its manifest."""
+def build(
+    store: Store, data_dir: Path, model: str, dim: int, aligned: AlignedEncoder | None = None
+) -> Manifest:
+    """Write a new generation from the database and make it current; returns its manifest.
+
+    With ``aligned``, the generation also gets a dense index of the aligned vectors, provided
+    every passage has one (the pipeline embeds what is missing before it builds)."""
     name = f"gen-{store.revision():06d}-{time.time_ns()}"
     folder = data_dir / GENERATIONS / name
     folder.mkdir(parents=True)
     store.snapshot(folder / SNAPSHOT)
-    manifest = _index_snapshot(folder, name, model, dim)
+    manifest = _index_snapshot(folder, name, model, dim, aligned)
     _fsync_tree(folder)
     pause_for_test("built")
     previous = current_name(data_dir)
@@ -107,11 +122,14 @@ def build(store: Store, data_dir: Path, model: str, dim: int) -> Manifest:
     return manifest
 
 
-def _index_snapshot(folder: Path, name: str, model: str, dim: int) -> Manifest:
+def _index_snapshot(
+    folder: Path, name: str, model: str, dim: int, aligned: AlignedEncoder | None
+) -> Manifest:
     """Build the indexes and the manifest from the generation's own snapshot, so all agree."""
     snapshot = Store(folder / SNAPSHOT, readonly=True)
     try:
         ids, terms, vectors = snapshot.index_material()
+        aligned_ids, aligned_vectors = snapshot.aligned_material() if aligned else (ids[:0], vectors)
         documents, passages = snapshot.counts()
         revision = snapshot.revision()
     finally:
@@ -119,6 +137,13 @@ def _index_snapshot(folder: Path, name: str, model: str, dim: int) -> Manifest:
     dense = dense_backend(DEFAULT_DENSE).build(ids, vectors, dim)
     dense.save(folder)
     lexical_backend(DEFAULT_LEXICAL).build(ids, terms).save(folder)
+    backends = {"dense": DEFAULT_DENSE, "lexical": DEFAULT_LEXICAL}
+    aligned_model, aligned_dim, aligned_version = None, 0, ""
+    if aligned is not None and len(ids) and np.array_equal(aligned_ids, ids):
+        (folder / ALIGNED).mkdir()
+        dense_backend(DEFAULT_DENSE).build(ids, aligned_vectors, aligned.dim).save(folder / ALIGNED)
+        backends["aligned"] = DEFAULT_DENSE
+        aligned_model, aligned_dim, aligned_version = aligned.name, aligned.dim, aligned.version
     manifest = Manifest(
         generation=name,
         model=model,
@@ -129,7 +154,10 @@ def _index_snapshot(folder: Path, name: str, model: str, dim: int) -> Manifest:
         index_type=dense.description,
         built_at=datetime.now(UTC).isoformat(timespec="seconds"),
         versions=_versions(),
-        backends={"dense": DEFAULT_DENSE, "lexical": DEFAULT_LEXICAL},
+        backends=backends,
+        aligned_model=aligned_model,
+        aligned_dim=aligned_dim,
+        aligned_version=aligned_version,
     )
     (folder / MANIFEST).write_text(
         json.dumps(manifest.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
@@ -148,7 +176,15 @@ def load(data_dir: Path, manifest: Manifest) -> Generation:
         )
     except (KeyError, ValueError) as exc:
         raise IndexUnavailable(f"generation {manifest.generation} names no usable backend ({exc})") from exc
-    return Generation(manifest, dense.load(folder, manifest.dim), lexical.load(folder))
+    aligned = None
+    if manifest.aligned_model:
+        try:
+            aligned = dense_backend(manifest.backends["aligned"]).load(folder / ALIGNED, manifest.aligned_dim)
+        except (KeyError, ValueError) as exc:
+            raise IndexUnavailable(
+                f"generation {manifest.generation} has no usable aligned index ({exc})"
+            ) from exc
+    return Generation(manifest, dense.load(folder, manifest.dim), lexical.load(folder), aligned)
 
 
 def open_snapshot(data_dir: Path, manifest: Manifest) -> Store:

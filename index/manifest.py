@@ -1,7 +1,8 @@
 """The manifest: what an index generation is (model, dimension, backends, counts, versions), as one record.
 
 ``DATA_DIR/manifest.json`` names the current generation; each generation folder holds its own
-copy. Opening an index with another model is an error that says which model built it.
+copy. Opening an index with another model (or another aligned model) is an error that says
+which model built it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ class Manifest:
         default_factory=lambda: {"dense": DEFAULT_DENSE, "lexical": DEFAULT_LEXICAL}
     )
     format: int = FORMAT
+    # the aligned second encoder whose passage index the generation holds (None: e5 alone)
+    aligned_model: str | None = None
+    aligned_dim: int = 0
+    aligned_version: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"format": self.format, **{k: v for k, v in asdict(self).items() if k != "format"}}
@@ -71,4 +76,19 @@ def check_model(manifest: Manifest | None, model: str, dim: int | None = None) -
             f"but the configured model is {model!r}"
             + (f" (dimension {dim})" if dim is not None else "")
             + ". Set DOCQA_MODEL to the index's model, or use another DOCQA_DATA_DIR and ingest again."
+        )
+
+
+def check_aligned(manifest: Manifest | None, model: str | None, dim: int | None = None) -> None:
+    """The aligned side's counterpart of ``check_model``; an index without aligned vectors, or
+    none configured, passes (the searcher then ranks with e5 alone, the next ingest adds them)."""
+    if manifest is None or not manifest.aligned_model or model is None:
+        return
+    if manifest.aligned_model != model or (dim is not None and manifest.aligned_dim != dim):
+        raise ModelMismatch(
+            f"the index was built with aligned model {manifest.aligned_model!r} (dimension "
+            f"{manifest.aligned_dim}), but the configured aligned model is {model!r}"
+            + (f" (dimension {dim})" if dim is not None else "")
+            + ". Set DOCQA_ALIGNED_MODEL to the index's aligned model (or none), or use another "
+            "DOCQA_DATA_DIR and ingest again."
         )

