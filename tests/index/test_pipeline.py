@@ -213,7 +213,7 @@ def test_ingest_paths_reads_folders_and_reports_what_it_skipped(indexer, tmp_pat
         ("gone.txt", "missing", "not found"),
         ("empty.txt", "unreadable", "empty.txt: no text found in the file"),
     ]
-    assert report.manifest is not None and report.manifest["documents"] == 1
+    assert report.manifest is not None and report.manifest.documents == 1
 
 
 def test_ingest_paths_metadata_and_relative_paths_for_one_file(indexer, tmp_path):
