@@ -146,6 +146,7 @@ class StatsOut(BaseModel):
     generation: str | None
     index_type: str | None
     backends: dict[str, str] | None = Field(default=None, description="the dense and lexical backends")
+    aliases: int = Field(default=0, description="Korean name + gloss pairs mined from the documents")
 
 
 DOC_ID_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$"  # safe in a URL path, as make_doc_id makes them
