@@ -1,4 +1,4 @@
-"""The ``docqa`` command: ingest, serve, ask, search, stats, delete, eval.
+"""The ``docqa`` command: ingest, serve, ask, search, stats, aliases, delete, eval.
 
 Heavy libraries (torch, FAISS, Kiwi) are imported inside the sub-commands that need them,
 so ``docqa --help`` and argument errors answer at once.
@@ -166,6 +166,32 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_aliases(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from docqa.index import generation
+    from docqa.index.aliases import listing
+    from docqa.index.lexical import fold_han
+    from docqa.index.readings import pinyin_syllables
+
+    settings = _settings(args)
+    manifest = generation.read_manifest(settings.data_dir)
+    if manifest is None:
+        raise CliError(f"no index in {settings.data_dir}: run `docqa ingest PATH` first")
+    store = generation.open_snapshot(settings.data_dir, manifest)
+    try:
+        pairs = listing(store.alias_records(), fold_han, pinyin_syllables)
+    finally:
+        store.close()
+    if args.json:
+        print(json.dumps([asdict(p) for p in pairs], ensure_ascii=False, indent=2))
+        return 0
+    for p in pairs:
+        print(f"{p.korean}\t{p.gloss}\t{' '.join(p.keys)}\t{p.count}\t{','.join(p.documents)}")
+    print(f"({len(pairs)} pairs in generation {manifest.generation})", file=sys.stderr)
+    return 0
+
+
 def _query(text: str) -> str:
     bad = lone_surrogate(text)
     if bad:
@@ -221,6 +247,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--k", type=int, default=5, choices=range(1, 21), metavar="1..20")
 
     add("stats", cmd_stats, "print the index manifest (model, counts, build time)")
+
+    p = add("aliases", cmd_aliases, "list the Korean name + gloss pairs mined from the documents")
+    p.add_argument("--json", action="store_true", help="one JSON record per pair")
 
     try:
         from docqa.eval.cli import add_eval_parser

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from docqa.index.aliases import AliasTable, build_table, gloss_terms_by_name, with_alias_terms
 from docqa.index.backends import (
     DEFAULT_DENSE,
     DEFAULT_LEXICAL,
@@ -31,6 +32,8 @@ from docqa.index.backends import (
     dense_backend,
     lexical_backend,
 )
+from docqa.index.backends.base import Ids
+from docqa.index.lexical import fold_han
 from docqa.index.manifest import (  # re-exported: the names readers of a data directory use
     FORMAT,
     MANIFEST,
@@ -41,6 +44,7 @@ from docqa.index.manifest import (  # re-exported: the names readers of a data d
     check_model,
     read_manifest,
 )
+from docqa.index.readings import pinyin_syllables
 from docqa.index.store import Store
 
 if TYPE_CHECKING:
@@ -53,6 +57,7 @@ __all__ = [
     "MANIFEST",
     "SNAPSHOT",
     "Generation",
+    "alias_table",
     "IndexUnavailable",
     "Manifest",
     "ModelMismatch",
@@ -61,6 +66,7 @@ __all__ = [
     "check_model",
     "current_name",
     "is_current",
+    "lexical_terms",
     "load",
     "open_snapshot",
     "pause_for_test",
@@ -130,6 +136,7 @@ def _index_snapshot(
     try:
         ids, terms, vectors = snapshot.index_material()
         aligned_ids, aligned_vectors = snapshot.aligned_material() if aligned else (ids[:0], vectors)
+        terms = lexical_terms(snapshot, ids, terms, alias_table(snapshot))
         documents, passages = snapshot.counts()
         revision = snapshot.revision()
     finally:
@@ -163,6 +170,19 @@ def _index_snapshot(
         json.dumps(manifest.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"
     )
     return manifest
+
+
+def alias_table(store: Store) -> AliasTable:
+    """The aliases mined from every document of ``store`` (a generation's snapshot)."""
+    return build_table(store.alias_records(), fold_han, pinyin_syllables)
+
+
+def lexical_terms(store: Store, ids: Ids, terms: list[list[str]], table: AliasTable) -> list[list[str]]:
+    """What BM25 indexes and coverage reads: each passage's stored terms plus the gloss terms of
+    the Korean names it writes. They depend on the whole corpus's aliases, so they are derived
+    per generation rather than stored (a new alias reaches passages of other documents)."""
+    texts = store.passage_texts()
+    return with_alias_terms(terms, [texts[int(i)] for i in ids], gloss_terms_by_name(table))
 
 
 def load(data_dir: Path, manifest: Manifest) -> Generation:

@@ -2,9 +2,10 @@
 
 1. read and clean each file (``ingest_paths``; failures become ``report.skipped``), 2. skip it
 when its bytes and metadata are those stored, 3. cut it into passages and sentences, 4. embed
-only texts the database has no vector for, 5. replace the document's rows in one transaction,
-6. build a new generation and swap it in. One ingest or delete runs at a time per data
-directory (an exclusive file lock), so two never interleave. A process killed anywhere leaves
+only texts the database has no vector for, 5. replace the document's rows (passages, sentences,
+the alias pairs mined from its text) in one transaction, 6. build a new generation and swap it
+in. One ingest or delete runs at a time per data directory (an exclusive file lock), so two
+never interleave. A process killed anywhere leaves
 readers on the previous generation; the next run finds the database's revision ahead of the
 index and publishes it.
 """
@@ -23,10 +24,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from docqa.core.errors import UsageError
-from docqa.index import aligned_ingest, generation
+from docqa.index import aliases, aligned_ingest, generation
 from docqa.index.embedding import unit_vector
 from docqa.index.generation import pause_for_test
-from docqa.index.lexical import analyze_many
+from docqa.index.lexical import analyze, analyze_many
 from docqa.index.manifest import Manifest
 from docqa.index.store import ALIGNED_MODEL, FINGERPRINT, Store, to_blob
 from docqa.ingest.errors import IngestError, UnsupportedFormat
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from docqa.index.embedding.aligned import AlignedEncoder
 
 LOCK = ".ingest.lock"
+ALIASES_META = "aliases_miner"  # the miner version the stored pairs were mined with
 
 
 class Encoder(Protocol):
@@ -147,6 +149,7 @@ class Indexer:
                 if self.aligned is not None:
                     generation.check_aligned(manifest, self.aligned.name, self.aligned.dim)
                     aligned_ingest.check_store(store, self.aligned)
+                self._mine_stored(store)
                 yield store
             finally:
                 store.close()
@@ -218,16 +221,35 @@ class Indexer:
         passage_vecs, sentence_vecs = self._vectors(doc, passages, sentences, old_passages, old_sentences)
         aligned_p, aligned_s = self._aligned_vectors(store, doc, passages, sentences)
         terms = _lexical_terms(passages, self.kiwi)
+        pairs = aliases.records(doc.doc_id, doc.text, self._analyse)
         pause_for_test("embedded")
         with store.transaction():  # 5. the document's rows, replaced at once
             store.put_document(doc)
             store.put_passages(passages, terms, passage_vecs, aligned_p)
             store.put_sentences(doc.doc_id, sentences, sentence_vecs, aligned_s)
+            store.put_aliases(doc.doc_id, pairs)
             if self.aligned is not None:
                 store.set_meta(ALIGNED_MODEL, self.aligned.name)
             store.bump_revision()
         pause_for_test("committed")
         return Outcome(doc.doc_id, "updated" if previous else "added", len(passages), doc.path)
+
+    def _analyse(self, text: str) -> list[str]:
+        return analyze(text, self.kiwi)
+
+    def _mine_stored(self, store: Store) -> None:
+        """Mine the alias pairs of every stored document when the database has none of this miner
+        yet (made before the aliases table, or by older rules): the documents' cleaned text is
+        stored, so the pairs are exactly those a re-ingest would find, and nothing is re-embedded."""
+        if store.get_meta(ALIASES_META) == aliases.MINER_VERSION:
+            return
+        texts = list(store.document_texts())
+        with store.transaction():
+            for doc_id, text in texts:
+                store.put_aliases(doc_id, aliases.records(doc_id, text, self._analyse))
+            store.set_meta(ALIASES_META, aliases.MINER_VERSION)
+            if texts:
+                store.bump_revision()  # the next publish builds a generation with them
 
     def _vectors(
         self,

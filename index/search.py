@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -19,7 +20,9 @@ import numpy as np
 
 from docqa.core.text import has_content, scrub
 from docqa.index import generation
+from docqa.index.aliases import AliasTable, alias_expansions, match_aliases
 from docqa.index.answer import MIN_SENTENCE_CHARS, script
+from docqa.index.expansion import LexicalQuery, coverage
 from docqa.index.fusion import (
     ScriptWeights,
     convex,
@@ -28,13 +31,16 @@ from docqa.index.fusion import (
     sentence_similarity,
     weights_for,
 )
-from docqa.index.lexical import analyze, terms_from_tokens
+from docqa.index.lexical import analyze, fold_han, terms_from_tokens
 from docqa.index.manifest import Manifest
+from docqa.index.readings import hanja_reading, jieba_words, reading_expansions
 from docqa.index.records import Filters, Hit, Mode, ScoredSentence, SearchResult, StoredPassage
 from docqa.ingest.records import Span
 
 SENTENCE_LEXICAL_BONUS = 0.08  # how much a sentence's term overlap adds to its cosine
 RETRY_S = 1.0  # after a failed load, wait this long before a query triggers another attempt
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +62,7 @@ class _State:
     # Kiwi terms of each sentence, (doc_id, start) -> terms, filled as queries touch them:
     # analysing the sentences of every hit on every query was most of a lexical query's time.
     sentence_terms: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
+    aliases: AliasTable = field(default_factory=AliasTable)  # mined from the generation's documents
 
 
 class QueryVectors:
@@ -167,26 +174,33 @@ class Searcher:
         store = generation.open_snapshot(self.data_dir, manifest)
         try:
             rows = store.passage_rows()
-            terms = store.passage_terms()
+            stored = store.passage_terms()
             sentences = store.sentence_vectors()
             aligned = store.aligned_sentence_vectors() if gen.aligned and self.aligned else {}
+            aliases = generation.alias_table(store)
+            ids = np.asarray(sorted(stored), dtype=np.int64)
+            terms = generation.lexical_terms(store, ids, [sorted(stored[int(i)]) for i in ids], aliases)
         finally:
             store.close()
         wanted = set(int(i) for i in gen.dense.ids)
         rows = {pid: row for pid, row in rows.items() if pid in wanted}
         if len(rows) != len(wanted):
             raise generation.IndexUnavailable(f"generation {manifest.generation} lacks passage rows")
-        term_sets = {pid: t for pid, t in terms.items() if pid in wanted}
+        term_sets = {int(pid): frozenset(t) for pid, t in zip(ids, terms, strict=True) if int(pid) in wanted}
         if self.aligned is not None and gen.aligned is None:
             log.warning(
                 "generation %s has no aligned vectors: ranking with e5 alone until the next ingest adds them",
                 manifest.generation,
             )
-        return _State(manifest, gen, rows, term_sets, sentences, aligned)
+        return _State(manifest, gen, rows, term_sets, sentences, aligned, aliases=aliases)
 
     @property
     def manifest(self) -> Manifest | None:
         return self._state.manifest if self._state else None
+
+    @property
+    def aliases(self) -> AliasTable:
+        return self._state.aliases if self._state else AliasTable()
 
     # --- querying ---------------------------------------------------------------------
     def search(
@@ -200,10 +214,11 @@ class Searcher:
         allowed = self._allowed(state, filters) if filters.active() else None
         text = scrub(query)  # Kiwi and the tokenizer take only text that encodes as UTF-8
         terms = analyze(text, self.kiwi)
+        lexical = self._lexical_query(state, text, terms)
         qvec = self.query_vectors.get(text) if mode != "lexical" else None
         weights = weights_for(script(text))
         avec = self._aligned_query(state, text, mode, weights)
-        ranked, coverage = self._rank(state, terms, qvec, k, mode, allowed, avec, weights)
+        ranked, coverage = self._rank(state, lexical, qvec, k, mode, allowed, avec, weights)
         rows = [state.rows[pid] for pid, _, _ in ranked]
         cosines = self._sentence_similarities(state, rows, qvec, avec, weights.sentences)
         hits = [
@@ -224,7 +239,7 @@ class Searcher:
     def _rank(
         self,
         state: _State,
-        terms: list[str],
+        query: LexicalQuery,
         qvec: np.ndarray | None,
         k: int,
         mode: Mode,
@@ -237,8 +252,8 @@ class Searcher:
         top lists and the lexical one."""
         gen = state.gen
         n_cand = max(100, 5 * k)
-        lex_top, lex_scores = gen.lexical.search(terms, n_cand, allowed)
-        coverage = self._coverage(state, terms, lex_top[:1])
+        lex_top, lex_scores = gen.lexical.search(query.all, n_cand, allowed)
+        coverage = self._coverage(state, query, lex_top[:1])
         if mode == "lexical":
             return [
                 (int(p), float(s), None) for p, s in zip(lex_top[:k], lex_scores[:k], strict=True)
@@ -260,20 +275,38 @@ class Searcher:
         if mode == "dense":
             fused = dense
         else:
-            lexical = gen.lexical.scores_for(terms, union)
-            fused = convex(dense, lexical, lexical_weight(coverage, weights.lexical))
+            lexical = gen.lexical.scores_for(query.all, union)
+            seen = self._coverage(state, query, lex_top[:1], seen_only=True)
+            fused = convex(dense, lexical, lexical_weight(seen, weights.lexical))
         order = np.argsort(-fused, kind="stable")[:k]
         return [(int(union[i]), float(fused[i]), float(cos[i])) for i in order], coverage
 
-    def _coverage(self, state: _State, terms: list[str], top: np.ndarray) -> float:
-        """Share of the query's idf mass that the best lexical passage contains."""
-        unique = set(terms)
-        if not unique or not len(top):
+    def _lexical_query(self, state: _State, text: str, terms: list[str]) -> LexicalQuery:
+        """The question's terms plus, for a question without Hangul, the Korean names of the
+        aliases it names and (Chinese) the Sino-Korean readings of its words. Korean questions
+        are not expanded: they already write the Korean name (expanding them cost .003-.008 MRR)."""
+        if _HANGUL.search(text):
+            return LexicalQuery(tuple(terms), ())
+        analyse = lambda part: analyze(part, self.kiwi)  # noqa: E731
+        matches = match_aliases(text, state.aliases, fold_han)
+        expansions = alias_expansions(matches, analyse)
+        if _HAN.search(text):
+            skip = [matched for matched, _ in matches]
+            expansions += reading_expansions(jieba_words(text), hanja_reading, analyse, skip)
+        return LexicalQuery(tuple(terms), tuple(expansions))
+
+    def _coverage(
+        self, state: _State, query: LexicalQuery, top: np.ndarray, seen_only: bool = False
+    ) -> float:
+        """Share of the question's idf mass that the best lexical passage contains; an expansion
+        counts for the question term it came from. ``seen_only`` (the hybrid's weight) leaves out
+        terms the index has never seen; the reported coverage (refusal) keeps them."""
+        if not len(top):
             return 0.0
         lexical = state.gen.lexical
-        weights = {t: lexical.idf(t) for t in unique}
         found = state.terms.get(int(top[0]), frozenset())
-        return sum(w for t, w in weights.items() if t in found) / (sum(weights.values()) or 1.0)
+        known = (lambda t: bool(lexical.known([t]))) if seen_only else None
+        return coverage(query.terms, query.expansions, found, lexical.idf, known)
 
     def _allowed(self, state: _State, filters: Filters) -> np.ndarray:
         keep = [pid for pid, row in state.rows.items() if _matches(row, filters)]

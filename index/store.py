@@ -1,4 +1,4 @@
-"""The SQLite database: documents, passages, sentences, their vectors and lexical terms.
+"""The SQLite database: documents, passages, sentences, their vectors, lexical terms and aliases.
 
 The database is the source of truth for writers. Each index generation freezes a copy of it
 (``snapshot``) beside FAISS and BM25 files derived from that copy, and readers use only that
@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from docqa.index.aliases import Pair, PairRecord
 from docqa.index.records import DocumentInfo, StoredPassage
 from docqa.ingest.records import Article, Document, Page, Passage, Span
 
@@ -55,6 +56,18 @@ CREATE TABLE IF NOT EXISTS sentences (
     PRIMARY KEY (doc_id, start)
 );
 CREATE INDEX IF NOT EXISTS passages_doc ON passages(doc_id);
+-- Korean name + gloss pairs mined from each document's text (index/aliases.py); a database made
+-- before this table gets it here and its pairs from the pipeline (Indexer.locked).
+CREATE TABLE IF NOT EXISTS aliases (
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    korean TEXT NOT NULL,
+    gloss TEXT NOT NULL,
+    script TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    korean_terms TEXT NOT NULL,
+    gloss_terms TEXT NOT NULL,
+    PRIMARY KEY (doc_id, korean, gloss)
+);
 """
 # Columns added after the first release, each with its migration: a database made before them
 # opens, and its rows get the missing vectors on the next ingest.
@@ -380,6 +393,48 @@ class Store:
             starts.append(start)
             vecs.append(from_blob(blob))
         return {d: (np.asarray(s), np.vstack(v)) for d, (s, v) in by_doc.items()}
+
+    # --- aliases ----------------------------------------------------------------------
+    def put_aliases(self, doc_id: str, rows: Sequence[PairRecord]) -> None:
+        """Replace a document's pairs (a new ``put_document`` has already dropped the old ones)."""
+        self.conn.execute("DELETE FROM aliases WHERE doc_id = ?", (doc_id,))
+        self.conn.executemany(
+            "INSERT INTO aliases(doc_id, korean, gloss, script, count, korean_terms, gloss_terms) "
+            "VALUES (?,?,?,?,?,?,?)",
+            [
+                (
+                    doc_id,
+                    r.pair.korean,
+                    r.pair.gloss,
+                    r.pair.script,
+                    r.count,
+                    json.dumps(r.korean_terms, ensure_ascii=False),
+                    json.dumps(r.gloss_terms, ensure_ascii=False),
+                )
+                for r in rows
+            ],
+        )
+
+    def alias_records(self) -> list[PairRecord]:
+        """Every document's pairs; none in a snapshot made before the table existed."""
+        try:
+            rows = self.conn.execute(
+                "SELECT doc_id, korean, gloss, script, count, korean_terms, gloss_terms FROM aliases "
+                "ORDER BY doc_id, korean, gloss"
+            ).fetchall()
+        except sqlite3.OperationalError:  # no such table (a read-only snapshot of an old database)
+            return []
+        return [
+            PairRecord(d, Pair(k, g, s), n, tuple(json.loads(kt)), tuple(json.loads(gt)))
+            for d, k, g, s, n, kt, gt in rows
+        ]
+
+    def document_texts(self) -> Iterator[tuple[str, str]]:
+        """(doc_id, cleaned text) of every document, one at a time."""
+        yield from self.conn.execute("SELECT doc_id, text FROM documents ORDER BY doc_id")
+
+    def passage_texts(self) -> dict[int, str]:
+        return dict(self.conn.execute("SELECT id, text FROM passages"))
 
 
 def _article_json(article: Article) -> dict[str, object]:

@@ -174,6 +174,7 @@ class StatsOut(BaseModel):
     generation: str | None
     index_type: str | None
     backends: dict[str, str] | None = Field(default=None, description="the dense and lexical backends")
+    aliases: int = Field(default=0, description="Korean name + gloss pairs mined from the documents")
 
 
 UPLOAD_FIELDS = ("file", "doc_id", "title", "source", "published", "url")

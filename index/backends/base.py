@@ -8,7 +8,7 @@ factory in ``__init__`` maps the names a manifest records to their classes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import ClassVar, Protocol, Self
 
@@ -77,4 +77,8 @@ class LexicalBackend(Protocol):
 
     def idf(self, term: str) -> float:
         """How rare a term is in the index (an unseen term weighs like one seen once)."""
+        ...
+
+    def known(self, terms: Iterable[str]) -> list[str]:
+        """The given terms that occur in the index."""
         ...

@@ -188,4 +188,5 @@ def stats(searcher: CurrentSearcherDep, settings: SettingsDep) -> StatsOut:
         generation=manifest.generation,
         index_type=manifest.index_type,
         backends=manifest.backends,
+        aliases=searcher.aliases.pairs,
     )

@@ -58,6 +58,24 @@ def test_search_stats_and_ask_on_the_corpus_index(settings, corpus_report):
     assert answer.returncode == 0 and "16만" in answer.stdout and "[1]" in answer.stdout
 
 
+def test_aliases_lists_the_mined_pairs(settings, corpus_report):
+    result = docqa("aliases", "--json", data_dir=settings.data_dir)
+    assert result.returncode == 0, result.stderr
+    pairs = json.loads(result.stdout)
+    assert len(pairs) == 243
+    assert {
+        "korean": "쑤저우",
+        "gloss": "蘇州",
+        "script": "han",
+        "keys": ["苏州", "suzhou"],
+        "count": 1,
+        "documents": ["000_6b4486a691b44a80"],
+    } in pairs
+    text = docqa("aliases", data_dir=settings.data_dir)
+    assert "쑤저우\t蘇州\t苏州 suzhou\t1\t000_6b4486a691b44a80" in text.stdout.splitlines()
+    assert "243 pairs" in text.stderr
+
+
 def test_undecodable_question_is_a_message(tmp_path):
     """A byte that is not UTF-8 reaches Python as a lone surrogate (surrogateescape)."""
     result = docqa("ask", "abc \udcff", data_dir=tmp_path)  # the process gets the byte 0xff

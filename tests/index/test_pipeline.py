@@ -339,3 +339,38 @@ def test_kill_9_mid_ingest_loses_nothing_and_a_rerun_completes(
     assert doc_ids_found(running, "alderon") == set()
     assert doc_ids_found(running, "bluefinx") == {"a"} and doc_ids_found(running, "dunmora") == {"b"}
     assert [p.name for p in (indexer.data_dir / generation.GENERATIONS).iterdir()] == [after.generation]
+
+
+# --- aliases ---------------------------------------------------------------------------------
+GLOSSED = "쑤저우(蘇州)의 우칭원(吳慶文) 시장은 스마트 제조를 추진한다고 밝혔다. "
+
+
+def test_aliases_follow_their_document_and_an_old_database_gets_them(indexer, tmp_path, embedder, kiwi):
+    inputs = tmp_path / "in"
+    indexer.ingest(
+        [read(inputs, "a.txt", GLOSSED + body("alderon")), read(inputs, "b.txt", body("bluefinx"))]
+    )
+    searcher = Searcher(indexer.data_dir, embedder, kiwi)
+    assert sorted((n.korean, a.key) for a in searcher.aliases.aliases() for n in a.names) == [
+        ("쑤저우", "苏州"),
+        ("우칭원", "吴庆文"),
+    ]
+    assert doc_ids_found(searcher, "Suzhou") == {"a"}
+
+    # a database made before the aliases table: the table and the pairs come back, nothing re-embedded
+    store = Store(indexer.data_dir / generation.DATABASE)
+    store.conn.execute("DROP TABLE aliases")
+    store.conn.execute("DELETE FROM meta WHERE key = 'aliases_miner'")
+    store.close()
+    report = indexer.ingest([read(inputs, "a.txt", GLOSSED + body("alderon"))])
+    assert report.outcomes[0].status == "unchanged"
+    searcher.refresh(wait=True)
+    assert searcher.aliases.pairs == 2 and doc_ids_found(searcher, "Suzhou") == {"a"}
+
+    indexer.ingest([read(inputs, "a.txt", body("alderon"))])  # replaced without the glosses
+    searcher.refresh(wait=True)
+    assert searcher.aliases.pairs == 0 and doc_ids_found(searcher, "Suzhou") == set()
+    indexer.ingest([read(inputs, "a.txt", GLOSSED + body("alderon"))])
+    indexer.delete("a")
+    searcher.refresh(wait=True)
+    assert searcher.aliases.pairs == 0

@@ -138,6 +138,7 @@ def test_documents_listing_and_stats(client, corpus_report):
     stats = client.get("/v1/stats").json()
     assert stats["documents"] == 5 and stats["model"] == "multilingual-e5-small" and stats["dim"] == 384
     assert stats["built_at"]
+    assert stats["aliases"] == 243  # Korean name + gloss pairs mined from the five documents
     newsletter = client.get(f"/v1/documents/{NEWSLETTER}").json()
     assert newsletter["kind"] == "newsletter" and len(newsletter["articles"]) > 10
 

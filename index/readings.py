@@ -1,0 +1,88 @@
+"""Sino-Korean readings of a Chinese question's words as extra lexical terms (``工业企业`` -> 공업기업).
+
+Korean writes most Chinese-origin words in Hangul by their reading, so a Chinese question's
+``工业``/``企业`` meet the passage's ``공업``/``기업``. The question is segmented with jieba, each
+word read with ``hanja`` (simplified -> traditional first: hanja reads the simplified 机 as 궤),
+and the reading analysed like any text. Modern place names are transliterated rather than read
+(深圳 is 선전, not 심수); a wrong reading costs nothing measurable, since Korean text never holds
+it, and the mined alias finds 선전. Measured for issue 14: Chinese lexical MRR@10 .395 -> .581.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+from docqa.index.expansion import Expansion
+
+Analyze = Callable[[str], list[str]]
+
+_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+# Question and function words whose readings only add noise (多少 -> 다소, 哪些 -> 나사).
+CHINESE_STOP_WORDS = frozenset(
+    "多少 哪些 什么 哪个 哪一 如何 怎么 怎样 哪里 何时 是否 为什么 为何 哪家 哪种 多大 多长 "
+    "以及 或者 并且 其中 其他 这个 那个 这些 那些 目前 今年 去年 明年 分别 主要 包括 通过 一个 叫什么".split()
+)
+# jieba POS tags of words that are not read: numerals, measure words, pronouns, function words.
+SKIP_POS = ("m", "q", "r", "p", "c", "u", "d", "y", "e", "o", "x", "w", "f", "t")
+MIN_WORD = 2  # single characters read worse (zh MRR .657 -> .645)
+
+
+def reading_expansions(
+    words: Sequence[tuple[str, str]],
+    read: Callable[[str], str],
+    analyze: Analyze,
+    skip: Iterable[str] = (),
+) -> list[Expansion]:
+    """Readings of the content words of a segmented question; ``words`` are (word, jieba POS).
+
+    ``skip`` holds the question's alias glosses: their mined Korean name wins over a reading.
+    """
+    skipped = set(skip)
+    out: list[Expansion] = []
+    for word, pos in words:
+        if len(word) < MIN_WORD or not _HAN_RE.fullmatch(word) or word in CHINESE_STOP_WORDS:
+            continue
+        if pos.startswith(SKIP_POS) or any(word in s or s in word for s in skipped):
+            continue
+        reading = read(word)
+        if not reading or _HAN_RE.search(reading):
+            continue  # characters the reader does not know
+        terms = tuple(analyze(reading))
+        if terms:
+            out.append(Expansion("reading", word, tuple(analyze(word)), terms))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _s2t() -> Any:
+    import opencc  # opencc-python-reimplemented
+
+    return opencc.OpenCC("s2t")
+
+
+def hanja_reading(word: str) -> str:
+    """Hangul reading of a Chinese word (机器人 -> 機器人 -> 기기인)."""
+    import hanja
+
+    reading: str = hanja.translate(_s2t().convert(word), "substitution")
+    return reading
+
+
+def jieba_words(question: str) -> list[tuple[str, str]]:
+    """(word, POS) pairs from jieba's posseg (its dictionary loads on the first call, ~1 s)."""
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(60)  # no "Building prefix dict" lines on stderr
+    return [(p.word, p.flag) for p in jieba.posseg.cut(question)]
+
+
+def pinyin_syllables(han: str) -> list[str]:
+    """Toneless pinyin of each character (the romaniser of the alias table)."""
+    from pypinyin import Style, lazy_pinyin
+
+    syllables: list[str] = lazy_pinyin(han, style=Style.NORMAL)
+    return syllables

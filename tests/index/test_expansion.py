@@ -1,0 +1,39 @@
+"""The grouped coverage, computed by hand on small term sets (idf 1, or given)."""
+
+from __future__ import annotations
+
+from docqa.index.expansion import Expansion, LexicalQuery, coverage
+
+SUZHOU = Expansion("alias", "Suzhou", ("suzhou",), ("쑤저우",))
+
+
+def idf(term: str) -> float:
+    return {"mayor": 2.0}.get(term, 1.0)
+
+
+def test_an_expansion_counts_for_the_term_it_came_from():
+    def everything(term: str) -> bool:
+        return True
+
+    found = frozenset({"쑤저우"})
+    assert coverage(["suzhou", "mayor"], [SUZHOU], found, idf, everything) == 1 / 3
+    assert coverage(["suzhou", "mayor"], [SUZHOU], frozenset({"mayor"}), idf, everything) == 2 / 3
+    assert coverage(["suzhou", "mayor"], [], found, idf, everything) == 0.0
+    assert coverage(["suzhou", "mayor"], [SUZHOU], found, idf) == 1 / 3  # no filter: every term a unit
+
+
+def test_terms_the_index_never_saw_are_left_out():
+    found = frozenset({"쑤저우"})
+    assert coverage(["suzhou", "mayor"], [SUZHOU], found, idf, lambda t: False) == 1.0
+    # nothing known and no expansion: every term stays a unit
+    assert coverage(["mayor", "wuhan"], [], frozenset({"wuhan"}), idf, lambda t: False) == 1 / 3
+
+
+def test_an_expansion_without_a_source_is_a_unit_of_its_own():
+    reading = Expansion("reading", "工业", ("工业",), ("공업",))
+    assert coverage(["企业"], [reading], frozenset({"공업"}), idf, lambda t: True) == 0.5
+
+
+def test_the_lexical_query_lists_added_terms_after_the_question():
+    assert LexicalQuery(("suzhou", "mayor"), (SUZHOU,)).all == ["suzhou", "mayor", "쑤저우"]
+    assert coverage([], [], frozenset({"x"}), idf, lambda t: True) == 0.0

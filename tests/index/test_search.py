@@ -1,0 +1,33 @@
+"""Cross-lingual lexical retrieval on the sample corpus: mined aliases and Sino-Korean readings."""
+
+from __future__ import annotations
+
+SUZHOU = "000_6b4486a691b44a80"
+
+
+def test_a_chinese_question_finds_the_korean_passage(searcher):
+    result = searcher.search("苏州有多少家工业企业？", k=5)
+    top = result.hits[0]
+    assert top.passage.doc_id == SUZHOU and "16만 개의 공업 기업" in top.passage.text
+    lexical = searcher.search("苏州有多少家工业企业？", k=1, mode="lexical").hits[0]
+    assert "16만 개의 공업 기업" in lexical.passage.text
+
+
+def test_pinyin_and_han_meet_the_korean_name_everywhere(searcher):
+    for query in ("Suzhou", "苏州", "蘇州"):
+        hits = searcher.search(query, k=10, mode="lexical").hits
+        assert len(hits) == 10 and all("쑤저우" in h.passage.text for h in hits), query
+    # a Korean question is not expanded, but the passages it finds carry the glosses' terms
+    assert searcher.search("쑤저우", k=1, mode="lexical").hits[0].passage.doc_id == SUZHOU
+
+
+def test_an_english_question_names_the_mayor(searcher):
+    top = searcher.search("What did Suzhou's mayor Wu Qingwen say about AI?", k=1).hits[0]
+    assert "우칭원" in top.passage.text
+
+
+def test_the_aliases_are_those_of_the_corpus(searcher):
+    table = searcher.aliases
+    assert table.pairs == 243
+    assert [n.korean for n in table.han["苏州"].names] == ["쑤저우"]
+    assert table.latin["huawei"].names[0].korean == "화웨이"
