@@ -104,8 +104,9 @@ def test_korean_questions_never_use_the_aligned_side():
 
     assert weights_for("hangul") == ScriptWeights(0.0, LEXICAL_WEIGHT, 0.0)
     assert weights_for("somewhere else") == weights_for("hangul")
-    for script_ in ("latin", "han", "kana"):
-        assert SCRIPT_WEIGHTS[script_] == ScriptWeights(aligned=1.0, lexical=0.0, sentences=2.0)
+    for script_ in ("latin", "han", "kana"):  # other scripts do, with a smaller lexical share
+        assert SCRIPT_WEIGHTS[script_].aligned > 0 and SCRIPT_WEIGHTS[script_].sentences > 0
+        assert SCRIPT_WEIGHTS[script_].lexical < LEXICAL_WEIGHT
 
 
 def test_fuse_dense_by_hand():
