@@ -70,13 +70,7 @@ def check_model(manifest: Manifest | None, model: str, dim: int | None = None) -
     """Refuse to mix vectors of two models: results would be silently wrong."""
     if manifest is None or not manifest.model:
         return
-    if manifest.model != model or (dim is not None and manifest.dim != dim):
-        raise ModelMismatch(
-            f"the index was built with model {manifest.model!r} (dimension {manifest.dim}), "
-            f"but the configured model is {model!r}"
-            + (f" (dimension {dim})" if dim is not None else "")
-            + ". Set DOCQA_MODEL to the index's model, or use another DOCQA_DATA_DIR and ingest again."
-        )
+    _check("model", "DOCQA_MODEL", manifest.model, manifest.dim, model, dim)
 
 
 def check_aligned(manifest: Manifest | None, model: str | None, dim: int | None = None) -> None:
@@ -84,11 +78,16 @@ def check_aligned(manifest: Manifest | None, model: str | None, dim: int | None 
     none configured, passes (the searcher then ranks with e5 alone, the next ingest adds them)."""
     if manifest is None or not manifest.aligned_model or model is None:
         return
-    if manifest.aligned_model != model or (dim is not None and manifest.aligned_dim != dim):
+    _check("aligned model", "DOCQA_ALIGNED_MODEL", manifest.aligned_model, manifest.aligned_dim, model, dim)
+
+
+def _check(what: str, setting: str, built: str, built_dim: int | None, model: str, dim: int | None) -> None:
+    if built != model or (dim is not None and built_dim != dim):
         raise ModelMismatch(
-            f"the index was built with aligned model {manifest.aligned_model!r} (dimension "
-            f"{manifest.aligned_dim}), but the configured aligned model is {model!r}"
+            f"the index was built with {what} {built!r} (dimension {built_dim}), "
+            f"but the configured {what} is {model!r}"
             + (f" (dimension {dim})" if dim is not None else "")
-            + ". Set DOCQA_ALIGNED_MODEL to the index's aligned model (or none), or use another "
-            "DOCQA_DATA_DIR and ingest again."
+            + f". Set {setting} to the index's {what}"
+            + (" (or none)" if setting == "DOCQA_ALIGNED_MODEL" else "")
+            + ", or use another DOCQA_DATA_DIR and ingest again."
         )
