@@ -1,4 +1,4 @@
-"""A real uvicorn server in this process, over the session's index (for raw HTTP and schemathesis)."""
+"""A real uvicorn server in this process, over the session's index (raw HTTP, the browser tests)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,11 @@ def live_url(settings, searcher):
     """The service on 127.0.0.1 on a free port, served by uvicorn in a thread; yields its base URL."""
     from docqa.service.app import create_app
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, searcher), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))  # handed to uvicorn bound: no other process can take the port meanwhile
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, searcher), log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
@@ -30,3 +28,4 @@ def live_url(settings, searcher):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=30)
+    sock.close()

@@ -7,9 +7,6 @@ corpus. Screenshots go to tests/artifacts/page/ for a person to look at.
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from itertools import pairwise
 from pathlib import Path
 
@@ -58,26 +55,9 @@ def test_root_serves_the_page_and_its_assets(client):
 
 
 @pytest.fixture(scope="module")
-def base_url(settings, searcher):
-    import uvicorn
-
-    from docqa.service.app import create_app
-
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(settings, searcher), log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
+def base_url(live_url):
+    """The session's live server (tests/service/conftest.py)."""
+    return live_url
 
 
 @pytest.fixture(scope="module")
