@@ -30,6 +30,16 @@ NORMALIZER_FILE = "normalizer.json"
 # model: building the 250k-piece Unigram takes ~1 s and ~280 MB, only to be swapped out.
 PLACEHOLDER_TOKENIZER_FILE = "placeholder_tokenizer.json"
 _SPECIAL_TOKENS = ("<s>", "<pad>", "</s>", "<unk>", "<mask>")
+# XLM-RoBERTa's special tokens, as both tokenizer wrappers name them
+_SPECIAL_TOKEN_ROLES = {
+    "bos_token": "<s>",
+    "eos_token": "</s>",
+    "sep_token": "</s>",
+    "cls_token": "<s>",
+    "unk_token": "<unk>",
+    "pad_token": "<pad>",
+    "mask_token": "<mask>",
+}
 # Text that exercises every normaliser rule; its ids are recorded at build and checked at every load.
 _PROBE = "가\n나\t다  라\u200b마\x07바 ～ 中国 Shenzhen\u200d "
 
@@ -137,13 +147,7 @@ def _sentencepiece_tokenizer_class() -> type:
             self._normalizer = normalizer
             super().__init__(  # type: ignore[no-untyped-call]
                 vocab_file=vocab_file,
-                bos_token="<s>",
-                eos_token="</s>",
-                sep_token="</s>",
-                cls_token="<s>",
-                unk_token="<unk>",
-                pad_token="<pad>",
-                mask_token="<mask>",
+                **_SPECIAL_TOKEN_ROLES,
                 special_tokens_pattern="cls_sep",
                 model_max_length=MAX_SEQ_LENGTH,
                 **kwargs,
@@ -185,13 +189,7 @@ def wrap_tokenizer(tokenizer: Tokenizer) -> Any:
     return PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
         tokenizer_object=tokenizer,
         model_max_length=MAX_SEQ_LENGTH,
-        bos_token="<s>",
-        eos_token="</s>",
-        sep_token="</s>",
-        cls_token="<s>",
-        unk_token="<unk>",
-        pad_token="<pad>",
-        mask_token="<mask>",
+        **_SPECIAL_TOKEN_ROLES,
     )
 
 
