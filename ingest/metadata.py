@@ -92,15 +92,17 @@ def _iso(match: re.Match[str]) -> str:
 
 
 def guess_language(text: str) -> str | None:
-    """ "ko", "zh" or "en" from the letters used; Korean text quoting Chinese names stays "ko"."""
+    """ "ko", "zh", "ja" or "en" from the letters used; Korean text quoting Chinese names stays
+    "ko", and Han with kana is Japanese (Chinese text has none)."""
     hangul = sum(1 for c in text if "\uac00" <= c <= "\ud7a3")
     han = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    kana = sum(1 for c in text if "\u3040" <= c <= "\u30ff" and c != "\u30fb")  # not the middle dot
     latin = sum(1 for c in text if c.isascii() and c.isalpha())
-    total = hangul + han + latin
+    total = hangul + han + kana + latin
     if not total:
         return None
     if hangul >= 0.2 * total:
         return "ko"
-    if han >= 0.3 * total:
-        return "zh"
+    if han + kana >= 0.3 * total:
+        return "ja" if kana >= 0.1 * (han + kana) else "zh"
     return "en" if latin >= 0.5 * total else None

@@ -29,6 +29,8 @@ def test_infer_date(text: str, iso: str | None) -> None:
 def test_guess_language() -> None:
     assert guess_language("상하이(上海)는 중국 최대의 경제 도시다.") == "ko"
     assert guess_language("上海是中国最大的经济城市。") == "zh"
+    assert guess_language("上海は中国最大の経済都市です。") == "ja"
+    assert guess_language("苏州有16万家工业企业。") == "zh"
     assert guess_language("Shanghai is China's largest economic hub.") == "en"
     assert guess_language("2025 — 12") is None
 

@@ -146,6 +146,19 @@ def test_nul_in_the_file_name_is_422(writer):
     assert response.status_code == 422 and "NUL" in response.json()["detail"]
 
 
+def test_gb18030_upload_is_read_as_chinese(writer):
+    """GB18030 bytes also decode as CP949: they were stored as mojibake with lang "ko"."""
+    text = "苏州有16万家工业企业。苏州市市长表示，苏州把人工智能与制造业深度融合作为主攻方向。"
+    response = upload(writer, "suzhou.txt", text.encode("gb18030"), doc_id="suzhou-gb18030")
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "added"
+    try:
+        document = writer.get("/v1/documents/suzhou-gb18030").json()
+        assert (document["text"], document["lang"]) == (text, "zh")
+    finally:
+        assert writer.delete("/v1/documents/suzhou-gb18030", headers=AUTH).status_code == 200
+
+
 def test_upload_without_a_length_is_cut_off_at_the_limit(writer):
     head = b'--b0undary\r\nContent-Disposition: form-data; name="file"; filename="big.txt"\r\n\r\n'
 
