@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_MODEL = "multilingual-e5-small"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CORPUS = REPO_ROOT / "data" / "corpus"
+MIN_KEY_LENGTH = 16
 
 
 class Settings(BaseSettings):
     """Every knob in one place; flags on the CLI override the environment."""
 
-    model_config = SettingsConfigDict(env_prefix="DOCQA_", extra="ignore")
+    # hide_input_in_errors: a rejected DOCQA_API_KEY is not echoed to the terminal or the log
+    model_config = SettingsConfigDict(env_prefix="DOCQA_", extra="ignore", hide_input_in_errors=True)
 
     data_dir: Path = Field(default=Path("data/index"), description="where the database and indexes live")
     model: str = Field(default=DEFAULT_MODEL, description="sentence-transformers model name or path")
@@ -29,7 +32,16 @@ class Settings(BaseSettings):
     passage_prefix: str | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    api_key: str | None = None
+    api_key: str | None = Field(
+        default=None,
+        description=f"bearer key for the write endpoints: printable ASCII, at least {MIN_KEY_LENGTH} "
+        "characters, no surrounding whitespace; unset or empty, writes are off",
+    )
+    allowed_hosts: Annotated[list[str] | None, NoDecode] = Field(
+        default=None,
+        description="Host header values the service answers (comma-separated, '*.example.com' for a "
+        "domain's subdomains); unset, any host",
+    )
     query_cache_size: int = Field(
         default=2048, ge=0, description="query embeddings kept in memory; 0 turns it off"
     )
@@ -51,3 +63,51 @@ class Settings(BaseSettings):
         if not value.strip():
             raise ValueError("DOCQA_MODEL must name a sentence-transformers model or a path")
         return value.strip()
+
+    @field_validator("api_key", mode="after")
+    @classmethod
+    def _usable_key(cls, value: str | None) -> str | None:
+        # The messages never quote the key (hide_input_in_errors keeps pydantic from quoting it too).
+        if not value:
+            return None  # DOCQA_API_KEY= (empty) is unset: writes are off
+        if value != value.strip():
+            raise ValueError(
+                "DOCQA_API_KEY has leading or trailing whitespace, so no request could ever match it: "
+                "remove the whitespace"
+            )
+        if not all(" " <= ch <= "~" for ch in value):
+            raise ValueError(
+                "DOCQA_API_KEY must be printable ASCII (an HTTP header cannot carry anything else reliably)"
+            )
+        if len(value) < MIN_KEY_LENGTH:
+            raise ValueError(
+                f"DOCQA_API_KEY is {len(value)} characters; it must be at least {MIN_KEY_LENGTH} "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return value
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",")]
+        return value
+
+    @field_validator("allowed_hosts", mode="after")
+    @classmethod
+    def _host_patterns(cls, value: list[str] | None) -> list[str] | None:
+        hosts = [host.strip().lower() for host in value or () if host.strip()]
+        for host in hosts:
+            # what Starlette's TrustedHostMiddleware accepts (it asserts otherwise)
+            wildcard = host.startswith("*.") or host == "*"
+            if "*" in host and not wildcard or "*" in host[1:]:
+                raise ValueError(
+                    f"DOCQA_ALLOWED_HOSTS: {host!r} is not a host name; a wildcard is only '*' or a "
+                    "leading '*.' ('*.example.com')"
+                )
+            if any(ch in host for ch in "/: ") or not host.isascii():
+                raise ValueError(
+                    f"DOCQA_ALLOWED_HOSTS: {host!r} is not a host name (no scheme, port or path; "
+                    "IDN names in their xn-- form)"
+                )
+        return hosts or None

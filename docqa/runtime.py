@@ -23,10 +23,21 @@ if TYPE_CHECKING:
 
 def settings(**overrides: Any) -> Settings:
     """The environment's settings with the given overrides (``None`` values are not overrides)."""
+    from pydantic import ValidationError
+
     try:
         return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValueError as exc:  # pydantic's ValidationError
+    except ValidationError as exc:
+        raise UsageError("bad setting: " + "; ".join(_setting_error(e) for e in exc.errors())) from exc
+    except ValueError as exc:  # pydantic-settings' SettingsError (an environment value it cannot parse)
         raise UsageError(f"bad setting: {exc}") from exc
+
+
+def _setting_error(error: Any) -> str:
+    """One line per bad setting, naming its variable (the value is not repeated: it may be a key)."""
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    name = "DOCQA_" + "_".join(str(part) for part in error.get("loc", ())).upper()
+    return message if message.startswith(name) else f"{name}: {message}"
 
 
 def embedder(settings: Settings) -> Embedder:

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from docqa import runtime
 from docqa.config import Settings
@@ -15,6 +16,7 @@ from docqa.core.process import cap_malloc_arenas, usable_cores
 from docqa.index.manifest import IndexUnavailable
 from docqa.index.search import Searcher
 from docqa.service.deps import unavailable
+from docqa.service.headers import SecurityHeaders
 from docqa.service.limits import BodyLimit
 from docqa.service.routes import documents, page, search
 
@@ -52,7 +54,12 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.state.settings = settings
     app.state.searcher = searcher
     app.state.query_slots = threading.BoundedSemaphore(QUERY_SLOTS)
+    # The last added runs first: the headers on every answer (400 and 413 too), then the host check,
+    # then the body limit.
     app.add_middleware(BodyLimit)  # 413 before a JSON body over 64 KB is read (uploads have their own)
+    if settings.allowed_hosts:  # against DNS rebinding: 400 for a Host header not in the list
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts, www_redirect=False)
+    app.add_middleware(SecurityHeaders)
     app.include_router(search.router)
     app.include_router(documents.router)
     app.include_router(page.router)

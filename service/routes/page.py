@@ -8,6 +8,8 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from docqa.service.headers import PAGE_CSP
+
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 router = APIRouter(tags=["page"])
@@ -16,7 +18,8 @@ router = APIRouter(tags=["page"])
 @router.get("/", include_in_schema=False)
 def index() -> FileResponse:
     # no-cache: the browser revalidates (ETag), so a new deployment shows at once
-    return FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+    headers = {"Cache-Control": "no-cache", "Content-Security-Policy": PAGE_CSP}
+    return FileResponse(STATIC_DIR / "index.html", headers=headers)
 
 
 def static_files() -> StaticFiles:

@@ -82,3 +82,38 @@ def test_undecodable_question_is_a_message(tmp_path):
     assert result.returncode == 2
     assert "lone surrogate U+DCFF" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "says"),
+    [
+        ("   ", "DOCQA_API_KEY has leading or trailing whitespace"),
+        ("secret-key-0123 ", "DOCQA_API_KEY has leading or trailing whitespace"),
+        ("short-key", "DOCQA_API_KEY is 9 characters; it must be at least 16"),
+    ],
+)
+def test_serve_refuses_a_key_no_request_could_match(tmp_path, key, says):
+    env = {**os.environ, "DOCQA_DATA_DIR": str(tmp_path), "DOCQA_API_KEY": key}
+    result = subprocess.run(
+        [sys.executable, "-m", "docqa", "serve", "--port", "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert says in result.stderr and "Traceback" not in result.stderr
+    assert "secret-key-0123" not in result.stderr  # the key itself is not printed
+
+
+def test_serve_refuses_a_bad_allowed_host(tmp_path):
+    env = {**os.environ, "DOCQA_DATA_DIR": str(tmp_path), "DOCQA_ALLOWED_HOSTS": "https://docqa.example.com"}
+    result = subprocess.run(
+        [sys.executable, "-m", "docqa", "serve", "--port", "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 2 and "DOCQA_ALLOWED_HOSTS" in result.stderr
+    assert "Traceback" not in result.stderr

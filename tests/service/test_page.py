@@ -86,6 +86,13 @@ def _page(browser, base_url, **context_options):
     page.set_default_timeout(20_000)
     page.errors = []  # uncaught script errors fail the test
     page.on("pageerror", lambda error: page.errors.append(str(error)))
+    # the page's Content-Security-Policy blocks nothing it needs: a violation fails the test
+    page.on(
+        "console",
+        lambda message: (
+            page.errors.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     return context, page
 
 

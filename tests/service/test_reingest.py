@@ -28,7 +28,7 @@ from docqa.index.search import Searcher
 from docqa.ingest.readers import read_path
 from docqa.service.app import create_app
 
-KEY = "test-key-4f9c"
+KEY = "test-key-4f9c-0b7e-long-enough"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 
 
