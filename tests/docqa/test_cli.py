@@ -8,8 +8,8 @@ import sys
 import pytest
 
 
-def docqa(*args: str, data_dir=None, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
+def docqa(*args: str, data_dir=None, timeout: float = 300, **extra_env: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, **extra_env}
     if data_dir is not None:
         env["DOCQA_DATA_DIR"] = str(data_dir)
     return subprocess.run(
@@ -93,27 +93,20 @@ def test_undecodable_question_is_a_message(tmp_path):
     ],
 )
 def test_serve_refuses_a_key_no_request_could_match(tmp_path, key, says):
-    env = {**os.environ, "DOCQA_DATA_DIR": str(tmp_path), "DOCQA_API_KEY": key}
-    result = subprocess.run(
-        [sys.executable, "-m", "docqa", "serve", "--port", "1"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    result = docqa("serve", "--port", "1", data_dir=tmp_path, timeout=120, DOCQA_API_KEY=key)
     assert result.returncode == 2, result.stderr
     assert says in result.stderr and "Traceback" not in result.stderr
     assert "secret-key-0123" not in result.stderr  # the key itself is not printed
 
 
 def test_serve_refuses_a_bad_allowed_host(tmp_path):
-    env = {**os.environ, "DOCQA_DATA_DIR": str(tmp_path), "DOCQA_ALLOWED_HOSTS": "https://docqa.example.com"}
-    result = subprocess.run(
-        [sys.executable, "-m", "docqa", "serve", "--port", "1"],
-        capture_output=True,
-        text=True,
-        env=env,
+    result = docqa(
+        "serve",
+        "--port",
+        "1",
+        data_dir=tmp_path,
         timeout=120,
+        DOCQA_ALLOWED_HOSTS="https://docqa.example.com",
     )
     assert result.returncode == 2 and "DOCQA_ALLOWED_HOSTS" in result.stderr
     assert "Traceback" not in result.stderr
