@@ -8,7 +8,7 @@ gets the missing vectors on the next ingest (``backfill``), documents unchanged 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -16,6 +16,7 @@ from threadpoolctl import threadpool_limits
 from docqa.index.embedding.aligned import AlignedEncoder
 from docqa.index.manifest import ModelMismatch
 from docqa.index.store import ALIGNED_MODEL, Store, to_blob
+from docqa.index.translation import is_korean_term
 from docqa.ingest.records import Passage
 
 Known = tuple[dict[str, bytes], dict[str, bytes]]  # passage text -> vector, sentence text -> vector
@@ -63,14 +64,27 @@ def vectors(
     return [known_p[t] for t in passage_texts], [known_s[t] for t in sentence_texts]
 
 
+def term_vectors(
+    encoder: AlignedEncoder, store: Store, term_lists: Iterable[Iterable[str]]
+) -> dict[str, bytes]:
+    """Aligned vectors of the Korean index terms (``translation.py``) that have none stored yet."""
+    todo = store.terms_without_vectors(t for terms in term_lists for t in terms if is_korean_term(t))
+    if not todo:
+        return {}
+    with threadpool_limits(1, user_api="blas"):
+        found = encoder.encode(todo)
+    return {term: to_blob(vector) for term, vector in zip(todo, found, strict=True)}
+
+
 def backfill(store: Store, encoder: AlignedEncoder, doc_id: str, text_of: Callable[[Passage], str]) -> bool:
-    """Embed the aligned vectors a stored document lacks and write them in one transaction (under
-    the ingest lock, as every write); False when it lacked none."""
+    """Embed the aligned vectors a stored document lacks (passages, sentences, its terms) and
+    write them in one transaction (under the ingest lock, as every write); False when it lacked none."""
     doc = store.document(doc_id)
     by_pid, by_span = store.aligned_rows(doc_id)
     missing_p = [pid for pid, blob in by_pid.items() if blob is None]
     missing_s = [span for span, blob in by_span.items() if blob is None]
-    if doc is None or not (missing_p or missing_s):
+    terms = term_vectors(encoder, store, store.document_terms(doc_id))
+    if doc is None or not (missing_p or missing_s or terms):
         return False
     rows = store.passage_rows(doc_id=doc_id)
     p_vecs, s_vecs = vectors(
@@ -85,6 +99,7 @@ def backfill(store: Store, encoder: AlignedEncoder, doc_id: str, text_of: Callab
             dict(zip(missing_p, p_vecs, strict=True)),
             {a: v for (a, _), v in zip(missing_s, s_vecs, strict=True)},
         )
+        store.put_term_vectors(terms)
         store.set_meta(ALIGNED_MODEL, encoder.name)
         store.bump_revision()
     return True

@@ -221,6 +221,9 @@ class Indexer:
         passage_vecs, sentence_vecs = self._vectors(doc, passages, sentences, old_passages, old_sentences)
         aligned_p, aligned_s = self._aligned_vectors(store, doc, passages, sentences)
         terms = _lexical_terms(passages, self.kiwi)
+        term_vecs = (
+            aligned_ingest.term_vectors(self.aligned, store, map(json.loads, terms)) if self.aligned else {}
+        )
         pairs = aliases.records(doc.doc_id, doc.text, self._analyse)
         pause_for_test("embedded")
         with store.transaction():  # 5. the document's rows, replaced at once
@@ -228,6 +231,7 @@ class Indexer:
             store.put_passages(passages, terms, passage_vecs, aligned_p)
             store.put_sentences(doc.doc_id, sentences, sentence_vecs, aligned_s)
             store.put_aliases(doc.doc_id, pairs)
+            store.put_term_vectors(term_vecs)
             if self.aligned is not None:
                 store.set_meta(ALIGNED_MODEL, self.aligned.name)
             store.bump_revision()

@@ -105,6 +105,7 @@ class SearchResult:
     hits: list[Hit]
     took_ms: float
     coverage: float = 0.0  # share of the query's idf mass the best lexical match contains
+    aligned_cosine: float | None = None  # the best passage cosine of the aligned encoder, where it ranked
 
 
 @dataclass(frozen=True)

@@ -35,9 +35,14 @@ from docqa.index.lexical import analyze, fold_han, terms_from_tokens
 from docqa.index.manifest import Manifest
 from docqa.index.readings import hanja_reading, jieba_words, reading_expansions
 from docqa.index.records import Filters, Hit, Mode, ScoredSentence, SearchResult, StoredPassage
+from docqa.index.translation import TermVectors, question_words
 from docqa.ingest.records import Span
 
 SENTENCE_LEXICAL_BONUS = 0.08  # how much a sentence's term overlap adds to its cosine
+# and, for a question with expansions, its coverage of the question (measured for issue 14 on
+# eval/sets/corpus_v1.jsonl, en / zh evidence in first sentence: 0 .533 / .500, .03 .578 / .538,
+# .06 .622 / .615, .1 .622 / .615; with the answer type of answer.py .667 / .654 at .06)
+SENTENCE_COVERAGE_BONUS = 0.06
 RETRY_S = 1.0  # after a failed load, wait this long before a query triggers another attempt
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -62,6 +67,8 @@ class _State:
     # Kiwi terms of each sentence, (doc_id, start) -> terms, filled as queries touch them:
     # analysing the sentences of every hit on every query was most of a lexical query's time.
     sentence_terms: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
+    # the aligned vectors of the Korean index terms, for translating a question's words
+    term_vectors: TermVectors = field(default_factory=TermVectors)
     aliases: AliasTable = field(default_factory=AliasTable)  # mined from the generation's documents
 
 
@@ -74,6 +81,24 @@ class QueryVectors:
         self.size = size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+
+    def get_many(self, queries: list[str]) -> np.ndarray:
+        """The vectors of several queries as rows, the uncached ones encoded in one batch (for an
+        encoder whose vectors do not depend on batching, as USE-m3's)."""
+        with self._lock:
+            found = {q: self._cache[q] for q in queries if q in self._cache}
+            for query in found:
+                self._cache.move_to_end(query)
+        missing = [q for q in dict.fromkeys(queries) if q not in found]
+        if missing:
+            for query, vector in zip(missing, self.embedder.encode_queries(missing), strict=True):
+                vector.setflags(write=False)
+                found[query] = vector
+            with self._lock:
+                self._cache.update((q, found[q]) for q in missing)
+                while len(self._cache) > self.size:
+                    self._cache.popitem(last=False)
+        return np.vstack([found[q] for q in queries])
 
     def get(self, query: str) -> np.ndarray:
         with self._lock:
@@ -178,6 +203,7 @@ class Searcher:
             sentences = store.sentence_vectors()
             aligned = store.aligned_sentence_vectors() if gen.aligned and self.aligned else {}
             aliases = generation.alias_table(store)
+            words = TermVectors.of(*store.term_vectors()) if gen.aligned and self.aligned else TermVectors()
             ids = np.asarray(sorted(stored), dtype=np.int64)
             terms = generation.lexical_terms(store, ids, [sorted(stored[int(i)]) for i in ids], aliases)
         finally:
@@ -192,7 +218,7 @@ class Searcher:
                 "generation %s has no aligned vectors: ranking with e5 alone until the next ingest adds them",
                 manifest.generation,
             )
-        return _State(manifest, gen, rows, term_sets, sentences, aligned, aliases=aliases)
+        return _State(manifest, gen, rows, term_sets, sentences, aligned, aliases=aliases, term_vectors=words)
 
     @property
     def manifest(self) -> Manifest | None:
@@ -218,15 +244,15 @@ class Searcher:
         qvec = self.query_vectors.get(text) if mode != "lexical" else None
         weights = weights_for(script(text))
         avec = self._aligned_query(state, text, mode, weights)
-        ranked, coverage = self._rank(state, lexical, qvec, k, mode, allowed, avec, weights)
+        ranked, coverage, best_aligned = self._rank(state, lexical, qvec, k, mode, allowed, avec, weights)
         rows = [state.rows[pid] for pid, _, _ in ranked]
         cosines = self._sentence_similarities(state, rows, qvec, avec, weights.sentences)
         hits = [
-            self._hit(state, rank, row, score, cos, terms, qvec, sims)
+            self._hit(state, rank, row, score, cos, lexical, qvec, sims)
             for rank, ((_, score, cos), row, sims) in enumerate(zip(ranked, rows, cosines, strict=True), 1)
         ]
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(query, mode, hits, took, coverage)
+        return SearchResult(query, mode, hits, took, coverage, best_aligned)
 
     def _aligned_query(
         self, state: _State, text: str, mode: Mode, weights: ScriptWeights
@@ -246,25 +272,29 @@ class Searcher:
         allowed: np.ndarray | None,
         avec: np.ndarray | None = None,
         weights: ScriptWeights = AS_BEFORE,
-    ) -> tuple[Ranked, float]:
-        """Top ``k`` as (passage id, score, e5 cosine). With ``avec``, the dense side is e5's and the
-        aligned encoder's min-max cosines added (``fusion.fuse_dense``), over the union of both
-        top lists and the lexical one."""
+    ) -> tuple[Ranked, float, float | None]:
+        """Top ``k`` as (passage id, score, e5 cosine), the coverage, and the best aligned cosine.
+        With ``avec``, the dense side is e5's and the aligned encoder's min-max cosines added
+        (``fusion.fuse_dense``), over the union of both top lists and the lexical one."""
         gen = state.gen
         n_cand = max(100, 5 * k)
         lex_top, lex_scores = gen.lexical.search(query.all, n_cand, allowed)
         coverage = self._coverage(state, query, lex_top[:1])
         if mode == "lexical":
-            return [
-                (int(p), float(s), None) for p, s in zip(lex_top[:k], lex_scores[:k], strict=True)
-            ], coverage
+            return (
+                [(int(p), float(s), None) for p, s in zip(lex_top[:k], lex_scores[:k], strict=True)],
+                coverage,
+                None,
+            )
         assert qvec is not None
         dense_ids, dense_scores = gen.dense.search(qvec, n_cand, allowed)
         second = gen.aligned if avec is not None and weights.aligned > 0 else None
         if mode == "dense" and second is None:
-            return [
-                (int(p), float(s), float(s)) for p, s in zip(dense_ids[:k], dense_scores[:k], strict=True)
-            ], coverage
+            return (
+                [(int(p), float(s), float(s)) for p, s in zip(dense_ids[:k], dense_scores[:k], strict=True)],
+                coverage,
+                None,
+            )
         lists = [dense_ids] if mode == "dense" else [dense_ids, lex_top]
         if second is not None and avec is not None:
             lists.append(second.search(avec, n_cand, allowed)[0])
@@ -279,7 +309,8 @@ class Searcher:
             seen = self._coverage(state, query, lex_top[:1], seen_only=True)
             fused = convex(dense, lexical, lexical_weight(seen, weights.lexical))
         order = np.argsort(-fused, kind="stable")[:k]
-        return [(int(union[i]), float(fused[i]), float(cos[i])) for i in order], coverage
+        best_aligned = float(aligned.max()) if aligned is not None and len(aligned) else None
+        return [(int(union[i]), float(fused[i]), float(cos[i])) for i in order], coverage, best_aligned
 
     def _lexical_query(self, state: _State, text: str, terms: list[str]) -> LexicalQuery:
         """The question's terms plus, for a question without Hangul, the Korean names of the
@@ -290,9 +321,20 @@ class Searcher:
         analyse = lambda part: analyze(part, self.kiwi)  # noqa: E731
         matches = match_aliases(text, state.aliases, fold_han)
         expansions = alias_expansions(matches, analyse)
-        if _HAN.search(text):
+        segmented = jieba_words(text) if _HAN.search(text) else []
+        if segmented:
             skip = [matched for matched, _ in matches]
-            expansions += reading_expansions(jieba_words(text), hanja_reading, analyse, skip)
+            expansions += reading_expansions(segmented, hanja_reading, analyse, skip)
+        if len(state.term_vectors) and self.aligned_vectors is not None:
+            named = {t for e in expansions if e.kind == "alias" for t in e.source}
+            words = [
+                (w, src)
+                for w, src in question_words(text, analyse, lambda _: segmented)
+                if not named & set(src)
+            ]
+            if words:
+                vectors = self.aligned_vectors.get_many([w for w, _ in words])
+                expansions += state.term_vectors.translate(words, vectors)
         return LexicalQuery(tuple(terms), tuple(expansions))
 
     def _coverage(
@@ -320,12 +362,12 @@ class Searcher:
         row: StoredPassage,
         score: float,
         cos: float | None,
-        terms: list[str],
+        query: LexicalQuery,
         qvec: np.ndarray | None,
         cosines: np.ndarray | None = None,
     ) -> Hit:
         """A ranked passage with each of its sentences scored, and the best ones as highlights."""
-        scored = self._sentence_scores(state, row, terms, qvec, cosines)
+        scored = self._sentence_scores(state, row, query, qvec, cosines)
         return Hit(rank, score, row.passage, row.doc, _highlights(row, scored, qvec is not None), scored, cos)
 
     def _sentence_similarities(
@@ -351,12 +393,15 @@ class Searcher:
         self,
         state: _State,
         row: StoredPassage,
-        terms: list[str],
+        query: LexicalQuery,
         qvec: np.ndarray | None,
         cosines: np.ndarray | None = None,
     ) -> tuple[ScoredSentence, ...]:
         """Each sentence of a passage with how well it answers the query (``cosines``: the
-        similarities already computed, else the e5 cosines)."""
+        similarities already computed, else the e5 cosines), plus its share of the query's terms
+        and expansions; for a question with expansions (no Hangul) also its coverage of the
+        question, each word counted once whichever language found it."""
+        terms = query.all
         spans = row.passage.sentences
         if not spans:
             return ()
@@ -371,9 +416,14 @@ class Searcher:
         total = sum(weights.values()) or 1.0
         found = self._sentence_terms(state, row, spans) if unique else [frozenset()] * len(spans)
         overlap = [sum(w for t, w in weights.items() if t in terms_) / total for terms_ in found]
+        if query.expansions:
+            idf = state.gen.lexical.idf
+            covered = [coverage(query.terms, query.expansions, terms_, idf) for terms_ in found]
+        else:
+            covered = [0.0] * len(spans)
         return tuple(
-            ScoredSentence(s, float(c) + SENTENCE_LEXICAL_BONUS * o)
-            for s, c, o in zip(spans, cos, overlap, strict=True)
+            ScoredSentence(s, float(c) + SENTENCE_LEXICAL_BONUS * o + SENTENCE_COVERAGE_BONUS * v)
+            for s, c, o, v in zip(spans, cos, overlap, covered, strict=True)
         )
 
     def _sentence_terms(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,12 @@ CREATE TABLE IF NOT EXISTS aliases (
     korean_terms TEXT NOT NULL,
     gloss_terms TEXT NOT NULL,
     PRIMARY KEY (doc_id, korean, gloss)
+);
+-- The aligned encoder's vector of each Korean index term (index/translation.py), embedded once;
+-- a term no passage uses any more keeps its row (it costs a vector, and comes back often).
+CREATE TABLE IF NOT EXISTS term_vectors (
+    term TEXT PRIMARY KEY,
+    aligned BLOB NOT NULL
 );
 """
 # Columns added after the first release, each with its migration: a database made before them
@@ -331,6 +337,35 @@ class Store:
             [(v, doc_id, start) for start, v in sentences.items()],
         )
 
+    def terms_without_vectors(self, terms: Iterable[str]) -> list[str]:
+        """Those of ``terms`` that have no aligned term vector yet, in their first order."""
+        wanted = list(dict.fromkeys(terms))
+        have: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            have.update(
+                t
+                for (t,) in self.conn.execute(f"SELECT term FROM term_vectors WHERE term IN ({marks})", chunk)
+            )
+        return [t for t in wanted if t not in have]
+
+    def put_term_vectors(self, vectors: dict[str, bytes]) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO term_vectors(term, aligned) VALUES (?,?)", vectors.items()
+        )
+
+    def term_vectors(self, used_only: Iterable[str] | None = None) -> tuple[list[str], np.ndarray | None]:
+        """(terms, unit aligned vectors as rows), in term order; ``used_only``: just those terms."""
+        keep = set(used_only) if used_only is not None else None
+        terms: list[str] = []
+        rows: list[np.ndarray] = []
+        for term, blob in self.conn.execute("SELECT term, aligned FROM term_vectors ORDER BY term"):
+            if keep is None or term in keep:
+                terms.append(term)
+                rows.append(from_blob(blob))
+        return terms, (np.vstack(rows) if rows else None)
+
     def aligned_material(self) -> tuple[np.ndarray, np.ndarray]:
         """(ids, aligned vectors) of the passages that have one, in id order."""
         ids, vectors = [], []
@@ -368,6 +403,11 @@ class Store:
         return {
             pid: frozenset(json.loads(t)) for pid, t in self.conn.execute("SELECT id, terms FROM passages")
         }
+
+    def document_terms(self, doc_id: str) -> list[list[str]]:
+        """The lexical terms of each of a document's passages."""
+        rows = self.conn.execute("SELECT terms FROM passages WHERE doc_id = ?", (doc_id,))
+        return [json.loads(t) for (t,) in rows]
 
     def index_material(self) -> tuple[np.ndarray, list[list[str]], np.ndarray]:
         """(ids, terms, vectors) of every passage, in id order: what a generation is built from."""

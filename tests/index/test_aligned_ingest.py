@@ -17,6 +17,7 @@ from docqa.index import generation
 from docqa.index.pipeline import Indexer, embed_text
 from docqa.index.search import Searcher
 from docqa.index.store import SCHEMA, Store
+from docqa.index.translation import is_korean_term
 from docqa.ingest.chunk import make_passages
 from docqa.ingest.readers import read_path
 
@@ -72,6 +73,24 @@ def aligned_rows(data_dir: Path) -> tuple[int, int, int, int]:
         store.close()
 
 
+def term_vector_terms(data_dir: Path) -> set[str]:
+    """The Korean index terms that have an aligned vector (translation.py)."""
+    store = Store(data_dir / generation.DATABASE)
+    try:
+        return {t for (t,) in store.conn.execute("SELECT term FROM term_vectors")}
+    finally:
+        store.close()
+
+
+def korean_terms(data_dir: Path) -> set[str]:
+    store = Store(data_dir / generation.DATABASE)
+    try:
+        doc_ids = [d for (d,) in store.conn.execute("SELECT doc_id FROM documents")]
+        return {t for d in doc_ids for terms in store.document_terms(d) for t in terms if is_korean_term(t)}
+    finally:
+        store.close()
+
+
 def test_vectors_stored_versioned_and_embedded_once(tmp_path, embedder, kiwi, use_m3):
     counting = CountingAligned(use_m3)
     indexer = Indexer(tmp_path / "data", lambda: embedder, lambda: kiwi, lambda: counting)
@@ -82,8 +101,10 @@ def test_vectors_stored_versioned_and_embedded_once(tmp_path, embedder, kiwi, us
     assert manifest.aligned_version == use_m3.version and manifest.backends["aligned"] == "faiss"
     passages = make_passages(old, kiwi)
     sentences = {old.text[s.start : s.end] for p in passages for s in p.sentences}
-    # each passage as e5 sees it, and each sentence on its own, once
-    assert sorted(counting.texts) == sorted({embed_text(p) for p in passages} | sentences)
+    # each passage as e5 sees it, each sentence on its own, and each Korean index term, once
+    terms = korean_terms(indexer.data_dir)
+    assert {"보고서", "시범", "프로젝트"} <= terms and term_vector_terms(indexer.data_dir) == terms
+    assert sorted(counting.texts) == sorted({embed_text(p) for p in passages} | sentences | terms)
     n_p, with_p, n_s, with_s = aligned_rows(indexer.data_dir)
     assert (with_p, with_s) == (n_p, n_s) and n_p == len(passages)
     gen = generation.load(indexer.data_dir, manifest)
@@ -98,8 +119,9 @@ def test_vectors_stored_versioned_and_embedded_once(tmp_path, embedder, kiwi, us
     new_sentences = {new.text[s.start : s.end] for p in new_passages for s in p.sentences}
     changed = {embed_text(p) for p in new_passages} - {embed_text(p) for p in passages}
     assert 0 < len(changed) < len(new_passages)
-    # only the edited passage and its new sentence: unchanged ones kept their vectors
+    # only the edited passage and its new sentence (no new Korean term): the rest kept their vectors
     assert sorted(counting.texts) == sorted(changed | (new_sentences - sentences))
+    assert term_vector_terms(indexer.data_dir) == terms
     assert aligned_rows(indexer.data_dir)[1::2] == aligned_rows(indexer.data_dir)[0::2]
 
 
@@ -122,7 +144,9 @@ def test_a_database_without_aligned_vectors_gets_them_on_the_next_ingest(tmp_pat
     assert report.manifest is not None and report.manifest.aligned_model == "use-multilingual-v3"
     assert report.manifest.revision == before.revision + 1
     n_p, with_p, n_s, with_s = aligned_rows(data_dir)
-    assert (with_p, with_s) == (n_p, n_s) and len(counting.texts) == n_p + n_s
+    terms = korean_terms(data_dir)
+    assert term_vector_terms(data_dir) == terms
+    assert (with_p, with_s) == (n_p, n_s) and len(counting.texts) == n_p + n_s + len(terms)
     counting.texts.clear()
     again = Indexer(data_dir, lambda: embedder, lambda: kiwi, lambda: counting).ingest([doc])
     assert counting.texts == [] and again.manifest == report.manifest  # nothing left to add
@@ -180,13 +204,16 @@ def test_english_and_chinese_questions_use_the_aligned_side(counted):
     aligned_searcher, counting = counted
     english = "What compound revenue growth has AISpeech posted over the past five years?"
     result = aligned_searcher.search(english, k=5)
-    assert counting.queries == [english]
+    # the question, and its words in one batch (to translate them: translation.py)
+    assert english in counting.queries and "revenue" in counting.queries
     assert any("복합 성장률이 50% 이상" in h.passage.text for h in result.hits[:5])
+    asked = len(counting.queries)
     aligned_searcher.search(english, k=5, mode="dense")
-    assert counting.queries == [english]  # cached, like e5's query vectors
+    assert len(counting.queries) == asked  # cached, like e5's query vectors
     aligned_searcher.search("苏州有多少家工业企业？", k=5)
-    assert counting.queries[-1] == "苏州有多少家工业企业？"
-    assert aligned_searcher.search(english, k=5, mode="lexical").hits and len(counting.queries) == 2
+    assert "苏州有多少家工业企业？" in counting.queries[asked:]
+    asked = len(counting.queries)
+    assert aligned_searcher.search(english, k=5, mode="lexical").hits and len(counting.queries) == asked
 
 
 def test_answer_sentences_blend_the_aligned_similarity(counted):

@@ -1,0 +1,66 @@
+"""Term translations from the aligned encoder (index/translation.py), the aligned refusal and the
+answer type (index/answer.py), on the real models and the sample corpus."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from docqa.index.answer import answer
+from docqa.index.lexical import analyze
+from docqa.index.readings import jieba_words
+from docqa.index.translation import TermVectors, question_words
+
+
+def words(text: str, kiwi) -> list[str]:
+    return [w for w, _ in question_words(text, lambda t: analyze(t, kiwi), jieba_words)]
+
+
+def test_question_words_are_the_content_words_of_english_and_chinese(kiwi):
+    assert words("How many incubators does the zone have?", kiwi) == ["incubators", "zone"]
+    chinese = question_words("武汉有多少家孵化器？", lambda t: analyze(t, kiwi), jieba_words)
+    assert ("孵化器", ("孵化", "化器")) in chinese and all(w != "多少" for w, _ in chinese)
+    assert words("쑤저우에는 공업 기업이 몇 개 있나?", kiwi) == []  # Korean needs no translation
+
+
+def test_translate_keeps_only_near_neighbours():
+    table = TermVectors.of(["순이익", "드론"], np.eye(2, dtype=np.float32))
+    near = np.asarray([[0.8, 0.6], [0.5, 0.5]], dtype=np.float32)
+    (only,) = table.translate([("profit", ("profit",)), ("weather", ("weather",))], near, min_cosine=0.6)
+    assert (only.kind, only.via, only.source, only.terms) == (
+        "translation",
+        "profit",
+        ("profit",),
+        ("순이익", "드론"),
+    )
+    assert TermVectors().translate([("profit", ("profit",))], near[:1]) == []
+
+
+def test_english_and_chinese_words_meet_their_korean_terms(searcher):
+    state = searcher._state
+    assert state is not None and len(state.term_vectors) > 1000  # every Korean index term
+    for question, via, korean in (
+        ("What was the net profit growth?", "profit", "이익"),
+        ("武汉有多少家国家级孵化器？", "国家级", "국가급"),
+        ("How many companies invested?", "companies", "기업"),
+    ):
+        query = searcher._lexical_query(state, question, analyze(question, searcher.kiwi))
+        found = {e.via: e.terms for e in query.expansions if e.kind == "translation"}
+        assert korean in found.get(via, ()), (question, found)
+
+
+def test_a_quantity_question_quotes_the_sentence_with_the_figure(searcher):
+    reply = answer(searcher.search("How much total funding has the Dream Town startup hub given out?", k=5))
+    assert reply.found and re.search(r"\d", reply.quoted[0])
+    assert "110억위안" in reply.answer
+
+
+def test_the_aligned_cosine_parts_answerable_from_off_topic_questions(searcher):
+    asked = searcher.search("What does Unitree make?", k=5)
+    assert asked.aligned_cosine is not None and answer(asked).found
+    for off_topic in ("Who won the football World Cup in 2022?", "如何做红烧肉？", "谁是美国总统？"):
+        result = searcher.search(off_topic, k=5)
+        assert result.hits and not answer(result).found, off_topic
+    # a Korean question is judged as before: no aligned cosine is computed for it
+    assert searcher.search("쑤저우에는 공업 기업이 몇 개 있나?", k=5).aligned_cosine is None
