@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.probe_openapi", description=__doc__.splitlines()[0])
     p.add_argument("--url", help="probe this running server (and print JSON) instead of starting one")
     p.add_argument("--key", help="with --url: the API key to send (default: none)")
-    p.add_argument("--max-examples", type=int, default=300, help="schemathesis cases per operation and phase")
+    p.add_argument("--max-examples", type=int, default=450, help="schemathesis cases per operation and phase")
     p.add_argument("--data-dir", type=Path, help="an index to copy (default: ingest data/corpus afresh)")
     p.add_argument(
         "--out", type=Path, help="the result file (default bench/results/openapi-<timestamp>.json)"
