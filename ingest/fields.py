@@ -34,25 +34,39 @@ def real_date(value: str) -> str:
     return value
 
 
+MAX_URL_CHARS = 2000
+# Each field's limit, counted on the value as given (surrounding whitespace included), before it is
+# stripped: a field of 10,000 spaces is refused, not taken as blank.
+FIELD_LIMITS = {
+    "doc_id": MAX_DOC_ID_CHARS,
+    "title": MAX_SOURCE_CHARS,
+    "source": MAX_SOURCE_CHARS,
+    "published": 10,
+    "url": MAX_URL_CHARS,
+}
+
+
 class DocumentFields(BaseModel):
     """A document's metadata as a user gives it (upload form fields, CLI flags); blank means not given."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
-    doc_id: str | None = Field(
-        default=None, max_length=MAX_DOC_ID_CHARS, description="default: made from the file name"
-    )
-    title: str | None = Field(default=None, max_length=MAX_SOURCE_CHARS, description="default: from the file")
-    source: str | None = Field(default=None, max_length=MAX_SOURCE_CHARS)
-    published: str | None = Field(
-        default=None, max_length=10, description=f"{DATE_FORMAT}; default: inferred"
-    )
-    url: str | None = Field(default=None, max_length=2000)
+    doc_id: str | None = Field(default=None, description="default: made from the file name")
+    title: str | None = Field(default=None, description="default: from the file")
+    source: str | None = None
+    published: str | None = Field(default=None, description=f"{DATE_FORMAT}; default: inferred")
+    url: str | None = None
 
     @field_validator("*", mode="before")
     @classmethod
-    def _blank(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+    def _given(cls, value: object, info: ValidationInfo) -> object:
+        """The value's length checked as given, then stripped (``str.strip``); blank is not given."""
+        if not isinstance(value, str):
+            return value
+        field, limit = str(info.field_name), FIELD_LIMITS[str(info.field_name)]
+        if len(value) > limit:
+            raise ValueError(f"{field} is {len(value)} characters long; the limit is {limit}")
+        return value.strip() or None
 
     @field_validator("title", "source", "url", "published")
     @classmethod

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp
 
 from docqa import runtime
 from docqa.config import Settings
@@ -16,8 +17,9 @@ from docqa.core.process import cap_malloc_arenas, usable_cores
 from docqa.index.manifest import IndexUnavailable
 from docqa.index.search import Searcher
 from docqa.service.deps import unavailable
-from docqa.service.headers import SecurityHeaders
+from docqa.service.headers import AllowedHosts, SecurityHeaders
 from docqa.service.limits import BodyLimit
+from docqa.service.methods import Methods
 from docqa.service.routes import documents, page, search
 
 
@@ -35,6 +37,51 @@ def _validation_message(exc: RequestValidationError) -> str:
 QUERY_SLOTS = max(2, usable_cores())
 
 
+class DocqaApp(FastAPI):
+    """FastAPI with the security headers outermost, and an OpenAPI document that says only what the
+    routes answer."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        # Outside Starlette's ServerErrorMiddleware, which answers a crash with a 500 of its own
+        # that no user middleware sees: that one says nosniff too.
+        return SecurityHeaders(super().build_middleware_stack())
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            schema = super().openapi()
+            _drop_implicit_422(schema)
+            if not self.state.settings.api_key:
+                _writes_off(schema)
+        return self.openapi_schema  # type: ignore[return-value]
+
+
+def _drop_implicit_422(schema: dict[str, Any]) -> None:
+    """FastAPI documents a 422 of its own shape (``detail`` as an array) on every route with a
+    parameter. Routes that can answer 422 declare it (``schemas.error_responses``, ``detail`` a
+    string); a route whose parameters take any string (a doc_id in the path) never does."""
+    implicit = "#/components/schemas/HTTPValidationError"
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            answer = operation.get("responses", {}).get("422", {})
+            body = answer.get("content", {}).get("application/json", {})
+            if body.get("schema", {}).get("$ref") == implicit:
+                del operation["responses"]["422"]
+    components = schema.get("components", {}).get("schemas", {})
+    components.pop("HTTPValidationError", None)
+    components.pop("ValidationError", None)
+
+
+def _writes_off(schema: dict[str, Any]) -> None:
+    """A server without DOCQA_API_KEY takes no key: its writes answer 403 whatever is sent, and the
+    document says so instead of asking for a bearer key no request can have."""
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            if operation.pop("security", None) is not None:
+                off = "Writes are disabled on this server (no DOCQA_API_KEY): every call answers 403."
+                operation["description"] = f"{off}\n\n{operation.get('description', '')}".strip()
+    schema.get("components", {}).pop("securitySchemes", None)
+
+
 def create_app(settings: Settings | None = None, searcher: Searcher | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -45,7 +92,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
             app.state.searcher = runtime.serving_searcher(settings)
         yield
 
-    app = FastAPI(
+    app = DocqaApp(
         title="docqa",
         description="Questions over Korean documents, answered with cited passages.",
         version="0.1.0",
@@ -54,12 +101,12 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.state.settings = settings
     app.state.searcher = searcher
     app.state.query_slots = threading.BoundedSemaphore(QUERY_SLOTS)
-    # The last added runs first: the headers on every answer (400 and 413 too), then the host check,
-    # then the body limit.
+    # The last added runs first: the host check, the body limit, then OPTIONS, HEAD and 405 for a
+    # whole path. The security headers wrap them all (DocqaApp.build_middleware_stack).
+    app.add_middleware(Methods, routes=app.router.routes)
     app.add_middleware(BodyLimit)  # 413 before a JSON body over 64 KB is read (uploads have their own)
     if settings.allowed_hosts:  # against DNS rebinding: 400 for a Host header not in the list
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.allowed_hosts, www_redirect=False)
-    app.add_middleware(SecurityHeaders)
+        app.add_middleware(AllowedHosts, allowed_hosts=settings.allowed_hosts)
     app.include_router(search.router)
     app.include_router(documents.router)
     app.include_router(page.router)
@@ -73,6 +120,12 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(
             status_code=422, content={"detail": _validation_message(exc), "errors": _plain(exc)}
+        )
+
+    @app.exception_handler(Exception)  # Starlette's outermost handler: it logs the traceback after
+    async def _crashed(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(
+            status_code=500, content={"detail": "internal error: the server log has the details"}
         )
 
     @app.exception_handler(IndexUnavailable)

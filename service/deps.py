@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -71,7 +72,15 @@ def get_indexer(request: Request, settings: SettingsDep) -> Indexer:
 IndexerDep = Annotated[Indexer, Depends(get_indexer)]
 
 
-def require_api_key(request: Request, settings: SettingsDep) -> None:
+# Documents the bearer scheme in the OpenAPI document; the check below reads the header itself.
+_bearer = HTTPBearer(auto_error=False, description="DOCQA_API_KEY, as 'Authorization: Bearer <key>'")
+
+
+def require_api_key(
+    request: Request,
+    settings: SettingsDep,
+    _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
     """Writes need DOCQA_API_KEY as a bearer token (compared in constant time); unset, they are off."""
     if not settings.api_key:
         raise HTTPException(403, "write endpoints are disabled: set DOCQA_API_KEY on the server to use them")

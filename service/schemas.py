@@ -2,20 +2,45 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from docqa.core.dates import FORMAT as DATE_FORMAT
+from docqa.core.dates import PATTERN as DATE_PATTERN
 from docqa.core.dates import first_day, last_day
+from docqa.core.text import WHITESPACE_CLASS
 from docqa.index.pipeline import Status
 from docqa.index.records import Citation, Filters, Mode
-from docqa.ingest.fields import DOC_ID_PATTERN, MAX_DOC_ID_CHARS, MAX_SOURCE_CHARS, real_date, valid_text
+from docqa.ingest.fields import (
+    DOC_ID_PATTERN,
+    FIELD_LIMITS,
+    MAX_DOC_ID_CHARS,
+    MAX_SOURCE_CHARS,
+    real_date,
+    valid_text,
+)
 from docqa.ingest.fields import DocumentFields as DocumentIn  # the upload's form fields
+from docqa.ingest.readers import SUPPORTED
 
 __all__ = ["DOC_ID_PATTERN", "DocumentIn"]
 
 MAX_QUERY_CHARS = 2000
+NOT_BLANK = f"[^{WHITESPACE_CLASS}]"  # a pattern: holds a character that str.strip keeps
+
+
+def _string(**constraints: object) -> Callable[[dict[str, Any]], None]:
+    """``json_schema_extra`` that puts constraints on the string itself (of ``str`` or ``str | None``),
+    where a client's validator and schemathesis read them, while the checks stay in the validators
+    (their messages name the field and the limit; pydantic's own cannot count a lone surrogate)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        for option in schema.get("anyOf", [schema]):
+            if option.get("type") == "string":
+                option.update(constraints)
+
+    return extra
 
 
 def _clean_query(value: str, field: str) -> str:
@@ -40,13 +65,17 @@ class FiltersIn(BaseModel):
 
     # The lengths are checked by ``_text``, after the lone-surrogate check: pydantic's own
     # max_length cannot count a string holding a surrogate and would hide the better message.
-    doc_id: str | None = Field(default=None, json_schema_extra={"maxLength": _FILTER_LIMITS["doc_id"]})
-    source: str | None = Field(default=None, json_schema_extra={"maxLength": _FILTER_LIMITS["source"]})
+    doc_id: str | None = Field(default=None, json_schema_extra=_string(maxLength=MAX_DOC_ID_CHARS))
+    source: str | None = Field(default=None, json_schema_extra=_string(maxLength=MAX_SOURCE_CHARS))
     published_from: str | None = Field(
-        default=None, description=DATE_FORMAT, json_schema_extra={"maxLength": 10}
+        default=None,
+        description=f"{DATE_FORMAT}, a date the calendar has; not after published_to",
+        json_schema_extra=_string(maxLength=10, pattern=DATE_PATTERN),
     )
     published_to: str | None = Field(
-        default=None, description=DATE_FORMAT, json_schema_extra={"maxLength": 10}
+        default=None,
+        description=f"{DATE_FORMAT}, a date the calendar has; a partial date includes all its days",
+        json_schema_extra=_string(maxLength=10, pattern=DATE_PATTERN),
     )
 
     @field_validator("doc_id", "source", "published_from", "published_to")
@@ -89,9 +118,20 @@ class _Retrieval(BaseModel):
     mode: Mode = "hybrid"
     filters: FiltersIn | None = None
 
+    @field_validator("k", mode="before", check_fields=False)
+    @classmethod
+    def _whole(cls, value: object) -> object:
+        """``k`` is an integer as JSON Schema has it: 5.0 is 5 (still not "5", 2.5 or true)."""
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+
 
 class SearchIn(_Retrieval):
-    query: str = Field(json_schema_extra={"maxLength": MAX_QUERY_CHARS})
+    query: str = Field(
+        description="what to look for: not blank",
+        json_schema_extra=_string(maxLength=MAX_QUERY_CHARS, pattern=NOT_BLANK),
+    )
     k: Annotated[int, Field(ge=1, le=100, strict=True)] = 10
 
     @field_validator("query")
@@ -101,7 +141,10 @@ class SearchIn(_Retrieval):
 
 
 class AskIn(_Retrieval):
-    question: str = Field(json_schema_extra={"maxLength": MAX_QUERY_CHARS})
+    question: str = Field(
+        description="the question: not blank",
+        json_schema_extra=_string(maxLength=MAX_QUERY_CHARS, pattern=NOT_BLANK),
+    )
     k: Annotated[int, Field(ge=1, le=20, strict=True)] = 5
 
     @field_validator("question")
@@ -177,7 +220,43 @@ class StatsOut(BaseModel):
     aliases: int = Field(default=0, description="Korean name + gloss pairs mined from the documents")
 
 
-UPLOAD_FIELDS = ("file", "doc_id", "title", "source", "published", "url")
+def _form_field(name: str, value: str | None = None, description: str | None = None) -> dict[str, Any]:
+    """An upload form field as the server reads it: at most its limit of characters as sent, then
+    stripped, blank meaning not given; ``value`` (a pattern) is what the stripped text must match."""
+    schema: dict[str, Any] = {"type": "string", "maxLength": FIELD_LIMITS[name]}
+    if description:
+        schema["description"] = description
+    if value is not None:
+        space = f"[{WHITESPACE_CLASS}]*"
+        schema["pattern"] = f"^{space}(?:{value.removeprefix('^').removesuffix('$')})?{space}$"
+    return schema
+
+
+_UPLOAD_FIELDS = {
+    "doc_id": _form_field("doc_id", DOC_ID_PATTERN, "default: made from the file name"),
+    "title": _form_field("title", description="default: from the file"),
+    "source": _form_field("source"),
+    "published": _form_field("published", DATE_PATTERN, f"{DATE_FORMAT}; default: inferred"),
+    "url": _form_field("url"),
+}
+UPLOAD_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": ", ".join(SUPPORTED)},
+                        **_UPLOAD_FIELDS,
+                    },
+                }
+            }
+        },
+    }
+}
 
 
 class DocumentWriteOut(BaseModel):
@@ -186,3 +265,49 @@ class DocumentWriteOut(BaseModel):
     doc_id: str
     status: Status
     passages: int = Field(description="the document's passages now (for deleted: the passages removed)")
+
+
+# --- errors --------------------------------------------------------------------------------------
+class ErrorOut(BaseModel):
+    """Every error answer (4xx, 5xx): ``detail`` says what is wrong, for a person to read."""
+
+    detail: str
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(description='where: ["body", "filters", "published_from"]')
+    msg: str
+    type: str
+
+
+class InvalidRequestOut(ErrorOut):
+    """A 422: ``detail`` says every problem in one string ("query: query is empty: write a question");
+    ``errors`` lists them one by one when the request failed field validation."""
+
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+_ERRORS: dict[int, str] = {
+    400: "the Host header is not in DOCQA_ALLOWED_HOSTS (only when that is set)",
+    401: "no API key sent",
+    403: "wrong API key, or writes disabled (no DOCQA_API_KEY)",
+    404: "no such document",
+    409: "the data directory was built with another model",
+    413: "the JSON body is over 64 KB",
+    415: "unsupported file type",
+    422: "the request is not valid: detail says why",
+    503: "the index cannot serve (its files are missing or unreadable): the server log says why",
+    507: "no room left to store the write",
+}
+
+
+def error_responses(*codes: int, described: dict[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` of a route for the errors it can answer, each with its body's schema."""
+    described = described or {}
+    return {
+        code: {
+            "model": InvalidRequestOut if code == 422 else ErrorOut,
+            "description": described.get(code, _ERRORS[code]),
+        }
+        for code in codes
+    }

@@ -9,14 +9,27 @@ from __future__ import annotations
 import calendar
 import re
 
-_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+# ASCII digits and the whole string: ``\d`` would take other scripts' digits ("٢٠٢٥") and ``$`` a
+# trailing newline ("2025\n"), neither of which a date is.
+_PARTIAL = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 FORMAT = "YYYY, YYYY-MM or YYYY-MM-DD"
-PATTERN = _PARTIAL.pattern
+
+# The same set of dates as one regular expression, for a JSON Schema ``pattern`` (ECMA-262 and
+# Python read it alike): a year 0001-9999, a month 01-12, and a day its month has, February 29th
+# in leap years only. ``date_problem`` stays the check, for its messages; a test holds the two equal.
+_YEAR = r"(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})"
+_LEAP_YEAR = r"(?:[0-9]{2}(?:0[48]|[2468][048]|[13579][26])|(?:0[48]|[2468][048]|[13579][26])00)"
+_MONTH_DAY = (
+    r"(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+    r"|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+)
+PATTERN = rf"^(?:{_YEAR}(?:-(?:0[1-9]|1[0-2]))?|{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)$"
 
 
 def date_problem(value: str) -> str | None:
     """Why ``value`` is not a real partial date (for an error message), or None when it is one."""
-    found = _PARTIAL.match(value)
+    found = _PARTIAL.fullmatch(value)
     if found is None:
         return f"{value!r} is not a date: use {FORMAT}"
     year, month, day = (int(part) if part else None for part in found.groups())

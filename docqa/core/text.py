@@ -34,3 +34,9 @@ def has_content(text: str) -> bool:
     look for; min-max fusion would still give its top hit a score of 1.0.
     """
     return any(unicodedata.category(char)[0] in "LN" for char in text)
+
+
+# The characters ``str.isspace`` (and so ``str.strip``) counts as whitespace, as the body of a
+# regular-expression class that ECMA-262 (JSON Schema's ``pattern``) and Python read alike:
+# ``\s`` differs between them (U+001C-U+001F, U+0085, U+FEFF). A test checks it against isspace.
+WHITESPACE_CLASS = r"\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"

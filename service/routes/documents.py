@@ -16,7 +16,6 @@ from docqa.index import generation
 from docqa.index.pipeline import Outcome
 from docqa.index.search import Searcher
 from docqa.index.store import Store
-from docqa.ingest.readers import SUPPORTED
 from docqa.service.deps import (
     CurrentSearcherDep,
     IndexerDep,
@@ -27,40 +26,26 @@ from docqa.service.deps import (
     unavailable,
 )
 from docqa.service.schemas import (
-    UPLOAD_FIELDS,
+    UPLOAD_FORM,
     ArticleOut,
     DocumentOut,
     DocumentSummary,
     DocumentWriteOut,
     PageOut,
     StatsOut,
+    error_responses,
 )
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 T = TypeVar("T")
 
-_UPLOAD_FORM = {
-    "requestBody": {
-        "required": True,
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary", "description": ", ".join(SUPPORTED)},
-                        **{name: {"type": "string"} for name in UPLOAD_FIELDS[1:]},
-                    },
-                }
-            }
-        },
-    }
-}
 _READ_ERRORS = {"unsupported": 415, "unreadable": 422, "missing": 422}  # an upload that cannot be read
-_WRITE_ERRORS: dict[int | str, dict] = {
-    401: {"description": "no API key sent"},
-    403: {"description": "wrong API key, or writes disabled (no DOCQA_API_KEY)"},
+_WRITE_ERRORS = error_responses(400, 401, 403, 409, 503, 507)
+_WRITE_ERRORS[503] |= {
+    "description": "the write queue is full (Retry-After), or the index cannot serve",
+    "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
 }
+_READS = error_responses(400, 503)
 
 
 def _snapshot(searcher: Searcher) -> Store | None:
@@ -74,7 +59,7 @@ def _snapshot(searcher: Searcher) -> Store | None:
         raise unavailable(exc) from exc
 
 
-@router.get("/documents", response_model=list[DocumentSummary])
+@router.get("/documents", response_model=list[DocumentSummary], responses=_READS)
 def list_documents(searcher: CurrentSearcherDep) -> list[DocumentSummary]:
     store = _snapshot(searcher)
     if store is None:
@@ -85,7 +70,7 @@ def list_documents(searcher: CurrentSearcherDep) -> list[DocumentSummary]:
         store.close()
 
 
-@router.get("/documents/{doc_id}", response_model=DocumentOut)
+@router.get("/documents/{doc_id}", response_model=DocumentOut, responses=error_responses(400, 404, 503))
 def get_document(doc_id: str, searcher: CurrentSearcherDep) -> DocumentOut:
     store = _snapshot(searcher)
     doc, passages = None, 0
@@ -115,12 +100,18 @@ def get_document(doc_id: str, searcher: CurrentSearcherDep) -> DocumentOut:
     "/documents",
     response_model=DocumentWriteOut,
     dependencies=[WriteAccess],
-    openapi_extra=_UPLOAD_FORM,
+    openapi_extra=UPLOAD_FORM,
     responses={
         **_WRITE_ERRORS,
-        413: {"description": "the file is over DOCQA_MAX_UPLOAD_MB"},
-        415: {"description": "unsupported file type"},
-        422: {"description": "unreadable file (corrupt, encrypted, no text layer) or a bad field"},
+        **error_responses(
+            413,
+            415,
+            422,
+            described={
+                413: "the file is over DOCQA_MAX_UPLOAD_MB",
+                422: "unreadable file (corrupt, encrypted, no text layer) or a bad field",
+            },
+        ),
     },
 )
 def add_document(upload: UploadDep, indexer: IndexerDep, searcher: SearcherDep) -> DocumentWriteOut:
@@ -142,7 +133,7 @@ def add_document(upload: UploadDep, indexer: IndexerDep, searcher: SearcherDep) 
     "/documents/{doc_id}",
     response_model=DocumentWriteOut,
     dependencies=[WriteAccess],
-    responses={**_WRITE_ERRORS, 404: {"description": "no such document"}},
+    responses={**_WRITE_ERRORS, **error_responses(404)},
 )
 def delete_document(doc_id: str, indexer: IndexerDep, searcher: SearcherDep) -> DocumentWriteOut:
     """Remove a document: its passages leave the dense and the lexical index."""
@@ -164,7 +155,7 @@ def _write(searcher: Searcher, write: Callable[[], T]) -> T:
     return outcome
 
 
-@router.get("/stats", response_model=StatsOut)
+@router.get("/stats", response_model=StatsOut, responses=_READS)
 def stats(searcher: CurrentSearcherDep, settings: SettingsDep) -> StatsOut:
     """Counts of the generation that answers queries; exact after every write."""
     manifest = searcher.manifest

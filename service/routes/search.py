@@ -7,12 +7,13 @@ from fastapi import APIRouter, Request
 from docqa.index.answer import answer
 from docqa.index.records import Citation
 from docqa.service.deps import SearcherDep
-from docqa.service.schemas import AskIn, AskOut, SearchIn, SearchOut
+from docqa.service.schemas import AskIn, AskOut, SearchIn, SearchOut, error_responses
 
 router = APIRouter(prefix="/v1", tags=["search"])
+_ERRORS = error_responses(400, 413, 422, 503)
 
 
-@router.post("/search", response_model=SearchOut)
+@router.post("/search", response_model=SearchOut, responses=_ERRORS)
 def search(body: SearchIn, searcher: SearcherDep, request: Request) -> SearchOut:
     filters = body.filters.domain() if body.filters else None
     with request.app.state.query_slots:
@@ -25,7 +26,7 @@ def search(body: SearchIn, searcher: SearcherDep, request: Request) -> SearchOut
     )
 
 
-@router.post("/ask", response_model=AskOut)
+@router.post("/ask", response_model=AskOut, responses=_ERRORS)
 def ask(body: AskIn, searcher: SearcherDep, request: Request) -> AskOut:
     filters = body.filters.domain() if body.filters else None
     with request.app.state.query_slots:
