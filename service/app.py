@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -19,6 +19,7 @@ from docqa.service.deps import unavailable
 from docqa.service.headers import SecurityHeaders
 from docqa.service.limits import BodyLimit
 from docqa.service.routes import documents, page, search
+from docqa.service.writes import WriteQueue
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -30,8 +31,9 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-# Queries that run at once; more wait their turn. Each runs on one core (torch and FAISS get
-# one thread per request), so more than the cores only interleave and hold more memory.
+# Queries that run at once, each on a thread of their own pool; more wait their turn without
+# holding a thread. Each runs on one core (torch and FAISS get one thread per request), so more
+# than the cores only interleave and hold more memory.
 QUERY_SLOTS = max(2, usable_cores())
 
 
@@ -43,7 +45,13 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         cap_malloc_arenas()
         if getattr(app.state, "searcher", None) is None:
             app.state.searcher = runtime.serving_searcher(settings)
-        yield
+        app.state.writes = WriteQueue(settings.write_queue)
+        app.state.queries = ThreadPoolExecutor(QUERY_SLOTS, thread_name_prefix="docqa-query")
+        try:
+            yield
+        finally:
+            app.state.writes.close()  # the writes admitted finish: each returns once its generation is live
+            app.state.queries.shutdown(wait=True)
 
     app = FastAPI(
         title="docqa",
@@ -53,7 +61,6 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     )
     app.state.settings = settings
     app.state.searcher = searcher
-    app.state.query_slots = threading.BoundedSemaphore(QUERY_SLOTS)
     # The last added runs first: the headers on every answer (400 and 413 too), then the host check,
     # then the body limit.
     app.add_middleware(BodyLimit)  # 413 before a JSON body over 64 KB is read (uploads have their own)
@@ -66,7 +73,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.mount("/static", page.static_files(), name="static")
 
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict:
+    async def healthz() -> dict:  # on the event loop: no thread needed, whatever the writers do
         return {"status": "ok"}
 
     @app.exception_handler(RequestValidationError)

@@ -1,4 +1,4 @@
-"""Dependencies shared by the routes: settings, the searcher, the indexer, write access, uploads."""
+"""Dependencies shared by the routes: settings, the searcher, the indexer, write access and slots, uploads."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.requests import ClientDisconnect
 
 from docqa import runtime
 from docqa.config import Settings
@@ -24,20 +25,27 @@ from docqa.index.pipeline import Indexer
 from docqa.index.search import Searcher
 from docqa.ingest.readers import SUPPORTED
 from docqa.service.schemas import DocumentIn
+from docqa.service.writes import QueueFull, WriteQueue
 
 FORM_SLACK = 64 * 1024  # room for the multipart framing and the small text fields
 log = logging.getLogger(__name__)
 MAX_NAME_BYTES = 255  # the longest file name Linux file systems take (ext4, xfs, btrfs)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:  # async: no thread of the pool for a lookup
     return request.app.state.settings
 
 
-def get_searcher(request: Request) -> Searcher:
-    """The searcher; a generation made current by any process loads in the background."""
+async def get_searcher(request: Request) -> Searcher:
+    """The searcher; a generation made current by any process loads in the background.
+
+    Async, so that a query never waits for a thread of the shared pool just to look at the
+    manifest (a stat); only the very first load, before anything was served, takes a thread."""
     searcher: Searcher = request.app.state.searcher
-    searcher.refresh()
+    if searcher.manifest is None:
+        await run_in_threadpool(searcher.refresh)
+    else:
+        searcher.refresh()
     return searcher
 
 
@@ -62,7 +70,7 @@ SearcherDep = Annotated[Searcher, Depends(get_searcher)]
 CurrentSearcherDep = Annotated[Searcher, Depends(get_current_searcher)]
 
 
-def get_indexer(request: Request, settings: SettingsDep) -> Indexer:
+async def get_indexer(request: Request, settings: SettingsDep) -> Indexer:
     """An indexer on the served data directory, reusing the loaded model and Kiwi (never a second)."""
     searcher: Searcher = request.app.state.searcher
     return runtime.indexer(settings, model=searcher.embedder, analyser=searcher.kiwi)
@@ -71,7 +79,7 @@ def get_indexer(request: Request, settings: SettingsDep) -> Indexer:
 IndexerDep = Annotated[Indexer, Depends(get_indexer)]
 
 
-def require_api_key(request: Request, settings: SettingsDep) -> None:
+async def require_api_key(request: Request, settings: SettingsDep) -> None:
     """Writes need DOCQA_API_KEY as a bearer token (compared in constant time); unset, they are off."""
     if not settings.api_key:
         raise HTTPException(403, "write endpoints are disabled: set DOCQA_API_KEY on the server to use them")
@@ -85,6 +93,40 @@ def require_api_key(request: Request, settings: SettingsDep) -> None:
 
 
 WriteAccess = Depends(require_api_key)
+
+
+async def write_slot(request: Request) -> AsyncIterator[WriteQueue]:
+    """A place in the write queue, taken before an upload's body is read; full, a 503 with Retry-After."""
+    writes: WriteQueue = request.app.state.writes
+    try:
+        writes.admit()
+    except QueueFull as exc:
+        await _drain(request, request.app.state.settings)
+        raise HTTPException(
+            503,
+            f"too many writes in progress ({writes.depth}, DOCQA_WRITE_QUEUE): retry in {exc.retry_after} s",
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
+    try:
+        yield writes
+    finally:
+        writes.release()
+
+
+async def _drain(request: Request, settings: Settings) -> None:
+    """Read and drop a refused body (up to the upload limit), so the client reads the answer
+    instead of a connection reset in the middle of sending."""
+    limit, total = settings.max_upload_mb * 1024 * 1024 + FORM_SLACK, 0
+    try:
+        async for chunk in request.stream():
+            total += len(chunk)
+            if total > limit:
+                return
+    except ClientDisconnect:
+        return
+
+
+WriteSlotDep = Annotated[WriteQueue, Depends(write_slot)]
 
 
 # --- uploads -----------------------------------------------------------------------------
