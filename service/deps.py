@@ -23,6 +23,7 @@ from docqa import runtime
 from docqa.config import Settings
 from docqa.index.pipeline import Indexer
 from docqa.index.search import Searcher
+from docqa.index.write_errors import classify
 from docqa.ingest.readers import SUPPORTED
 from docqa.service.schemas import DocumentIn
 from docqa.service.writes import QueueFull, WriteQueue
@@ -164,6 +165,10 @@ async def read_upload(request: Request, settings: SettingsDep) -> AsyncIterator[
         raise too_large from None
     except MultiPartException as exc:
         raise HTTPException(422, f"cannot read the form: {exc.message}") from exc
+    except OSError as exc:  # spooling the file to the temporary folder
+        if (refused := _no_room(exc)) is None:
+            raise
+        raise refused from exc
     try:
         file = form.get("file")
         if not isinstance(file, UploadFile):
@@ -174,10 +179,26 @@ async def read_upload(request: Request, settings: SettingsDep) -> AsyncIterator[
         name = _file_name(file.filename)
         with tempfile.TemporaryDirectory(prefix="docqa-upload-") as folder:
             path = Path(folder) / name
-            await run_in_threadpool(_save, file, path)
+            try:
+                await run_in_threadpool(_save, file, path)
+            except OSError as exc:
+                if (refused := _no_room(exc)) is None:
+                    raise
+                raise refused from exc
             yield Upload(path, fields)
     finally:
         await form.close()
+
+
+def _no_room(exc: OSError) -> HTTPException | None:
+    """An upload that the server's temporary folder cannot take: 507 when it is full, 503 when it
+    cannot be written; None for any other error."""
+    full = classify(exc)
+    if full is None:
+        return None
+    log.error("could not save an upload: %s", exc)
+    what = "full" if full else "not writable"
+    return HTTPException(507 if full else 503, f"the server's temporary folder is {what}: nothing was stored")
 
 
 async def _capped(stream: AsyncIterator[bytes], limit: int) -> AsyncGenerator[bytes, None]:

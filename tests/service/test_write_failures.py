@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import httpx
@@ -149,3 +150,18 @@ def test_a_full_disk_is_507_and_the_write_succeeds_once_there_is_room(
         else:  # the commit fitted, the generation did not
             assert (again.json()["status"], again.json()["published_earlier"]) == ("unchanged", 1)
         assert client.get("/v1/documents/gravelin").status_code == 200
+
+
+def test_a_full_temporary_folder_is_507_for_an_upload(data_dir, small_disk, embedder, kiwi, monkeypatch):
+    """The upload is saved to a temporary folder before the ingest: on a full disk that was a 500."""
+    monkeypatch.setattr(tempfile, "tempdir", str(small_disk))
+    with serve(data_dir, embedder, kiwi) as client:
+        before = client.get("/v1/stats").json()
+        filler = fill(small_disk)
+        try:
+            failed = upload(client, TEXT.encode(), "gravelin")
+        finally:
+            filler.unlink()
+        assert failed.status_code == 507, failed.text
+        assert "temporary folder is full" in says_no_path(failed, data_dir)
+        assert client.get("/v1/stats").json() == before
