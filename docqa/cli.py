@@ -85,7 +85,14 @@ def _print_report(report: Report, settings: Settings) -> None:
     print(
         f"documents: {report.count('added')} added, {report.count('updated')} updated, "
         f"{report.count('unchanged')} unchanged; passages written: {added}"
+        + (f"; published {len(report.published)} committed earlier" if report.published else "")
     )
+    if report.published:  # an earlier run stored them, then failed or was killed before publishing
+        shown = ", ".join(report.published[:10]) + (", ..." if len(report.published) > 10 else "")
+        print(
+            f"published {len(report.published)} document(s) that an earlier run stored but did not "
+            f"publish: {shown}"
+        )
     for skipped in report.skipped:
         print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
     if report.manifest:

@@ -46,6 +46,12 @@ class Settings(BaseSettings):
         default=2048, ge=0, description="query embeddings kept in memory; 0 turns it off"
     )
     max_upload_mb: int = Field(default=50, ge=1)
+    write_queue: int = Field(
+        default=16,
+        ge=1,
+        description="uploads and deletes the service holds at once (receiving, waiting or running; "
+        "they run one at a time); one more is answered 503 with Retry-After",
+    )
 
     @field_validator("data_dir", "model_cache", mode="after")
     @classmethod

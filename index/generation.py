@@ -11,6 +11,7 @@ current; the next ingest sees that the database's revision is newer and builds a
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import sys
@@ -79,6 +80,7 @@ SNAPSHOT = "snapshot.sqlite"
 ALIGNED = "aligned"  # subfolder of a generation: the aligned encoder's dense index (same backend)
 GRACE_S = 60.0  # a superseded generation stays this long for readers that read the old manifest
 PAUSE_ENV = "DOCQA_TEST_PAUSE"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,11 @@ def build(
     pause_for_test("built")
     previous = current_name(data_dir)
     _replace_json(data_dir / MANIFEST, manifest.to_json())
-    _retire(data_dir, previous)
-    _drop_old_generations(data_dir, keep={name})
+    try:
+        _retire(data_dir, previous)
+        _drop_old_generations(data_dir, keep={name})
+    except OSError as exc:  # the new generation is live: tidying up is left to the next build
+        log.warning("could not remove superseded generations: %s", exc)
     return manifest
 
 

@@ -7,7 +7,8 @@ the alias pairs mined from its text) in one transaction, 6. build a new generati
 in. One ingest or delete runs at a time per data directory (an exclusive file lock), so two
 never interleave. A process killed anywhere leaves
 readers on the previous generation; the next run finds the database's revision ahead of the
-index and publishes it.
+index and publishes it, and reports those documents (``Report.published``). A full or
+unwritable data directory raises a ``StorageError`` (``write_errors``) that names what was stored.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from docqa.index.generation import pause_for_test
 from docqa.index.lexical import analyze, analyze_many
 from docqa.index.manifest import Manifest
 from docqa.index.store import ALIGNED_MODEL, FINGERPRINT, Store, to_blob
+from docqa.index.write_errors import Progress as WriteProgress
+from docqa.index.write_errors import writing
 from docqa.ingest.errors import IngestError, UnsupportedFormat
 from docqa.ingest.readers import NOT_FOUND, iter_inputs, read_path
 from docqa.ingest.records import Document, Passage, Span
@@ -91,6 +94,9 @@ class Report:
     outcomes: list[Outcome] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     manifest: Manifest | None = None
+    # documents an earlier run committed but did not publish (it failed or was killed after its
+    # commit), made searchable by this run although it did not write them
+    published: list[str] = field(default_factory=list)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -116,7 +122,6 @@ class Indexer:
         self._embedder: Encoder | None = None
         self._aligned: tuple[AlignedEncoder | None] | None = None
         self._kiwi: Kiwi | None = None
-        data_dir.mkdir(parents=True, exist_ok=True)
 
     @property
     def embedder(self) -> Encoder:
@@ -140,6 +145,7 @@ class Indexer:
     @contextmanager
     def locked(self) -> Iterator[Store]:
         """Exclusive use of the data directory for one ingest or delete."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.data_dir / LOCK, "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             store = Store(self.data_dir / generation.DATABASE)
@@ -186,25 +192,62 @@ class Indexer:
     ) -> Report:
         """Add or replace documents, then publish a new generation if anything changed."""
         report = Report()
-        with self.locked() as store:
+        with writing(self.data_dir) as written, self.locked() as store:
+            earlier = self._unpublished(store, written)
             for doc in documents:
-                report.outcomes.append(self._ingest_one(store, doc))
+                outcome = self._ingest_one(store, doc)
+                report.outcomes.append(outcome)
+                if outcome.status != "unchanged":
+                    written.stored.append(doc.doc_id)
                 if progress:
                     progress(doc)
             report.manifest = self._publish(store)
+        mine = {o.doc_id for o in report.outcomes if o.status != "unchanged"}
+        report.published = [doc_id for doc_id in earlier if doc_id not in mine]
         return report
 
     def delete(self, doc_id: str) -> Outcome | None:
         """Remove a document and publish a generation without it; None when there is no such one."""
-        with self.locked() as store:
+        report = self.remove(doc_id)
+        return report.outcomes[0] if report.outcomes else None
+
+    def remove(self, doc_id: str) -> Report:
+        """``delete``, reported like an ingest: the outcome (none for no such document) and what
+        else this publish made visible (``Report.published``)."""
+        with writing(self.data_dir) as written, self.locked() as store:
+            earlier = self._unpublished(store, written)
             with store.transaction():
                 passages = store.passage_count(doc_id)
                 removed = store.delete_document(doc_id)  # passages and sentences cascade
                 if removed:
                     store.bump_revision()
+            if removed:
+                written.stored.append(doc_id)
             pause_for_test("committed")
-            self._publish(store)
-        return Outcome(doc_id, "deleted", passages) if removed else None
+            manifest = self._publish(store)
+        outcomes = [Outcome(doc_id, "deleted", passages)] if removed else []
+        return Report(outcomes, manifest=manifest, published=[d for d in earlier if d != doc_id])
+
+    def _unpublished(self, store: Store, written: WriteProgress) -> list[str]:
+        """Documents whose committed rows differ from the current generation's (added, changed or
+        deleted by a run that failed or was killed before publishing); they count as stored."""
+        manifest = _readable_manifest(self.data_dir)
+        if generation.is_current(self.data_dir, manifest, store.revision()):
+            return []
+        published: dict[str, float] = {}
+        if manifest is not None:
+            try:
+                snapshot = generation.open_snapshot(self.data_dir, manifest)
+            except generation.IndexUnavailable:
+                return []  # what readers saw is unknown: claim nothing
+            try:
+                published = snapshot.document_stamps()
+            finally:
+                snapshot.close()
+        stored = store.document_stamps()
+        pending = sorted(d for d in stored.keys() | published.keys() if stored.get(d) != published.get(d))
+        written.stored.extend(pending)
+        return pending
 
     def _ingest_one(self, store: Store, doc: Document) -> Outcome:
         """Steps 2-5 for one document, under the lock."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,6 +21,7 @@ from docqa.service.headers import AllowedHosts, SecurityHeaders
 from docqa.service.limits import BodyLimit
 from docqa.service.methods import Methods
 from docqa.service.routes import documents, page, search
+from docqa.service.writes import WriteQueue
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -32,8 +33,9 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "invalid request"
 
 
-# Queries that run at once; more wait their turn. Each runs on one core (torch and FAISS get
-# one thread per request), so more than the cores only interleave and hold more memory.
+# Queries that run at once, each on a thread of their own pool; more wait their turn without
+# holding a thread. Each runs on one core (torch and FAISS get one thread per request), so more
+# than the cores only interleave and hold more memory.
 QUERY_SLOTS = max(2, usable_cores())
 
 
@@ -90,7 +92,13 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         cap_malloc_arenas()
         if getattr(app.state, "searcher", None) is None:
             app.state.searcher = runtime.serving_searcher(settings)
-        yield
+        app.state.writes = WriteQueue(settings.write_queue)
+        app.state.queries = ThreadPoolExecutor(QUERY_SLOTS, thread_name_prefix="docqa-query")
+        try:
+            yield
+        finally:
+            app.state.writes.close()  # the writes admitted finish: each returns once its generation is live
+            app.state.queries.shutdown(wait=True)
 
     app = DocqaApp(
         title="docqa",
@@ -100,7 +108,6 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     )
     app.state.settings = settings
     app.state.searcher = searcher
-    app.state.query_slots = threading.BoundedSemaphore(QUERY_SLOTS)
     # The last added runs first: the host check, the body limit, then OPTIONS, HEAD and 405 for a
     # whole path. The security headers wrap them all (DocqaApp.build_middleware_stack).
     app.add_middleware(Methods, routes=app.router.routes)
@@ -113,7 +120,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     app.mount("/static", page.static_files(), name="static")
 
     @app.get("/healthz", tags=["health"])
-    def healthz() -> dict:
+    async def healthz() -> dict:  # on the event loop: no thread needed, whatever the writers do
         return {"status": "ok"}
 
     @app.exception_handler(RequestValidationError)

@@ -1,4 +1,4 @@
-"""Dependencies shared by the routes: settings, the searcher, the indexer, write access, uploads."""
+"""Dependencies shared by the routes: settings, the searcher, the indexer, write access and slots, uploads."""
 
 from __future__ import annotations
 
@@ -18,27 +18,36 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.requests import ClientDisconnect
 
 from docqa import runtime
 from docqa.config import Settings
 from docqa.index.pipeline import Indexer
 from docqa.index.search import Searcher
+from docqa.index.write_errors import classify
 from docqa.ingest.readers import SUPPORTED
 from docqa.service.schemas import DocumentIn
+from docqa.service.writes import QueueFull, WriteQueue
 
 FORM_SLACK = 64 * 1024  # room for the multipart framing and the small text fields
 log = logging.getLogger(__name__)
 MAX_NAME_BYTES = 255  # the longest file name Linux file systems take (ext4, xfs, btrfs)
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:  # async: no thread of the pool for a lookup
     return request.app.state.settings
 
 
-def get_searcher(request: Request) -> Searcher:
-    """The searcher; a generation made current by any process loads in the background."""
+async def get_searcher(request: Request) -> Searcher:
+    """The searcher; a generation made current by any process loads in the background.
+
+    Async, so that a query never waits for a thread of the shared pool just to look at the
+    manifest (a stat); only the very first load, before anything was served, takes a thread."""
     searcher: Searcher = request.app.state.searcher
-    searcher.refresh()
+    if searcher.manifest is None:
+        await run_in_threadpool(searcher.refresh)
+    else:
+        searcher.refresh()
     return searcher
 
 
@@ -63,7 +72,7 @@ SearcherDep = Annotated[Searcher, Depends(get_searcher)]
 CurrentSearcherDep = Annotated[Searcher, Depends(get_current_searcher)]
 
 
-def get_indexer(request: Request, settings: SettingsDep) -> Indexer:
+async def get_indexer(request: Request, settings: SettingsDep) -> Indexer:
     """An indexer on the served data directory, reusing the loaded model and Kiwi (never a second)."""
     searcher: Searcher = request.app.state.searcher
     return runtime.indexer(settings, model=searcher.embedder, analyser=searcher.kiwi)
@@ -76,7 +85,7 @@ IndexerDep = Annotated[Indexer, Depends(get_indexer)]
 _bearer = HTTPBearer(auto_error=False, description="DOCQA_API_KEY, as 'Authorization: Bearer <key>'")
 
 
-def require_api_key(
+async def require_api_key(
     request: Request,
     settings: SettingsDep,
     _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -94,6 +103,40 @@ def require_api_key(
 
 
 WriteAccess = Depends(require_api_key)
+
+
+async def write_slot(request: Request) -> AsyncIterator[WriteQueue]:
+    """A place in the write queue, taken before an upload's body is read; full, a 503 with Retry-After."""
+    writes: WriteQueue = request.app.state.writes
+    try:
+        writes.admit()
+    except QueueFull as exc:
+        await _drain(request, request.app.state.settings)
+        raise HTTPException(
+            503,
+            f"too many writes in progress ({writes.depth}, DOCQA_WRITE_QUEUE): retry in {exc.retry_after} s",
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
+    try:
+        yield writes
+    finally:
+        writes.release()
+
+
+async def _drain(request: Request, settings: Settings) -> None:
+    """Read and drop a refused body (up to the upload limit), so the client reads the answer
+    instead of a connection reset in the middle of sending."""
+    limit, total = settings.max_upload_mb * 1024 * 1024 + FORM_SLACK, 0
+    try:
+        async for chunk in request.stream():
+            total += len(chunk)
+            if total > limit:
+                return
+    except ClientDisconnect:
+        return
+
+
+WriteSlotDep = Annotated[WriteQueue, Depends(write_slot)]
 
 
 # --- uploads -----------------------------------------------------------------------------
@@ -131,6 +174,10 @@ async def read_upload(request: Request, settings: SettingsDep) -> AsyncIterator[
         raise too_large from None
     except MultiPartException as exc:
         raise HTTPException(422, f"cannot read the form: {exc.message}") from exc
+    except OSError as exc:  # spooling the file to the temporary folder
+        if (refused := _no_room(exc)) is None:
+            raise
+        raise refused from exc
     try:
         file = form.get("file")
         if not isinstance(file, UploadFile):
@@ -141,10 +188,26 @@ async def read_upload(request: Request, settings: SettingsDep) -> AsyncIterator[
         name = _file_name(file.filename)
         with tempfile.TemporaryDirectory(prefix="docqa-upload-") as folder:
             path = Path(folder) / name
-            await run_in_threadpool(_save, file, path)
+            try:
+                await run_in_threadpool(_save, file, path)
+            except OSError as exc:
+                if (refused := _no_room(exc)) is None:
+                    raise
+                raise refused from exc
             yield Upload(path, fields)
     finally:
         await form.close()
+
+
+def _no_room(exc: OSError) -> HTTPException | None:
+    """An upload that the server's temporary folder cannot take: 507 when it is full, 503 when it
+    cannot be written; None for any other error."""
+    full = classify(exc)
+    if full is None:
+        return None
+    log.error("could not save an upload: %s", exc)
+    what = "full" if full else "not writable"
+    return HTTPException(507 if full else 503, f"the server's temporary folder is {what}: nothing was stored")
 
 
 async def _capped(stream: AsyncIterator[bytes], limit: int) -> AsyncGenerator[bytes, None]:

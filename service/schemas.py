@@ -265,6 +265,11 @@ class DocumentWriteOut(BaseModel):
     doc_id: str
     status: Status
     passages: int = Field(description="the document's passages now (for deleted: the passages removed)")
+    published_earlier: int = Field(
+        default=0,
+        description="other document changes this write made searchable: stored by an earlier write "
+        "that failed (or was killed) before publishing them",
+    )
 
 
 # --- errors --------------------------------------------------------------------------------------

@@ -3,17 +3,20 @@
 Reads come from the current generation's own database snapshot, so listings, counts and
 search results always describe the same index. Writes need the API key and return only once
 their generation is live in this process, so a query sent after the response sees the change.
+They run on the service's one writer thread (``service/writes.py``), never on a request thread:
+a full queue is a 503 with Retry-After, a full disk a 507, an unwritable data directory a 503.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from typing import TypeVar
 
 from fastapi import APIRouter, HTTPException
 
+from docqa.core.errors import StorageError
 from docqa.index import generation
-from docqa.index.pipeline import Outcome
+from docqa.index.pipeline import Report
 from docqa.index.search import Searcher
 from docqa.index.store import Store
 from docqa.service.deps import (
@@ -23,6 +26,7 @@ from docqa.service.deps import (
     SettingsDep,
     UploadDep,
     WriteAccess,
+    WriteSlotDep,
     unavailable,
 )
 from docqa.service.schemas import (
@@ -37,13 +41,14 @@ from docqa.service.schemas import (
 )
 
 router = APIRouter(prefix="/v1", tags=["documents"])
-T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 _READ_ERRORS = {"unsupported": 415, "unreadable": 422, "missing": 422}  # an upload that cannot be read
 _WRITE_ERRORS = error_responses(400, 401, 403, 409, 503, 507)
 _WRITE_ERRORS[503] |= {
-    "description": "the write queue is full (Retry-After), or the index cannot serve",
-    "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+    "description": "the write queue is full (DOCQA_WRITE_QUEUE; Retry-After says when to retry), "
+    "or the data directory cannot be written, or the index cannot serve",
+    "headers": {"Retry-After": {"description": "seconds (a full queue)", "schema": {"type": "integer"}}},
 }
 _READS = error_responses(400, 503)
 
@@ -114,19 +119,20 @@ def get_document(doc_id: str, searcher: CurrentSearcherDep) -> DocumentOut:
         ),
     },
 )
-def add_document(upload: UploadDep, indexer: IndexerDep, searcher: SearcherDep) -> DocumentWriteOut:
+async def add_document(
+    writes: WriteSlotDep, upload: UploadDep, indexer: IndexerDep, searcher: SearcherDep
+) -> DocumentWriteOut:
     """Add a document from an uploaded file, or replace the one with the same doc_id."""
 
-    def ingest() -> Outcome:
+    def ingest() -> Report:
         # the temporary folder means nothing later: the document records the file's name
         report = indexer.ingest_paths([upload.path], upload.fields.meta(), relative_to=upload.path.parent)
         if report.skipped:  # the one file could not be read
             failed = report.skipped[0]
             raise HTTPException(status_code=_READ_ERRORS[failed.kind], detail=failed.reason)
-        return report.outcomes[0]
+        return report
 
-    outcome = _write(searcher, ingest)
-    return DocumentWriteOut(doc_id=outcome.doc_id, status=outcome.status, passages=outcome.passages)
+    return _written(await writes.run(lambda: _write(searcher, ingest)))
 
 
 @router.delete(
@@ -135,24 +141,56 @@ def add_document(upload: UploadDep, indexer: IndexerDep, searcher: SearcherDep) 
     dependencies=[WriteAccess],
     responses={**_WRITE_ERRORS, **error_responses(404)},
 )
-def delete_document(doc_id: str, indexer: IndexerDep, searcher: SearcherDep) -> DocumentWriteOut:
+async def delete_document(
+    doc_id: str, writes: WriteSlotDep, indexer: IndexerDep, searcher: SearcherDep
+) -> DocumentWriteOut:
     """Remove a document: its passages leave the dense and the lexical index."""
-    outcome = _write(searcher, lambda: indexer.delete(doc_id))
-    if outcome is None:
+    report = await writes.run(lambda: _write(searcher, lambda: indexer.remove(doc_id)))
+    if not report.outcomes:
         raise HTTPException(status_code=404, detail=f"no document with doc_id {doc_id!r}")
-    return DocumentWriteOut(doc_id=outcome.doc_id, status=outcome.status, passages=outcome.passages)
+    return _written(report)
 
 
-def _write(searcher: Searcher, write: Callable[[], T]) -> T:
-    """Run one write under the ingest lock, then wait until its generation serves queries here."""
+def _written(report: Report) -> DocumentWriteOut:
+    outcome = report.outcomes[0]
+    return DocumentWriteOut(
+        doc_id=outcome.doc_id,
+        status=outcome.status,
+        passages=outcome.passages,
+        published_earlier=len(report.published),
+    )
+
+
+def _write(searcher: Searcher, write: Callable[[], Report]) -> Report:
+    """Run one write under the ingest lock, then wait until its generation serves queries here
+    (on the writer thread: ``service/writes.py``)."""
     try:
-        outcome = write()
+        report = write()
     except generation.ModelMismatch as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from exc
     except generation.IndexUnavailable as exc:
         raise unavailable(exc) from exc
+    except StorageError as exc:
+        raise _not_written(exc) from exc
     searcher.refresh(wait=True)
-    return outcome
+    return report
+
+
+def _not_written(exc: StorageError) -> HTTPException:
+    """507 for a full disk, 503 for a data directory that cannot be written; the log gets the
+    reason with its paths, the response what happened to the write without them."""
+    log.error("a write failed: %s", exc)
+    what = (
+        "the disk holding the data directory is full" if exc.full else "the data directory cannot be written"
+    )
+    if exc.stored:
+        happened = (
+            f"{len(exc.stored)} document change(s) were stored but are not searchable yet; "
+            "the next successful write publishes them"
+        )
+    else:
+        happened = "nothing was stored"
+    return HTTPException(507 if exc.full else 503, f"{what} (the server log says why): {happened}")
 
 
 @router.get("/stats", response_model=StatsOut, responses=_READS)

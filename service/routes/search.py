@@ -1,6 +1,14 @@
-"""POST /v1/search and POST /v1/ask."""
+"""POST /v1/search and POST /v1/ask.
+
+The handlers are async and run the search on the service's query pool (``app.state.queries``,
+one thread per core), so queries neither wait for nor take threads of the pool that uploads use.
+"""
 
 from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import TypeVar
 
 from fastapi import APIRouter, Request
 
@@ -11,13 +19,19 @@ from docqa.service.schemas import AskIn, AskOut, SearchIn, SearchOut, error_resp
 
 router = APIRouter(prefix="/v1", tags=["search"])
 _ERRORS = error_responses(400, 413, 422, 503)
+T = TypeVar("T")
+
+
+async def _on_query_pool(request: Request, work: Callable[[], T]) -> T:
+    return await asyncio.get_running_loop().run_in_executor(request.app.state.queries, work)
 
 
 @router.post("/search", response_model=SearchOut, responses=_ERRORS)
-def search(body: SearchIn, searcher: SearcherDep, request: Request) -> SearchOut:
+async def search(body: SearchIn, searcher: SearcherDep, request: Request) -> SearchOut:
     filters = body.filters.domain() if body.filters else None
-    with request.app.state.query_slots:
-        result = searcher.search(body.query, k=body.k, mode=body.mode, filters=filters)
+    result = await _on_query_pool(
+        request, lambda: searcher.search(body.query, k=body.k, mode=body.mode, filters=filters)
+    )
     return SearchOut(
         query=body.query,
         mode=body.mode,
@@ -27,10 +41,11 @@ def search(body: SearchIn, searcher: SearcherDep, request: Request) -> SearchOut
 
 
 @router.post("/ask", response_model=AskOut, responses=_ERRORS)
-def ask(body: AskIn, searcher: SearcherDep, request: Request) -> AskOut:
+async def ask(body: AskIn, searcher: SearcherDep, request: Request) -> AskOut:
     filters = body.filters.domain() if body.filters else None
-    with request.app.state.query_slots:
-        result = answer(searcher.search(body.question, k=body.k, mode=body.mode, filters=filters))
+    result = await _on_query_pool(
+        request, lambda: answer(searcher.search(body.question, k=body.k, mode=body.mode, filters=filters))
+    )
     return AskOut(
         question=body.question,
         answer=result.answer,

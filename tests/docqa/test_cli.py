@@ -110,3 +110,27 @@ def test_serve_refuses_a_bad_allowed_host(tmp_path):
     )
     assert result.returncode == 2 and "DOCQA_ALLOWED_HOSTS" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_ingest_into_a_data_directory_that_cannot_be_written_is_a_message(tmp_path):
+    """A data directory under a regular file cannot be made (running as root, chmod stops nothing)."""
+    (tmp_path / "file").write_text("not a folder")
+    (tmp_path / "note.txt").write_text("쑤저우에는 공업 기업이 많다.", encoding="utf-8")
+    result = docqa("ingest", "--quiet", str(tmp_path / "note.txt"), data_dir=tmp_path / "file" / "data")
+    assert result.returncode == 2, result.stderr
+    assert "cannot write to the data directory" in result.stderr and "nothing was stored" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_ingest_summary_says_what_it_published_of_an_earlier_run(capsys, tmp_path):
+    """A re-run after a failed publish said "0 added, 20 unchanged" while 20 documents appeared."""
+    from docqa.cli import _print_report
+    from docqa.config import Settings
+    from docqa.index.pipeline import Outcome, Report
+
+    report = Report([Outcome("a", "unchanged", 3), Outcome("b", "added", 2)], published=["a"])
+    _print_report(report, Settings(data_dir=tmp_path))
+    out = capsys.readouterr().out
+    summary = "documents: 1 added, 0 updated, 1 unchanged; passages written: 2; published 1 committed earlier"
+    assert summary in out
+    assert "published 1 document(s) that an earlier run stored but did not publish: a" in out

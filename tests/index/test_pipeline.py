@@ -6,6 +6,7 @@ run `docqa ingest` in a subprocess, stop it at a named step (DOCQA_TEST_PAUSE) a
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -18,7 +19,7 @@ import numpy as np
 import pytest
 
 from docqa.config import REPO_ROOT
-from docqa.core.errors import UsageError
+from docqa.core.errors import StorageError, UsageError
 from docqa.index import generation
 from docqa.index.pipeline import Indexer, embed_text
 from docqa.index.search import Searcher
@@ -240,7 +241,7 @@ def test_nothing_read_leaves_the_data_directory_alone(tmp_path, kiwi):
         ("unreadable", "empty.txt: no text found in the file")
     ]
     assert (report.outcomes, report.manifest) == ([], None)
-    assert list(indexer.data_dir.iterdir()) == []  # no lock file, no database
+    assert not indexer.data_dir.exists()  # not even made: no lock file, no database
 
 
 # --- concurrency -------------------------------------------------------------------------------
@@ -334,11 +335,57 @@ def test_kill_9_mid_ingest_loses_nothing_and_a_rerun_completes(
         [read_path(inputs / name) for name in ("a.txt", "b.txt", "c.txt")]
     )
     assert {o.doc_id: o.status for o in report.outcomes}["c"] == "unchanged"
+    # what the killed run committed becomes searchable now, and the report says so (issue 11, defect 3)
+    assert report.published == {"committed": ["a"], "built": ["a", "b"]}[step]
     after = assert_consistent(indexer.data_dir)
     assert after.documents == 3 and after.generation != before.generation
     assert doc_ids_found(running, "alderon") == set()
     assert doc_ids_found(running, "bluefinx") == {"a"} and doc_ids_found(running, "dunmora") == {"b"}
     assert [p.name for p in (indexer.data_dir / generation.GENERATIONS).iterdir()] == [after.generation]
+
+
+# --- a data directory that cannot be written (issue 11, defect 3) ------------------------------
+def test_a_disk_full_after_the_commit_is_reported_and_the_next_ingest_publishes_it(
+    indexer, tmp_path, embedder, kiwi, monkeypatch
+):
+    """Disk-full cannot be made for real here: the fault is injected at the syscall boundary,
+    ``os.replace`` (the swap of the manifest) failing with ENOSPC, after the database committed."""
+    indexer.ingest([read(tmp_path / "in", "a.txt", body("alderon"))])
+    before = assert_consistent(indexer.data_dir)
+    late = read(tmp_path / "in", "late.txt", body("gravelin"))
+    replace = os.replace
+
+    def full_disk(src, dst, *args, **kwargs):
+        if Path(dst).is_relative_to(indexer.data_dir):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(dst))
+        return replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    with pytest.raises(StorageError) as failed:
+        indexer.ingest([late])
+    assert failed.value.full and failed.value.stored == ("late",)
+    assert "disk holding it is full" in str(failed.value) and "not searchable yet" in str(failed.value)
+    assert generation.read_manifest(indexer.data_dir) == before  # readers still on the old one
+    searcher = Searcher(indexer.data_dir, embedder, kiwi)
+    assert doc_ids_found(searcher, "gravelin") == set()
+
+    monkeypatch.setattr(os, "replace", replace)  # space again: the same file is unchanged, yet published
+    report = indexer.ingest([late])
+    assert [(o.doc_id, o.status) for o in report.outcomes] == [("late", "unchanged")]
+    assert report.published == ["late"]
+    assert doc_ids_found(searcher, "gravelin") == {"late"}
+    assert indexer.ingest([late]).published == []  # said once, not on every run
+
+
+def test_a_data_directory_that_is_not_a_folder_is_a_storage_error(tmp_path, embedder, kiwi):
+    (tmp_path / "file").write_text("not a folder")
+    indexer = Indexer(tmp_path / "file" / "data", lambda: embedder, lambda: kiwi)
+    with pytest.raises(StorageError) as failed:
+        indexer.ingest([read(tmp_path / "in", "a.txt", body("alderon"))])
+    assert not failed.value.full and failed.value.stored == ()
+    assert "cannot be written" in str(failed.value) and "nothing was stored" in str(failed.value)
+    with pytest.raises(StorageError):
+        indexer.delete("a")
 
 
 # --- aliases ---------------------------------------------------------------------------------

@@ -1,0 +1,98 @@
+"""The write queue: uploads and deletes run one at a time on one writer thread, never on a request thread.
+
+Writes serialise on the ingest lock anyway, so waiting for it on the request thread pool only
+took threads from reads (40 waiting uploads stalled every sync endpoint, ``/healthz`` included).
+A write is admitted before its body is read: at most ``depth`` writes are in the service at
+once (receiving, waiting or running); one more is answered ``503`` with ``Retry-After``. An
+admitted write's job goes to the writer thread, and the request awaits its result without
+holding a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class QueueFull(Exception):
+    """No room for another write; ``retry_after`` is a guess in seconds at when there will be."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"the write queue is full; retry in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class WriteQueue:
+    """Admission (``admit``/``release``) and one writer thread that runs admitted jobs in order."""
+
+    def __init__(self, depth: int):
+        if depth < 1:
+            raise ValueError("the write queue needs room for at least one write")
+        self.depth = depth
+        self._admitted = 0
+        self._lock = threading.Lock()
+        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]] | None] = queue.SimpleQueue()
+        self._seconds = 2.0  # a running mean of how long a write takes, for Retry-After
+        self._thread = threading.Thread(target=self._work, name="docqa-writer", daemon=True)
+        self._thread.start()
+
+    @property
+    def admitted(self) -> int:
+        return self._admitted
+
+    def admit(self) -> None:
+        """Take a place for one write, or raise ``QueueFull``."""
+        with self._lock:
+            if self._admitted >= self.depth:
+                raise QueueFull(self.retry_after())
+            self._admitted += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._admitted -= 1
+
+    def retry_after(self) -> int:
+        """Seconds until the writes now admitted are likely done (at least 1)."""
+        return max(1, math.ceil(self._seconds * max(1, self._admitted)))
+
+    async def run(self, job: Callable[[], T]) -> T:
+        """Run ``job`` on the writer thread (after the writes before it); await it without a thread.
+
+        A request cancelled while its job waits takes the job out; one cancelled while its job
+        runs waits for it, so the job's files (the upload) outlive it."""
+        future: Future[T] = Future()
+        self._jobs.put((job, future))
+        waiter = asyncio.wrap_future(future)
+        try:
+            return await asyncio.shield(waiter)
+        except asyncio.CancelledError:
+            if not future.cancel():
+                await asyncio.wait({waiter})
+            raise
+
+    def close(self) -> None:
+        """Stop the writer once the jobs already queued are done."""
+        self._jobs.put(None)
+        self._thread.join(timeout=600)
+
+    def _work(self) -> None:
+        while (item := self._jobs.get()) is not None:
+            job, future = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            started = time.monotonic()
+            try:
+                future.set_result(job())
+            except BaseException as exc:  # noqa: BLE001 - handed to the request that awaits it
+                future.set_exception(exc)
+            self._seconds = 0.8 * self._seconds + 0.2 * (time.monotonic() - started)
