@@ -82,10 +82,15 @@ def _print_report(report: Report, settings: Settings) -> None:
     for outcome in report.outcomes:
         if outcome.status != "unchanged":
             print(f"{outcome.status} {outcome.doc_id}: {outcome.passages} passages")
+    warned = [o for o in report.outcomes if o.warnings]  # read, but maybe not whole (a repaired PDF)
     print(
         f"documents: {report.count('added')} added, {report.count('updated')} updated, "
         f"{report.count('unchanged')} unchanged; passages written: {added}"
+        + (f"; {len(warned)} with warnings" if warned else "")
     )
+    for outcome in warned:
+        for warning in outcome.warnings:
+            print(f"warning {outcome.path or outcome.doc_id}: {warning}", file=sys.stderr)
     for skipped in report.skipped:
         print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
     if report.manifest:

@@ -186,3 +186,8 @@ class DocumentWriteOut(BaseModel):
     doc_id: str
     status: Status
     passages: int = Field(description="the document's passages now (for deleted: the passages removed)")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="the file was read but its text may be incomplete: a damaged PDF that MuPDF "
+        "repaired, and MuPDF's own messages",
+    )

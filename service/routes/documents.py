@@ -56,7 +56,8 @@ _UPLOAD_FORM = {
         },
     }
 }
-_READ_ERRORS = {"unsupported": 415, "unreadable": 422, "missing": 422}  # an upload that cannot be read
+# an upload that cannot be read, or is past a limit on the work one document may cause
+_READ_ERRORS = {"unsupported": 415, "unreadable": 422, "missing": 422, "too_large": 413}
 _WRITE_ERRORS: dict[int | str, dict] = {
     401: {"description": "no API key sent"},
     403: {"description": "wrong API key, or writes disabled (no DOCQA_API_KEY)"},
@@ -118,13 +119,21 @@ def get_document(doc_id: str, searcher: CurrentSearcherDep) -> DocumentOut:
     openapi_extra=_UPLOAD_FORM,
     responses={
         **_WRITE_ERRORS,
-        413: {"description": "the file is over DOCQA_MAX_UPLOAD_MB"},
+        413: {
+            "description": "the file is over DOCQA_MAX_UPLOAD_MB, or the document over DOCQA_MAX_PAGES, "
+            "DOCQA_MAX_CHARS, DOCQA_MAX_PASSAGES or DOCQA_MAX_INGEST_SECONDS"
+        },
         415: {"description": "unsupported file type"},
-        422: {"description": "unreadable file (corrupt, encrypted, no text layer) or a bad field"},
+        422: {
+            "description": "unreadable file (corrupt, encrypted, no text layer, a page with more text "
+            "than DOCQA_MAX_PAGE_CHARS) or a bad field"
+        },
     },
 )
 def add_document(upload: UploadDep, indexer: IndexerDep, searcher: SearcherDep) -> DocumentWriteOut:
-    """Add a document from an uploaded file, or replace the one with the same doc_id."""
+    """Add a document from an uploaded file, or replace the one with the same doc_id.
+
+    ``warnings`` says when the file was read but may not be whole (a truncated PDF MuPDF repaired)."""
 
     def ingest() -> Outcome:
         # the temporary folder means nothing later: the document records the file's name
@@ -135,7 +144,12 @@ def add_document(upload: UploadDep, indexer: IndexerDep, searcher: SearcherDep) 
         return report.outcomes[0]
 
     outcome = _write(searcher, ingest)
-    return DocumentWriteOut(doc_id=outcome.doc_id, status=outcome.status, passages=outcome.passages)
+    return DocumentWriteOut(
+        doc_id=outcome.doc_id,
+        status=outcome.status,
+        passages=outcome.passages,
+        warnings=list(outcome.warnings),
+    )
 
 
 @router.delete(
