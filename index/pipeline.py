@@ -1,6 +1,7 @@
 """Ingest pipeline: files in, database rows and a new index generation out.
 
-1. read and clean each file (``ingest_paths``; failures become ``report.skipped``), 2. skip it
+1. read and clean each file (``ingest_paths``; failures, and files past the ``Limits`` of
+``docqa.ingest.limits``, become ``report.skipped``), 2. skip it
 when its bytes and metadata are those stored, 3. cut it into passages and sentences, 4. embed
 only texts the database has no vector for, 5. replace the document's rows (passages, sentences,
 the alias pairs mined from its text) in one transaction, 6. build a new generation and swap it
@@ -179,8 +180,8 @@ class Indexer:
         progress = progress or _silent
         if meta is not None and (len(paths) != 1 or Path(paths[0]).is_dir()):
             raise UsageError("metadata describes one file: name one file, not a folder or several paths")
-        read = read_inputs(paths, meta, relative_to, progress, self.limits)  # 1. read and clean
-        documents, skipped, spent = read
+        # 1. read and clean (``spent``: the seconds each document took, counted against its limit)
+        documents, skipped, spent = read_inputs(paths, meta, relative_to, progress, self.limits)
         if skipped and not documents:
             return Report(skipped=skipped)
         with progress("indexing", len(documents)) as meter:
