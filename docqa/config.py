@@ -48,8 +48,8 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(default=50, ge=1, description="upload size limit (413 above it)")
     # What one document may cost once uploaded (docqa.ingest.limits): 413 past a limit, 422 for an
     # overdrawn page, a skipped file in `docqa ingest`. For scale (README): a 300-page Korean
-    # report is 592,814 characters (2,340 at most on a page) and 1,423 passages, and took 887 s on
-    # 2 busy cores; the sample corpus's largest file is 61,460 characters and 148 passages.
+    # report is 592,814 characters (2,340 at most on a page) and 1,423 passages, and took 887-1,465 s
+    # on 2 busy cores; the sample corpus's largest file is 61,460 characters and 148 passages.
     max_pages: int = Field(default=500, ge=1, description="PDF pages per document")
     max_chars: int = Field(default=2_000_000, ge=1, description="characters of extracted text per document")
     max_page_chars: int = Field(
@@ -59,7 +59,7 @@ class Settings(BaseSettings):
     )
     max_passages: int = Field(default=5_000, ge=1, description="passages per document")
     max_ingest_seconds: float = Field(
-        default=1_800, gt=0, description="working seconds to read, cut and embed one document"
+        default=3_600, gt=0, description="working seconds to read, cut and embed one document"
     )
 
     @field_validator("data_dir", "model_cache", mode="after")

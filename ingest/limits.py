@@ -25,7 +25,7 @@ class Limits:
     chars: int = 2_000_000
     page_chars: int = 30_000
     passages: int = 5_000
-    seconds: float = 1_800.0
+    seconds: float = 3_600.0
 
     def start(self, name: str, spent: float = 0.0) -> Budget:
         """The budget of the document called ``name`` (for messages), ``spent`` seconds used already."""

@@ -109,4 +109,4 @@ def test_a_damaged_pdf_is_ingested_with_its_warnings(tmp_path, embedder, kiwi, a
 
 def test_the_settings_give_the_documented_defaults(tmp_path):
     assert runtime.limits(Settings(data_dir=tmp_path)) == Limits()
-    assert Limits() == Limits(pages=500, chars=2_000_000, page_chars=30_000, passages=5_000, seconds=1_800)
+    assert Limits() == Limits(pages=500, chars=2_000_000, page_chars=30_000, passages=5_000, seconds=3_600)

@@ -382,7 +382,12 @@ def test_upload_replace_delete_under_query_load(server, embedder, kiwi, tmp_path
         issue = newsletter_pdf(1)
         added = client.post("/v1/documents", files={"file": ("green_2025-08.pdf", issue)}, data=fields)
         assert added.status_code == 200, added.text
-        assert added.json() == {"doc_id": DOC_ID, "status": "added", "passages": added.json()["passages"]}
+        assert added.json() == {
+            "doc_id": DOC_ID,
+            "status": "added",
+            "passages": added.json()["passages"],
+            "warnings": [],
+        }
         assert ask_now(client) == "v1"
         check_counts(client, docs + 1, passages + added.json()["passages"])
         document = client.get(f"/v1/documents/{DOC_ID}").json()

@@ -202,3 +202,15 @@ def test_a_truncated_pdf_is_read_with_warnings(tmp_path: Path) -> None:
     assert len(half.warnings) <= 7  # the summary, five of MuPDF's messages, "... and N more"
     again = read_path(write_pdf(tmp_path, "whole2.pdf", pdf_samples.three_pages()))
     assert again.warnings == ()  # the warnings of one file are not left for the next
+
+
+def test_mupdf_warnings_on_an_undamaged_pdf_are_reported(tmp_path: Path) -> None:
+    """眾 has no glyph in PyMuPDF's Korean font: MuPDF warns while reading, and the text lacks it."""
+    pdf = pymupdf.open()
+    pdf.new_page().insert_text((50, 60), "보중(博眾)정밀공업은 제조업의 선두 기업이다.", fontname="korea")
+    doc = read_path(write_pdf(tmp_path, "glyphs.pdf", pdf.tobytes()))
+    assert "眾" not in doc.text and "정밀공업은" in doc.text
+    assert doc.warnings == (
+        "MuPDF reported problems reading the PDF: its text may be incomplete (1 page read)",
+        "MuPDF: cannot encode character",
+    )
