@@ -82,10 +82,12 @@ def _print_report(report: Report, settings: Settings) -> None:
     for outcome in report.outcomes:
         if outcome.status != "unchanged":
             print(f"{outcome.status} {outcome.doc_id}: {outcome.passages} passages")
+    warned = [o for o in report.outcomes if o.warnings]  # read, but maybe not whole (a repaired PDF)
     print(
         f"documents: {report.count('added')} added, {report.count('updated')} updated, "
         f"{report.count('unchanged')} unchanged; passages written: {added}"
         + (f"; published {len(report.published)} committed earlier" if report.published else "")
+        + (f"; {len(warned)} with warnings" if warned else "")
     )
     if report.published:  # an earlier run stored them, then failed or was killed before publishing
         shown = ", ".join(report.published[:10]) + (", ..." if len(report.published) > 10 else "")
@@ -93,6 +95,9 @@ def _print_report(report: Report, settings: Settings) -> None:
             f"published {len(report.published)} document(s) that an earlier run stored but did not "
             f"publish: {shown}"
         )
+    for outcome in warned:
+        for warning in outcome.warnings:
+            print(f"warning {outcome.path or outcome.doc_id}: {warning}", file=sys.stderr)
     for skipped in report.skipped:
         print(f"skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
     if report.manifest:

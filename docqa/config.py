@@ -45,7 +45,22 @@ class Settings(BaseSettings):
     query_cache_size: int = Field(
         default=2048, ge=0, description="query embeddings kept in memory; 0 turns it off"
     )
-    max_upload_mb: int = Field(default=50, ge=1)
+    max_upload_mb: int = Field(default=50, ge=1, description="upload size limit (413 above it)")
+    # What one document may cost once uploaded (docqa.ingest.limits): 413 past a limit, 422 for an
+    # overdrawn page, a skipped file in `docqa ingest`. For scale (README): a 300-page Korean
+    # report is 592,814 characters (2,340 at most on a page) and 1,423 passages, and took 887-1,465 s
+    # on 2 busy cores; the sample corpus's largest file is 61,460 characters and 148 passages.
+    max_pages: int = Field(default=500, ge=1, description="PDF pages per document")
+    max_chars: int = Field(default=2_000_000, ge=1, description="characters of extracted text per document")
+    max_page_chars: int = Field(
+        default=30_000,
+        ge=1,
+        description="characters of text on one PDF page; more is text drawn over itself (a PDF bomb)",
+    )
+    max_passages: int = Field(default=5_000, ge=1, description="passages per document")
+    max_ingest_seconds: float = Field(
+        default=3_600, gt=0, description="working seconds to read, cut and embed one document"
+    )
     write_queue: int = Field(
         default=16,
         ge=1,

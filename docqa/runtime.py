@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from docqa.index.embedding.aligned import AlignedEncoder
     from docqa.index.pipeline import Indexer
     from docqa.index.search import Searcher
+    from docqa.ingest.limits import Limits
 
 
 def settings(**overrides: Any) -> Settings:
@@ -82,7 +83,23 @@ def indexer(
 
     load_model: Callable[[], Any] = (lambda: model) if model is not None else (lambda: embedder(settings))
     load_kiwi: Callable[[], Any] = (lambda: analyser) if analyser is not None else kiwi
-    return Indexer(data_dir or settings.data_dir, load_model, load_kiwi, lambda: aligned(settings))
+    return Indexer(
+        data_dir or settings.data_dir, load_model, load_kiwi, lambda: aligned(settings), limits(settings)
+    )
+
+
+def limits(settings: Settings) -> Limits:
+    """What one document may cost (``DOCQA_MAX_PAGES``, ``_CHARS``, ``_PAGE_CHARS``, ``_PASSAGES``,
+    ``_INGEST_SECONDS``)."""
+    from docqa.ingest.limits import Limits
+
+    return Limits(
+        pages=settings.max_pages,
+        chars=settings.max_chars,
+        page_chars=settings.max_page_chars,
+        passages=settings.max_passages,
+        seconds=settings.max_ingest_seconds,
+    )
 
 
 def serving_searcher(settings: Settings) -> Searcher:

@@ -1,6 +1,7 @@
 """Ingest pipeline: files in, database rows and a new index generation out.
 
-1. read and clean each file (``ingest_paths``; failures become ``report.skipped``), 2. skip it
+1. read and clean each file (``ingest_paths``; failures, and files past the ``Limits`` of
+``docqa.ingest.limits``, become ``report.skipped``), 2. skip it
 when its bytes and metadata are those stored, 3. cut it into passages and sentences, 4. embed
 only texts the database has no vector for, 5. replace the document's rows (passages, sentences,
 the alias pairs mined from its text) in one transaction, 6. build a new generation and swap it
@@ -33,7 +34,8 @@ from docqa.index.manifest import Manifest
 from docqa.index.store import ALIGNED_MODEL, FINGERPRINT, Store, to_blob
 from docqa.index.write_errors import Progress as WriteProgress
 from docqa.index.write_errors import writing
-from docqa.ingest.errors import IngestError, UnsupportedFormat
+from docqa.ingest.errors import IngestError, TooLarge, UnsupportedFormat
+from docqa.ingest.limits import Budget, Limits
 from docqa.ingest.readers import NOT_FOUND, iter_inputs, read_path
 from docqa.ingest.records import Document, Passage, Span
 
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
     from docqa.index.embedding.aligned import AlignedEncoder
 
 LOCK = ".ingest.lock"
+EMBED_CHUNK = 64  # passages per model call at ingest: the deadline is checked between calls
 ALIASES_META = "aliases_miner"  # the miner version the stored pairs were mined with
 
 
@@ -78,6 +81,7 @@ class Outcome:
     status: Status
     passages: int
     path: str | None = None
+    warnings: tuple[str, ...] = ()  # how the file was read (a repaired PDF): ``Document.warnings``
 
 
 @dataclass(frozen=True)
@@ -86,7 +90,7 @@ class Skipped:
 
     path: str
     reason: str
-    kind: Literal["missing", "unsupported", "unreadable"]
+    kind: Literal["missing", "unsupported", "unreadable", "too_large"]
 
 
 @dataclass
@@ -106,7 +110,8 @@ class Indexer:
     """Writes into one data directory; the embedders are loaded on first use.
 
     ``aligned_factory`` gives the aligned second encoder (``docqa.index.embedding.aligned``) or
-    None: without one, passages get e5 vectors only, as before it existed."""
+    None: without one, passages get e5 vectors only, as before it existed. ``limits`` bound
+    each document (pages, characters, passages, seconds); one past them is skipped."""
 
     def __init__(
         self,
@@ -114,8 +119,10 @@ class Indexer:
         embedder_factory: Callable[[], object],
         kiwi_factory: Callable[[], object],
         aligned_factory: Callable[[], object] | None = None,
+        limits: Limits | None = None,
     ):
         self.data_dir = data_dir
+        self.limits = limits or Limits()
         self._embedder_factory = embedder_factory
         self._kiwi_factory = kiwi_factory
         self._aligned_factory = aligned_factory or (lambda: None)
@@ -179,26 +186,38 @@ class Indexer:
         progress = progress or _silent
         if meta is not None and (len(paths) != 1 or Path(paths[0]).is_dir()):
             raise UsageError("metadata describes one file: name one file, not a folder or several paths")
-        documents, skipped = read_inputs(paths, meta, relative_to, progress)  # 1. read and clean
+        # 1. read and clean (``spent``: the seconds each document took, counted against its limit)
+        documents, skipped, spent = read_inputs(paths, meta, relative_to, progress, self.limits)
         if skipped and not documents:
             return Report(skipped=skipped)
         with progress("indexing", len(documents)) as meter:
-            report = self.ingest(documents, progress=lambda _doc: meter.update(1))  # 2.-6.
+            report = self.ingest(documents, progress=lambda _doc: meter.update(1), spent=spent)  # 2.-6.
         report.skipped.extend(skipped)
         return report
 
     def ingest(
-        self, documents: Sequence[Document], progress: Callable[[Document], object] | None = None
+        self,
+        documents: Sequence[Document],
+        progress: Callable[[Document], object] | None = None,
+        spent: Sequence[float] | None = None,
     ) -> Report:
-        """Add or replace documents, then publish a new generation if anything changed."""
+        """Add or replace documents, then publish a new generation if anything changed.
+
+        A document past a limit is ``report.skipped`` and leaves nothing behind; ``spent`` is
+        the seconds each took to read, counted against its ingest time."""
         report = Report()
         with writing(self.data_dir) as written, self.locked() as store:
             earlier = self._unpublished(store, written)
-            for doc in documents:
-                outcome = self._ingest_one(store, doc)
-                report.outcomes.append(outcome)
-                if outcome.status != "unchanged":
-                    written.stored.append(doc.doc_id)
+            for number, doc in enumerate(documents):
+                budget = self.limits.start(_file_name(doc), spent[number] if spent else 0.0)
+                try:
+                    outcome = self._ingest_one(store, doc, budget)
+                except TooLarge as exc:
+                    report.skipped.append(_skipped(Path(doc.path or doc.doc_id), exc))
+                else:
+                    report.outcomes.append(outcome)
+                    if outcome.status != "unchanged":
+                        written.stored.append(doc.doc_id)
                 if progress:
                     progress(doc)
             report.manifest = self._publish(store)
@@ -249,25 +268,33 @@ class Indexer:
         written.stored.extend(pending)
         return pending
 
-    def _ingest_one(self, store: Store, doc: Document) -> Outcome:
-        """Steps 2-5 for one document, under the lock."""
+    def _ingest_one(self, store: Store, doc: Document, budget: Budget) -> Outcome:
+        """Steps 2-5 for one document, under the lock; ``budget`` stops it before anything is written."""
         previous = store.fingerprint(doc.doc_id)
         if previous == fingerprint(doc):  # 2. same bytes and metadata as stored
             if self.aligned is not None:  # a database from before the aligned side gets its vectors
                 aligned_ingest.backfill(store, self.aligned, doc.doc_id, embed_text)
-            return Outcome(doc.doc_id, "unchanged", store.passage_count(doc.doc_id), doc.path)
+            count = store.passage_count(doc.doc_id)
+            return Outcome(doc.doc_id, "unchanged", count, doc.path, doc.warnings)
         from docqa.ingest.chunk import make_passages
 
         passages = make_passages(doc, self.kiwi)  # 3. passages and their sentences
+        budget.check_passages(len(passages))
+        budget.check_time("cutting passages")
         sentences = _unique_sentences(passages)
         old_passages, old_sentences = store.known_vectors(doc.doc_id)  # 4. vectors and terms
-        passage_vecs, sentence_vecs = self._vectors(doc, passages, sentences, old_passages, old_sentences)
+        passage_vecs, sentence_vecs = self._vectors(
+            doc, passages, sentences, (old_passages, old_sentences), budget
+        )
+        budget.check_time("embedding sentences")
         aligned_p, aligned_s = self._aligned_vectors(store, doc, passages, sentences)
+        budget.check_time("embedding passages with the aligned encoder")
         terms = _lexical_terms(passages, self.kiwi)
         term_vecs = (
             aligned_ingest.term_vectors(self.aligned, store, map(json.loads, terms)) if self.aligned else {}
         )
         pairs = aliases.records(doc.doc_id, doc.text, self._analyse)
+        budget.check_time("finding terms and aliases")
         pause_for_test("embedded")
         with store.transaction():  # 5. the document's rows, replaced at once
             store.put_document(doc)
@@ -279,7 +306,8 @@ class Indexer:
                 store.set_meta(ALIGNED_MODEL, self.aligned.name)
             store.bump_revision()
         pause_for_test("committed")
-        return Outcome(doc.doc_id, "updated" if previous else "added", len(passages), doc.path)
+        status: Status = "updated" if previous else "added"
+        return Outcome(doc.doc_id, status, len(passages), doc.path, doc.warnings)
 
     def _analyse(self, text: str) -> list[str]:
         return analyze(text, self.kiwi)
@@ -303,26 +331,31 @@ class Indexer:
         doc: Document,
         passages: Sequence[Passage],
         sentences: Sequence[Span],
-        old_passages: list[tuple[Passage, bytes]],
-        old_sentences: dict[str, bytes],
+        old: tuple[list[tuple[Passage, bytes]], dict[str, bytes]],
+        budget: Budget,
     ) -> tuple[list[bytes], list[bytes]]:
-        """Vectors of the passages and sentences; only texts without a stored vector are embedded.
+        """Vectors of the passages and sentences; only texts without a stored vector (``old``)
+        are embedded, ``EMBED_CHUNK`` at a time with the deadline checked in between.
 
         A sentence's vector comes from the forward pass of its passage (the mean of its tokens'
         contextual vectors), so sentences cost no model run of their own. A sentence seen in two
         overlapping passages gets the mean of both; one beyond the model's length limit is
         embedded alone.
         """
+        old_passages, old_sentences = old
         known = {embed_text(p): blob for p, blob in old_passages}
         texts = [embed_text(p) for p in passages]
-        todo = [t for t in dict.fromkeys(texts) if t not in known]
+        # longest first, as the model batches them: the chunks pad as one call would
+        todo = sorted((t for t in dict.fromkeys(texts) if t not in known), key=len, reverse=True)
         owners = {t: p for p, t in zip(passages, texts, strict=True)}
         sentence_text = {s.start: doc.text[s.start : s.end] for s in sentences}
-        spans = [_sentence_offsets(owners[t]) for t in todo]
         found: dict[str, list[NDArray[Any]]] = {}
-        if todo:
-            vectors, pooled = self.embedder.encode_passages_with_spans(todo, spans)
-            for t, v, row in zip(todo, vectors, pooled, strict=True):
+        for lo in range(0, len(todo), EMBED_CHUNK):
+            budget.check_time(f"embedding passages ({lo:,} of {len(todo):,} done)")
+            chunk = todo[lo : lo + EMBED_CHUNK]
+            spans = [_sentence_offsets(owners[t]) for t in chunk]
+            vectors, pooled = self.embedder.encode_passages_with_spans(chunk, spans)
+            for t, v, row in zip(chunk, vectors, pooled, strict=True):
                 known[t] = to_blob(v)
                 for s, sv in zip(owners[t].sentences, row, strict=True):
                     if sv is not None and sentence_text[s.start] not in old_sentences:
@@ -362,34 +395,49 @@ class Indexer:
 
 
 def read_inputs(
-    paths: Sequence[Path | str], meta: dict[str, Any] | None, relative_to: Path | None, progress: Progress
-) -> tuple[list[Document], list[Skipped]]:
-    """1. Walk files and folders and read each file; what cannot be read becomes a ``Skipped``."""
+    paths: Sequence[Path | str],
+    meta: dict[str, Any] | None,
+    relative_to: Path | None,
+    progress: Progress,
+    limits: Limits | None = None,
+) -> tuple[list[Document], list[Skipped], list[float]]:
+    """1. Walk files and folders and read each file within ``limits``; what cannot be read
+    becomes a ``Skipped``. The last list is the seconds each document took to read."""
     walked: list[tuple[Path, str]] = []
     inputs = list(iter_inputs(paths, walked))  # a broken manifest.jsonl stops the run (IngestError)
     skipped = [_skipped(path, reason) for path, reason in walked]
     documents: list[Document] = []
+    spent: list[float] = []
     with progress("reading", len(inputs)) as meter:
         for path, row in inputs:
+            budget = (limits or Limits()).start(path.name)
             try:
-                doc = read_path(path, {**(row or {}), **(meta or {})})
+                doc = read_path(path, {**(row or {}), **(meta or {})}, budget)
             except IngestError as exc:
                 skipped.append(_skipped(path, exc))
             else:
                 documents.append(
                     doc if relative_to is None else replace(doc, path=str(path.relative_to(relative_to)))
                 )
+                spent.append(budget.spent())
             meter.update(1)
-    return documents, skipped
+    return documents, skipped, spent
 
 
 def _skipped(path: Path, why: str | IngestError) -> Skipped:
     """The one place a read failure gets its kind: the walk's reasons, or the reader's error."""
+    if isinstance(why, UnsupportedFormat):
+        return Skipped(str(path), str(why), "unsupported")
+    if isinstance(why, TooLarge):  # over a limit (Overdrawn, a page bomb, is unreadable)
+        return Skipped(str(path), str(why), "too_large")
     if isinstance(why, IngestError):
-        return Skipped(
-            str(path), str(why), "unsupported" if isinstance(why, UnsupportedFormat) else "unreadable"
-        )
+        return Skipped(str(path), str(why), "unreadable")
     return Skipped(str(path), why, "missing" if why == NOT_FOUND else "unsupported")
+
+
+def _file_name(doc: Document) -> str:
+    """How messages name a document: its file's name, else its doc_id."""
+    return Path(doc.path).name if doc.path else doc.doc_id
 
 
 def _silent(step: str, total: int) -> AbstractContextManager[Meter]:

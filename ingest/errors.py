@@ -15,3 +15,11 @@ class UnsupportedFormat(IngestError):
 
 class UnreadableDocument(IngestError):
     """The file has a supported type but no usable text: corrupt, encrypted, image-only or empty."""
+
+
+class TooLarge(IngestError):
+    """The document is over a limit on pages, characters, passages or ingest time (``limits``)."""
+
+
+class Overdrawn(UnreadableDocument):
+    """A page holds more text than a page can show: text drawn over itself (a "PDF bomb")."""

@@ -17,6 +17,7 @@ from typing import Any
 from .assemble import Assembled, assemble
 from .errors import IngestError, UnreadableDocument, UnsupportedFormat
 from .formats import Extractor, decode, html, markdown, pdf, text
+from .limits import Budget, Limits
 from .metadata import guess_language, infer_date, infer_title, make_doc_id
 from .records import Document
 
@@ -39,26 +40,31 @@ SUPPORTED = tuple(EXTRACTORS)
 # One file
 
 
-def read_path(path: Path | str, meta: dict[str, Any] | None = None) -> Document:
+def read_path(path: Path | str, meta: dict[str, Any] | None = None, budget: Budget | None = None) -> Document:
     """Read one file into a ``Document``; ``meta`` (a manifest row) wins over inferred metadata.
 
-    Raises ``UnsupportedFormat`` for unknown suffixes and ``UnreadableDocument`` for files
-    without usable text (corrupt, encrypted, image-only PDF, empty).
+    Raises ``UnsupportedFormat`` for unknown suffixes, ``UnreadableDocument`` for files
+    without usable text (corrupt, encrypted, image-only PDF, empty), and ``TooLarge`` past one
+    of ``budget``'s limits (default: ``Limits()``'s).
     """
     path = Path(path)
     meta = meta or {}
+    budget = budget or Limits().start(path.name)
     extract = _extractor(path)
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise UnreadableDocument(f"{path.name}: cannot read the file ({exc.strerror})") from exc
-    extracted = extract(raw, path.name)
+    extracted = extract(raw, path.name, budget)
+    budget.check_chars(sum(len(line) for page in extracted.pages for line in page))
+    budget.check_time("reading the file")
     placeholder = meta.get("title") or extracted.title or path.stem
     built = assemble(extracted.pages, title=placeholder, with_pages=extracted.with_pages)
+    budget.check_time("cleaning the text")
     if not built.text.strip():
         raise UnreadableDocument(f"{path.name}: no text found in the file")
     title = meta.get("title") or extracted.title or infer_title(built.text) or path.stem
-    return _document(path, raw, meta, _retitle(built, placeholder, title), title)
+    return _document(path, raw, meta, _retitle(built, placeholder, title), title, extracted.warnings)
 
 
 def _extractor(path: Path) -> Extractor:
@@ -68,7 +74,9 @@ def _extractor(path: Path) -> Extractor:
     return extract
 
 
-def _document(path: Path, raw: bytes, meta: dict[str, Any], built: Assembled, title: str) -> Document:
+def _document(
+    path: Path, raw: bytes, meta: dict[str, Any], built: Assembled, title: str, warnings: tuple[str, ...]
+) -> Document:
     return Document(
         doc_id=str(meta.get("doc_id") or make_doc_id(path.stem)),
         title=title,
@@ -83,6 +91,7 @@ def _document(path: Path, raw: bytes, meta: dict[str, Any], built: Assembled, ti
         content_hash=hashlib.sha256(raw).hexdigest(),
         pages=built.pages,
         articles=built.articles,
+        warnings=warnings,
     )
 
 

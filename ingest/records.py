@@ -49,6 +49,8 @@ class Document:
     content_hash: str = ""
     pages: tuple[Page, ...] = ()
     articles: tuple[Article, ...] = ()
+    # how the file was read, for the user (a repaired PDF's text may be incomplete); not stored
+    warnings: tuple[str, ...] = ()
 
     def page_at(self, offset: int) -> int | None:
         for page in self.pages:

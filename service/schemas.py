@@ -270,6 +270,11 @@ class DocumentWriteOut(BaseModel):
         description="other document changes this write made searchable: stored by an earlier write "
         "that failed (or was killed) before publishing them",
     )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="the file was read but its text may be incomplete: a damaged PDF that MuPDF "
+        "repaired, and MuPDF's own messages",
+    )
 
 
 # --- errors --------------------------------------------------------------------------------------

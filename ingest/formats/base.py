@@ -10,6 +10,7 @@ from typing import Any
 import charset_normalizer
 
 from ..errors import UnreadableDocument
+from ..limits import Budget
 
 
 @dataclass(frozen=True)
@@ -19,10 +20,12 @@ class Extracted:
     pages: list[list[str]]
     title: str | None = None  # from markup: <title>, <h1>, "# heading"
     with_pages: bool = False  # the pages are real pages (PDF)
+    warnings: tuple[str, ...] = ()  # read, but maybe not whole: a repaired PDF
 
 
-# raw bytes and the file's name (for messages) → its text; raises UnreadableDocument
-Extractor = Callable[[bytes, str], Extracted]
+# raw bytes, the file's name (for messages) and its limits → its text; raises UnreadableDocument,
+# or TooLarge past a limit
+Extractor = Callable[[bytes, str, Budget], Extracted]
 
 
 # BOM-less UTF-16/32 cannot be told from a CJK double-byte codec by statistics (and text in them

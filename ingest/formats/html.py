@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..limits import Budget
 from .base import Extracted, decode, optional_import
 
 _DROP_TAGS = "script, style, nav, noscript, template, svg, iframe, head"
@@ -16,8 +17,11 @@ _PARAGRAPH_TAGS = frozenset("p h1 h2 h3 h4 h5 h6 blockquote pre table ul ol figu
 _CELL_TAGS = frozenset(("td", "th"))
 
 
-def extract(raw: bytes, name: str) -> Extracted:
-    """Visible text, one line per block element; script/style/nav and the head are dropped."""
+def extract(raw: bytes, name: str, budget: Budget) -> Extracted:
+    """Visible text, one line per block element; script/style/nav and the head are dropped.
+
+    The character limit applies to the visible text (``read_path`` checks it): markup can be
+    most of a page's bytes."""
     lexbor = optional_import("selectolax.lexbor", "selectolax")
     tree = lexbor.LexborHTMLParser(decode(raw, name))
     title = _node_text(tree.css_first("title")) or _node_text(tree.css_first("h1"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..clean import space_between
+from ..limits import Budget
 from .base import Extracted, decode
 
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -13,10 +14,11 @@ _RULE = re.compile(r"^\s{0,3}(?:[-*_]\s*){3,}$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
 
 
-def extract(raw: bytes, name: str) -> Extracted:
+def extract(raw: bytes, name: str, budget: Budget) -> Extracted:
     """Markdown to plain lines: markup removed, soft-wrapped paragraph lines joined (as a
     renderer would), headings, list items and table rows kept on their own lines."""
     text = decode(raw, name)
+    budget.check_chars(len(text))  # markup is a small part of Markdown: checked before parsing
     body, front_title = _strip_front_matter(text)
     lines: list[str] = []
     paragraph: list[str] = []

@@ -43,7 +43,8 @@ from docqa.service.schemas import (
 router = APIRouter(prefix="/v1", tags=["documents"])
 log = logging.getLogger(__name__)
 
-_READ_ERRORS = {"unsupported": 415, "unreadable": 422, "missing": 422}  # an upload that cannot be read
+# an upload that cannot be read, or is past a limit on the work one document may cause
+_READ_ERRORS = {"unsupported": 415, "unreadable": 422, "missing": 422, "too_large": 413}
 _WRITE_ERRORS = error_responses(400, 401, 403, 409, 503, 507)
 _WRITE_ERRORS[503] |= {
     "description": "the write queue is full (DOCQA_WRITE_QUEUE; Retry-After says when to retry), "
@@ -113,8 +114,10 @@ def get_document(doc_id: str, searcher: CurrentSearcherDep) -> DocumentOut:
             415,
             422,
             described={
-                413: "the file is over DOCQA_MAX_UPLOAD_MB",
-                422: "unreadable file (corrupt, encrypted, no text layer) or a bad field",
+                413: "the file is over DOCQA_MAX_UPLOAD_MB, or the document over DOCQA_MAX_PAGES, "
+                "DOCQA_MAX_CHARS, DOCQA_MAX_PASSAGES or DOCQA_MAX_INGEST_SECONDS",
+                422: "unreadable file (corrupt, encrypted, no text layer, a page with more text "
+                "than DOCQA_MAX_PAGE_CHARS) or a bad field",
             },
         ),
     },
@@ -122,7 +125,9 @@ def get_document(doc_id: str, searcher: CurrentSearcherDep) -> DocumentOut:
 async def add_document(
     writes: WriteSlotDep, upload: UploadDep, indexer: IndexerDep, searcher: SearcherDep
 ) -> DocumentWriteOut:
-    """Add a document from an uploaded file, or replace the one with the same doc_id."""
+    """Add a document from an uploaded file, or replace the one with the same doc_id.
+
+    ``warnings`` says when the file was read but may not be whole (a truncated PDF MuPDF repaired)."""
 
     def ingest() -> Report:
         # the temporary folder means nothing later: the document records the file's name
@@ -158,6 +163,7 @@ def _written(report: Report) -> DocumentWriteOut:
         status=outcome.status,
         passages=outcome.passages,
         published_earlier=len(report.published),
+        warnings=list(outcome.warnings),
     )
 
 

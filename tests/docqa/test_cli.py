@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import pdf_samples
 import pytest
 
 
@@ -134,3 +135,38 @@ def test_the_ingest_summary_says_what_it_published_of_an_earlier_run(capsys, tmp
     summary = "documents: 1 added, 0 updated, 1 unchanged; passages written: 2; published 1 committed earlier"
     assert summary in out
     assert "published 1 document(s) that an earlier run stored but did not publish: a" in out
+
+
+def test_ingest_refuses_a_pdf_bomb_and_a_1000_page_pdf(tmp_path):
+    """Nothing was ingested: each file gets a skipped line with its reason, and the exit is 1."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "bomb.pdf").write_bytes(pdf_samples.overdrawn(20_000))
+    (tmp_path / "in" / "thousand.pdf").write_bytes(pdf_samples.many_pages(1_000))
+    result = docqa("ingest", str(tmp_path / "in"), "--quiet", data_dir=tmp_path / "data")
+    assert result.returncode == 1, result.stderr
+    assert f"skipped {tmp_path / 'in' / 'bomb.pdf'}: bomb.pdf: page 1 draws at least 30,0" in result.stderr
+    assert "DOCQA_MAX_PAGE_CHARS" in result.stderr
+    assert (
+        f"skipped {tmp_path / 'in' / 'thousand.pdf'}: thousand.pdf: the PDF has 1,000 pages" in result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    raised = docqa(
+        "ingest",
+        str(tmp_path / "in" / "thousand.pdf"),
+        "--quiet",
+        data_dir=tmp_path / "data",
+        DOCQA_MAX_PAGES="999",
+    )
+    assert raised.returncode == 1 and "the limit is 999 pages" in raised.stderr  # the setting reaches the CLI
+
+
+def test_ingest_reports_a_truncated_pdf_in_its_summary(tmp_path):
+    (tmp_path / "half.pdf").write_bytes(pdf_samples.truncated())
+    result = docqa("ingest", str(tmp_path / "half.pdf"), "--quiet", data_dir=tmp_path / "data")
+    assert result.returncode == 0, result.stderr
+    assert "documents: 1 added, 0 updated, 0 unchanged; passages written: " in result.stdout
+    assert result.stdout.splitlines()[1].endswith("; 1 with warnings")
+    assert (
+        f"warning {tmp_path / 'half.pdf'}: the PDF is damaged (truncated or corrupt) and MuPDF repaired it"
+        in result.stderr
+    )

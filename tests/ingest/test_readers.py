@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from docqa.ingest.errors import IngestError, UnreadableDocument, UnsupportedFormat
+from docqa.ingest.errors import IngestError, TooLarge, UnreadableDocument, UnsupportedFormat
+from docqa.ingest.limits import Limits
 from docqa.ingest.readers import EXTRACTORS, SUPPORTED, iter_inputs, read_manifest, read_path
 from docqa.ingest.records import Document
 
@@ -94,3 +95,36 @@ def test_errors() -> None:
     assert issubclass(IngestError, ValueError)
     with pytest.raises(UnsupportedFormat, match="unsupported format .docx"):
         read_path(Path("report.docx"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The character limit, for every format (issue 11, defect 5)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "found"),
+    [
+        ("notes.txt", "가나다라마 " * 200, "1,200 characters"),  # checked once decoded, before cleaning
+        ("notes.md", "# 제목\n\n" + "가나다라마 " * 200, "1,206 characters"),
+        # HTML is counted by its visible text (the markup here is most of the bytes)
+        (
+            "page.html",
+            "<html><body>" + "<p class='body-text'>가나다라마</p>" * 201 + "</body></html>",
+            "1,005 characters",
+        ),
+    ],
+)
+def test_the_character_limit_holds_for_every_format(tmp_path: Path, name: str, data: str, found: str) -> None:
+    path = tmp_path / name
+    path.write_text(data, encoding="utf-8")
+    assert read_path(path).text  # under the default limits
+    with pytest.raises(TooLarge) as refused:
+        read_path(path, budget=Limits(chars=1_000).start(name))
+    message = str(refused.value)
+    assert message.startswith(f"{name}: the text is longer than the limit of 1,000 characters per document")
+    assert "(DOCQA_MAX_CHARS)" in message and found in message
+
+
+def test_corpus_documents_are_well_within_the_default_limits(corpus: dict[str, Document]) -> None:
+    limits = Limits()
+    assert max(len(doc.text) for doc in corpus.values()) < limits.chars // 10

@@ -387,6 +387,7 @@ def test_upload_replace_delete_under_query_load(server, embedder, kiwi, tmp_path
             "status": "added",
             "passages": added.json()["passages"],
             "published_earlier": 0,
+            "warnings": [],
         }
         assert ask_now(client) == "v1"
         check_counts(client, docs + 1, passages + added.json()["passages"])
