@@ -36,7 +36,7 @@ class _CountingEmbedder:
 
 
 def test_query_vectors_are_cached_and_bounded():
-    from docqa.index.search import QueryVectors
+    from docqa.index.query_vectors import QueryVectors
 
     embedder = _CountingEmbedder()
     cache = QueryVectors(embedder, size=2)

@@ -90,6 +90,7 @@ def test_a_generation_that_cannot_be_written_is_503_and_the_next_write_publishes
             "status": "unchanged",
             "passages": 1,
             "published_earlier": 1,
+            "warnings": [],
         }
         assert client.get("/v1/documents/gravelin").status_code == 200
         hits = client.post("/v1/search", json={"query": "그라벨린 연구소", "k": 1}).json()["results"]
