@@ -64,3 +64,14 @@ def test_the_aligned_cosine_parts_answerable_from_off_topic_questions(searcher):
         assert result.hits and not answer(result).found, off_topic
     # a Korean question is judged as before: no aligned cosine is computed for it
     assert searcher.search("쑤저우에는 공업 기업이 몇 개 있나?", k=5).aligned_cosine is None
+
+
+def test_a_chinese_title_line_is_not_the_answer_to_a_chinese_question(searcher, monkeypatch):
+    """A line mostly in Han characters in a Korean document is the article's Chinese title."""
+    from docqa.index import answer as answers
+
+    result = searcher.search("供应链行动计划提到哪些国际合作机制？", k=5)
+    first = answer(result).quoted[0]
+    assert len(re.findall(r"[\uac00-\ud7a3]", first)) > len(re.findall(r"[\u4e00-\u9fff]", first))
+    monkeypatch.setattr(answers, "GLOSS_PENALTY", 0.0)
+    assert answer(result).quoted[0].startswith("八部门发布")  # what it quoted before
