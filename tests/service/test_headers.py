@@ -171,28 +171,11 @@ def test_without_the_setting_any_host_is_served(client):
 
 def test_a_real_server_refuses_a_rebound_host(settings, searcher):
     """Over a socket to uvicorn: a browser tricked by DNS rebinding sends the attacker's name."""
-    import socket
-    import threading
-    import time
-
-    import uvicorn
+    from live_server import serving
 
     guarded_settings = settings.model_copy(update={"allowed_hosts": ["localhost"]})
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(guarded_settings, searcher), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
+    with serving(create_app(guarded_settings, searcher)) as url:
+        port = urlsplit(url).port
         results = {}
         for host in ("localhost", f"localhost:{port}", "rebound.attacker.example"):
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
@@ -200,12 +183,9 @@ def test_a_real_server_refuses_a_rebound_host(settings, searcher):
             response = connection.getresponse()
             results[host] = (response.status, response.getheader("x-content-type-options"), response.read())
             connection.close()
-        assert results["localhost"][0] == 200 and results[f"localhost:{port}"][0] == 200
-        assert results["rebound.attacker.example"][:2] == (400, "nosniff")
-        assert b"Invalid host header" in results["rebound.attacker.example"][2]
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+    assert results["localhost"][0] == 200 and results[f"localhost:{port}"][0] == 200
+    assert results["rebound.attacker.example"][:2] == (400, "nosniff")
+    assert b"Invalid host header" in results["rebound.attacker.example"][2]
 
 
 def test_live_responses_say_nosniff(live_url):
