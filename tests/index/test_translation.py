@@ -80,9 +80,19 @@ def test_a_chinese_title_line_is_not_the_answer_to_a_chinese_question(searcher, 
 def test_captions_and_contents_lines_are_not_answers(searcher):
     from docqa.index.answer import _CAPTION
 
-    for line in ("도표 5. 구글 RT-2 엔드투엔드형 대형모델", "◼ 표 3 주요 기업", "한국 창원 개막 GSAT 2025 … KIC 중국 참가 P63"):
+    for line in (
+        "도표 5. 구글 RT-2 엔드투엔드형 대형모델",
+        "◼ 표 3 주요 기업",
+        "한국 창원 개막 GSAT 2025 … KIC 중국 참가 P63",
+    ):
         assert _CAPTION.search(line), line
-    for line in ("구글의 지능형 로봇 RT-1, RT-2 모델은 높은 범용성을 갖췄다.", "표준화 작업이 진행됐다.", "P2P 대출"):
+    for line in (
+        "구글의 지능형 로봇 RT-1, RT-2 모델은 높은 범용성을 갖췄다.",
+        "표준화 작업이 진행됐다.",
+        "P2P 대출",
+    ):
         assert not _CAPTION.search(line), line
-    reply = answer(searcher.search("Which Google robots are given as end-to-end models for embodied AI?", k=5))
+    reply = answer(
+        searcher.search("Which Google robots are given as end-to-end models for embodied AI?", k=5)
+    )
     assert reply.found and not _CAPTION.search(reply.quoted[0])
