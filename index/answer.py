@@ -88,7 +88,7 @@ def _answerable(result: SearchResult, kind: str, best_cos: float) -> bool:
 def _pick_sentences(hits: list[Hit], question: str = "") -> list[tuple[int, str]]:
     """Best sentences across the cited passages, each with the rank of its passage."""
     wants = [kind for kind, asks in ((_DIGIT, _QUANTITY), (_DATE, _WHEN)) if asks.search(question)]
-    foreign = bool(question) and not _HANGUL.search(question)
+    foreign = bool(question) and script(question) != "hangul"
     seen: set[tuple[str, int]] = set()
     scored: list[tuple[float, int, str]] = []
     for hit in hits:
@@ -118,10 +118,10 @@ def _one_line(text: str) -> str:
 
 def script(text: str) -> str:
     """The question's writing system, which sets how high a cosine must be to count."""
-    if re.search(r"[\uac00-\ud7a3]", text):
+    if _HANGUL.search(text):
         return "hangul"
     if re.search(r"[\u3040-\u30ff]", text):
         return "kana"
-    if re.search(r"[\u4e00-\u9fff]", text):
+    if re.search(r"[\u4e00-\u9fff]", text):  # narrower than _HAN: as calibrated
         return "han"
     return "latin"

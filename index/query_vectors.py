@@ -22,32 +22,27 @@ class QueryVectors:
     def get_many(self, queries: list[str]) -> np.ndarray:
         """The vectors of several queries as rows, the uncached ones encoded in one batch (for an
         encoder whose vectors do not depend on batching, as USE-m3's)."""
+        found = self._lookup(queries)
+        return np.vstack([found[q] for q in queries])
+
+    def get(self, query: str) -> np.ndarray:
+        return self._lookup([query])[query]
+
+    def _lookup(self, queries: list[str]) -> dict[str, np.ndarray]:
+        """Each query's vector (read-only: shared between requests), from the cache or encoded."""
         with self._lock:
             found = {q: self._cache[q] for q in queries if q in self._cache}
             for query in found:
                 self._cache.move_to_end(query)
         missing = [q for q in dict.fromkeys(queries) if q not in found]
-        if missing:
-            for query, vector in zip(missing, self.embedder.encode_queries(missing), strict=True):
-                vector.setflags(write=False)
-                found[query] = vector
+        if not missing:
+            return found
+        for query, vector in zip(missing, self.embedder.encode_queries(missing), strict=True):
+            vector.setflags(write=False)
+            found[query] = vector
+        if self.size:
             with self._lock:
                 self._cache.update((q, found[q]) for q in missing)
                 while len(self._cache) > self.size:
                     self._cache.popitem(last=False)
-        return np.vstack([found[q] for q in queries])
-
-    def get(self, query: str) -> np.ndarray:
-        with self._lock:
-            if query in self._cache:
-                self._cache.move_to_end(query)
-                return self._cache[query]
-        vector: np.ndarray = self.embedder.encode_queries([query])[0]
-        vector.setflags(write=False)  # shared between requests
-        if self.size == 0:
-            return vector
-        with self._lock:
-            self._cache[query] = vector
-            while len(self._cache) > self.size:
-                self._cache.popitem(last=False)
-        return vector
+        return found

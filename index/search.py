@@ -283,11 +283,7 @@ class Searcher:
             expansions += reading_expansions(segmented, hanja_reading, analyse, skip)
         if len(state.term_vectors) and self.aligned_vectors is not None:
             named = {t for e in expansions if e.kind == "alias" for t in e.source}
-            words = [
-                (w, src)
-                for w, src in question_words(text, analyse, lambda _: segmented)
-                if not named & set(src)
-            ]
+            words = [(w, src) for w, src in question_words(text, analyse, segmented) if not named & set(src)]
             if words:
                 vectors = self.aligned_vectors.get_many([w for w, _ in words])
                 expansions += state.term_vectors.translate(words, vectors)

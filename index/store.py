@@ -362,15 +362,13 @@ class Store:
             "INSERT OR REPLACE INTO term_vectors(term, aligned) VALUES (?,?)", vectors.items()
         )
 
-    def term_vectors(self, used_only: Iterable[str] | None = None) -> tuple[list[str], np.ndarray | None]:
-        """(terms, unit aligned vectors as rows), in term order; ``used_only``: just those terms."""
-        keep = set(used_only) if used_only is not None else None
+    def term_vectors(self) -> tuple[list[str], np.ndarray | None]:
+        """(terms, unit aligned vectors as rows), in term order."""
         terms: list[str] = []
         rows: list[np.ndarray] = []
         for term, blob in self.conn.execute("SELECT term, aligned FROM term_vectors ORDER BY term"):
-            if keep is None or term in keep:
-                terms.append(term)
-                rows.append(from_blob(blob))
+            terms.append(term)
+            rows.append(from_blob(blob))
         return terms, (np.vstack(rows) if rows else None)
 
     def aligned_material(self) -> tuple[np.ndarray, np.ndarray]:

@@ -49,18 +49,19 @@ def is_korean_term(term: str) -> bool:
 
 
 def question_words(
-    text: str, analyse: Callable[[str], list[str]], segment: Callable[[str], list[tuple[str, str]]]
+    text: str, analyse: Callable[[str], list[str]], segmented: Sequence[tuple[str, str]]
 ) -> list[tuple[str, tuple[str, ...]]]:
     """The content words of a question without Hangul, each with the index terms it stands for.
 
-    English words are the question's own index terms; Chinese words come from ``segment``
-    (jieba, with parts of speech), their index terms from ``analyse`` (Han bigrams).
+    English words are the question's own index terms; Chinese words come from ``segmented``
+    (the question through jieba, with parts of speech), their index terms from ``analyse``
+    (Han bigrams).
     """
     if _HANGUL.search(text):
         return []
     words: dict[str, tuple[str, ...]] = {}
     if _HAN.search(text):
-        for word, flag in segment(text):
+        for word, flag in segmented:
             word = word.strip()
             if (
                 len(word) < 2
