@@ -12,6 +12,7 @@ rule is only used together with them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -87,3 +88,23 @@ class LexicalQuery:
     @property
     def all(self) -> list[str]:
         return expanded_terms(self.terms, self.expansions)
+
+
+# what a Korean text writes as the question does: numbers, and names in Latin letters (GSAT, RT-2)
+_AS_WRITTEN = re.compile(r"[0-9][0-9,.%]*|[A-Za-z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*|[A-Z][a-z]+")
+
+
+def rendering(text: str, expansions: Sequence[Expansion]) -> str:
+    """A Korean rendering of a question without Hangul, for e5 to embed: every Korean term its
+    expansions found, in order and once each, then the numbers and Latin names it writes (the
+    first word of an English question is its question word, not a name). Empty without
+    expansions. ``苏州有多少家工业企业？`` -> ``쑤저우 공업 기업 산업``."""
+    words: list[str] = []
+    for e in expansions:
+        words.extend(e.terms)
+    if not words:
+        return ""
+    written = _AS_WRITTEN.findall(text)
+    if written and text.lstrip().startswith(written[0]) and not written[0][0].isdigit():
+        written = written[1:]
+    return " ".join(dict.fromkeys(words + written))

@@ -21,7 +21,7 @@ from docqa.core.text import has_content, scrub
 from docqa.index import generation
 from docqa.index.aliases import AliasTable, alias_expansions, match_aliases
 from docqa.index.answer import MIN_SENTENCE_CHARS, script
-from docqa.index.expansion import LexicalQuery, coverage
+from docqa.index.expansion import LexicalQuery, coverage, rendering
 from docqa.index.fusion import (
     ScriptWeights,
     convex,
@@ -200,11 +200,14 @@ class Searcher:
         qvec = self.query_vectors.get(text) if mode != "lexical" else None
         weights = weights_for(script(text))
         avec = self._aligned_query(state, text, mode, weights)
-        ranked, coverage, best_aligned = self._rank(state, lexical, qvec, k, mode, allowed, avec, weights)
+        rvec = self._ranking_vector(text, lexical, qvec, weights.rendering)
+        ranked, coverage, best_aligned = self._rank(
+            state, lexical, qvec, k, mode, allowed, avec, weights, rvec
+        )
         rows = [state.rows[pid] for pid, _, _ in ranked]
-        cosines = self._sentence_similarities(state, rows, qvec, avec, weights.sentences)
+        cosines = self._sentence_similarities(state, rows, rvec, avec, weights.sentences)
         hits = [
-            self._hit(state, rank, row, score, cos, lexical, qvec, sims)
+            self._hit(state, rank, row, score, cos, lexical, rvec, sims)
             for rank, ((_, score, cos), row, sims) in enumerate(zip(ranked, rows, cosines, strict=True), 1)
         ]
         took = (time.perf_counter() - started) * 1000
@@ -218,6 +221,19 @@ class Searcher:
             return None
         return self.aligned_vectors.get(text) if weights.aligned or weights.sentences else None
 
+    def _ranking_vector(
+        self, text: str, query: LexicalQuery, qvec: np.ndarray | None, weight: float
+    ) -> np.ndarray | None:
+        """The vector passages and sentences are ranked by: the question's e5 vector, or for a
+        question with expansions that plus ``weight`` times its Korean rendering's, unit length."""
+        korean = rendering(text, query.expansions) if qvec is not None and weight else ""
+        if not korean:
+            return qvec
+        assert qvec is not None
+        mixed = qvec + weight * self.query_vectors.get(korean)
+        unit: np.ndarray = (mixed / np.linalg.norm(mixed)).astype(np.float32)
+        return unit
+
     def _rank(
         self,
         state: _State,
@@ -228,10 +244,12 @@ class Searcher:
         allowed: np.ndarray | None,
         avec: np.ndarray | None = None,
         weights: ScriptWeights = AS_BEFORE,
+        rvec: np.ndarray | None = None,
     ) -> tuple[Ranked, float, float | None]:
         """Top ``k`` as (passage id, score, e5 cosine), the coverage, and the best aligned cosine.
         With ``avec``, the dense side is e5's and the aligned encoder's min-max cosines added
-        (``fusion.fuse_dense``), over the union of both top lists and the lexical one."""
+        (``fusion.fuse_dense``), over the union of both top lists and the lexical one. e5 ranks by
+        ``rvec`` (``_ranking_vector``; default ``qvec``); the cosine reported is the question's own."""
         gen = state.gen
         n_cand = max(100, 5 * k)
         lex_top, lex_scores = gen.lexical.search(query.all, n_cand, allowed)
@@ -243,11 +261,14 @@ class Searcher:
                 None,
             )
         assert qvec is not None
-        dense_ids, dense_scores = gen.dense.search(qvec, n_cand, allowed)
+        rvec = qvec if rvec is None else rvec
+        dense_ids, dense_scores = gen.dense.search(rvec, n_cand, allowed)
         second = gen.aligned if avec is not None and weights.aligned > 0 else None
         if mode == "dense" and second is None:
+            top = dense_ids[:k]
+            own = dense_scores[:k] if rvec is qvec else gen.dense.scores_for(qvec, top)
             return (
-                [(int(p), float(s), float(s)) for p, s in zip(dense_ids[:k], dense_scores[:k], strict=True)],
+                [(int(p), float(s), float(c)) for p, s, c in zip(top, dense_scores[:k], own, strict=True)],
                 coverage,
                 None,
             )
@@ -256,8 +277,9 @@ class Searcher:
             lists.append(second.search(avec, n_cand, allowed)[0])
         union = np.unique(np.concatenate(lists))
         cos = gen.dense.scores_for(qvec, union)
+        near = cos if rvec is qvec else gen.dense.scores_for(rvec, union)
         aligned = second.scores_for(avec, union) if second is not None and avec is not None else None
-        dense = fuse_dense(cos, aligned, weights.aligned)
+        dense = fuse_dense(near, aligned, weights.aligned)
         if mode == "dense":
             fused = dense
         else:

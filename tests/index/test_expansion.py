@@ -37,3 +37,14 @@ def test_an_expansion_without_a_source_is_a_unit_of_its_own():
 def test_the_lexical_query_lists_added_terms_after_the_question():
     assert LexicalQuery(("suzhou", "mayor"), (SUZHOU,)).all == ["suzhou", "mayor", "쑤저우"]
     assert coverage([], [], frozenset({"x"}), idf, lambda t: True) == 0.0
+
+
+def test_the_korean_rendering_keeps_the_korean_terms_numbers_and_names():
+    from docqa.index.expansion import rendering
+
+    reading = Expansion("reading", "工业", ("工业",), ("공업", "쑤저우"))
+    assert rendering("苏州2023年有多少家工业企业？", [SUZHOU, reading]) == "쑤저우 공업 2023"
+    # the first word of an English question asks; later capitalised words and codes are names
+    question = "How many RT-2 robots did GSAT 2025 show in Suzhou?"
+    assert rendering(question, [SUZHOU]) == "쑤저우 RT-2 GSAT 2025 Suzhou"
+    assert rendering("How many robots?", []) == ""  # nothing translated: nothing to embed

@@ -98,3 +98,26 @@ def test_captions_and_contents_lines_are_not_answers(searcher):
         searcher.search("Which Google robots are given as end-to-end models for embodied AI?", k=5)
     )
     assert reply.found and not _CAPTION.search(reply.quoted[0])
+
+
+def test_the_korean_rendering_ranks_but_the_reported_cosine_stays_the_questions(searcher, monkeypatch):
+    """e5 ranks a Chinese question by its vector plus its Korean rendering's; before, the passage
+    on Li Meng's view of Hangzhou came fifth. Hit.cosine (the refusal's input) is the question's own."""
+    import dataclasses
+
+    from docqa.index import fusion
+
+    question = "李萌认为杭州将在哪一类示范区建设中发挥中心作用？"
+    evidence = "공동부유(共同富裕"
+
+    def rank_and_cosine() -> tuple[int, float]:
+        hits = searcher.search(question, k=10).hits
+        first = next(h for h in hits if evidence in h.passage.text)
+        return first.rank, first.cosine
+
+    with_rendering = rank_and_cosine()
+    han = fusion.SCRIPT_WEIGHTS["han"]
+    monkeypatch.setitem(fusion.SCRIPT_WEIGHTS, "han", dataclasses.replace(han, rendering=0.0))
+    without = rank_and_cosine()
+    assert with_rendering[0] == 1 and without[0] > 1
+    assert with_rendering[1] == without[1]
