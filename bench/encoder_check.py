@@ -77,7 +77,7 @@ def _compare(ref: dict, other: dict) -> dict:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.encoder_check")
     p.add_argument("--data-dir", type=Path, help="an ingested data directory (default: ingest the corpus)")
-    p.add_argument("--runtimes", nargs="+", default=["onnx", "onnx-fp32"])
+    p.add_argument("--runtimes", nargs="+", default=["onnx", "onnx-int8"])
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir

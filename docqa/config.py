@@ -28,11 +28,11 @@ class Settings(BaseSettings):
         "name or path, or none",
     )
     model_cache: Path = Field(default=Path.home() / ".cache" / "docqa" / "models")
-    encoder_runtime: Literal["onnx", "onnx-fp32", "torch"] = Field(
+    encoder_runtime: Literal["onnx", "onnx-int8", "torch"] = Field(
         default="onnx",
-        description="what runs the built-in model: onnx (its 4-bit weights on ONNX Runtime, int8 "
-        "compute), onnx-fp32 (the same, float32 compute) or torch (sentence-transformers); other "
-        "models run on torch",
+        description="what runs the built-in model: onnx (its 4-bit weights on ONNX Runtime, float32 "
+        "compute), onnx-int8 (the same graph, int8 compute: faster, not bit-faithful) or torch "
+        "(sentence-transformers); other models run on torch",
     )
     query_prefix: str | None = None
     passage_prefix: str | None = None

@@ -46,7 +46,7 @@ class Manifest:
     aligned_model: str | None = None
     aligned_dim: int = 0
     aligned_version: str = ""
-    # what ran the encoder of the process that built the generation (onnx, onnx-fp32, torch)
+    # what ran the encoder of the process that built the generation (onnx, onnx-int8, torch)
     encoder_runtime: str = ""
 
     def to_json(self) -> dict[str, Any]:

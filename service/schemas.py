@@ -219,7 +219,7 @@ class StatsOut(BaseModel):
     backends: dict[str, str] | None = Field(default=None, description="the dense and lexical backends")
     aliases: int = Field(default=0, description="Korean name + gloss pairs mined from the documents")
     encoder_runtime: str | None = Field(
-        default=None, description="what runs the query encoder here (onnx, onnx-fp32, torch)"
+        default=None, description="what runs the query encoder here (onnx, onnx-int8, torch)"
     )
     index_encoder_runtime: str | None = Field(
         default=None, description="what ran the encoder that built the generation, as its manifest says"

@@ -34,8 +34,8 @@ DEFAULT_ALIASES = frozenset({DEFAULT_MODEL, "intfloat/multilingual-e5-small"})
 # matrix products busy one at a time, and small batches pad less: the sample corpus took 19.3 s
 # in batches of 4, 20.0 s of 16, 20.8 s of 32 and 25.0 s of 64 (2 cores).
 INGEST_BATCH = 4
-# DOCQA_ENCODER_RUNTIME: the built-in model on ONNX Runtime (int8 or float32 compute) or on torch.
-RUNTIMES = ("onnx", "onnx-fp32", "torch")
+# DOCQA_ENCODER_RUNTIME: the built-in model on ONNX Runtime (float32 or int8 compute) or on torch.
+RUNTIMES = ("onnx", "onnx-int8", "torch")
 DEFAULT_RUNTIME = "onnx"
 
 

@@ -1,10 +1,11 @@
 """The built-in e5-small on ONNX Runtime: the 4-bit graph of ``onnx_graph``, written once beside
 the prepared model and run with the prepared tokenizer and Q4_0 word rows.
 
-``DOCQA_ENCODER_RUNTIME`` picks the compute: ``onnx`` multiplies the 4-bit blocks with int8
+``DOCQA_ENCODER_RUNTIME`` picks the compute: ``onnx`` multiplies the 4-bit blocks in float32
+(the dequantised weights' products, torch's vectors to rounding), ``onnx-int8`` with int8
 activations (``MatMulNBits`` accuracy level 4: AVX-512 VNNI / AVX-VNNI dot products where the
-CPU has them), ``onnx-fp32`` in float32 (the dequantised weights' exact products); ``torch``
-(``embedder``) is the sentence-transformers model. ``OnnxE5`` offers the part of
+CPU has them; cosine >= .9998 to those vectors, but a rank can swap); ``torch`` (``embedder``)
+is the sentence-transformers model. ``OnnxE5`` offers the part of
 ``SentenceTransformer.encode`` the ``Embedder`` uses, so both runtimes share its code.
 
 Threads: a call that finds no other call running uses every core (a second session with one
@@ -31,7 +32,7 @@ from docqa.index.embedding.q4 import WORD_BLOCKS_FILE, map_rows
 from docqa.index.embedding.tokenizer import MAX_SEQ_LENGTH, check_probe, load_sentencepiece_tokenizer
 
 # DOCQA_ENCODER_RUNTIME values that run this module, and their MatMulNBits accuracy level.
-ACCURACY_LEVELS = {"onnx": 4, "onnx-fp32": 0}
+ACCURACY_LEVELS = {"onnx": 0, "onnx-int8": 4}
 _STAMP_KEY = "docqa_stamp"
 
 
