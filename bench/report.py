@@ -148,7 +148,8 @@ def _before_after(out: dict) -> list[str]:
 
     lines = [
         "",
-        f"## docqa before (`{out['baseline']}`) and after (as shipped), in the same run",
+        f"## docqa before (`{out['baseline']}`) and after (`{out.get('variant') or 'as shipped'}`), "
+        "in the same run",
         "",
         "Ratios are after/before. FLOP bound: "
         + _bound_note(out)
