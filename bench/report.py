@@ -38,7 +38,7 @@ def markdown(out: dict) -> str:
             f"docqa variant (bench/variant.py): serve `{out.get('variant') or 'as shipped'}`, "
             f"ingest `{out.get('ingest_variant') or 'as shipped'}`.",
         ]
-    lines += _ingest(out) + _queries(out) + _memory(out) + _scale(out)
+    lines += _ingest(out) + _queries(out) + _memory(out) + _before_after(out) + _scale(out)
     return "\n".join(lines) + "\n"
 
 
@@ -138,6 +138,72 @@ def _memory(out: dict) -> list[str]:
         f"{_ratio(o.get('ready_s'), t.get('ready_s'))} |"
     )
     return lines
+
+
+def _before_after(out: dict) -> list[str]:
+    """docqa as it is ('ours') beside docqa through bench.variant's --baseline knobs ('before')."""
+    if not out.get("baseline"):
+        return []
+    from bench import flops
+
+    lines = [
+        "",
+        f"## docqa before (`{out['baseline']}`) and after (`{out.get('variant') or 'as shipped'}`), "
+        "in the same run",
+        "",
+        "Ratios are after/before. FLOP bound: "
+        + _bound_note(out)
+        + "; a fraction is bound/measured for times and measured/bound for rates.",
+        "",
+        "| measure | before | after | ratio after/before | after, fraction of the bound | before, fraction |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    ing, emb, mem = out.get("ingest", {}), out.get("embedding", {}), out.get("memory", {})
+    frac = {name: flops.fractions(out, name) for name in ("ours", "before")}
+
+    def row(name: str, a, b, digits: int = 1, fa: str = "", fb: str = "") -> None:
+        lines.append(f"| {name} | {_f(b, digits)} | {_f(a, digits)} | {_ratio(a, b)} | {fa} | {fb} |")
+
+    def part(system: str, key: str) -> str:
+        value = frac[system].get(key)
+        return f"{value['fraction']:.3f}" if value else ""
+
+    row("ingest end to end, s", ing.get("ours", {}).get("seconds"), ing.get("before", {}).get("seconds"))
+    row(
+        "embedding alone, passages/s",
+        emb.get("ours", {}).get("texts_per_s"),
+        emb.get("before", {}).get("texts_per_s"),
+        2,
+        part("ours", "embedding"),
+        part("before", "embedding"),
+    )
+    by = {(r["system"], r["endpoint"], r["concurrency"]): r for r in out.get("queries") or []}
+    for endpoint, conc in sorted({(r["endpoint"], r["concurrency"]) for r in out.get("queries") or []}):
+        a, b = by.get(("ours", endpoint, conc), {}), by.get(("before", endpoint, conc), {})
+        fa = part("ours", "search_p50_1") if (endpoint, conc) == ("/v1/search", 1) else ""
+        fb = part("before", "search_p50_1") if (endpoint, conc) == ("/v1/search", 1) else ""
+        row(f"{endpoint} x{conc} p50 ms", a.get("p50_ms"), b.get("p50_ms"), 1, fa, fb)
+        row(f"{endpoint} x{conc} p95 ms", a.get("p95_ms"), b.get("p95_ms"))
+        fa = part("ours", "search_rps_16") if (endpoint, conc) == ("/v1/search", 16) else ""
+        fb = part("before", "search_rps_16") if (endpoint, conc) == ("/v1/search", 16) else ""
+        row(f"{endpoint} x{conc} req/s", a.get("throughput_rps"), b.get("throughput_rps"), 2, fa, fb)
+    for key, name in (
+        ("rss_after_first_query_mb", "RSS after one query, MB"),
+        ("rss_peak_under_load_mb", "RSS peak under load, MB"),
+    ):
+        row(name, mem.get("ours", {}).get(key), mem.get("before", {}).get(key))
+    return lines
+
+
+def _bound_note(out: dict) -> str:
+    f = out.get("flops") or {}
+    if not f:
+        return "not computed"
+    return (
+        f"{f['mflop_per_token']:.0f} MFLOP/token x {f['query_tokens_mean']:.1f} tokens a question "
+        f"(with its prefix), {f['passage_tokens_total']:,} passage tokens, {f['gflops_per_core']:.0f} "
+        "GFLOP/s per core (float32 peak); one query on one core, 16 clients and embedding on all cores"
+    )
 
 
 def _scale(out: dict) -> list[str]:

@@ -53,6 +53,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         default="",
         help="the same for docqa's ingest and embedding-alone runs, e.g. '--int8'",
     )
+    p.add_argument(
+        "--baseline",
+        metavar="ARGS",
+        default="",
+        help="also run docqa through bench.variant with these knobs, as 'before' beside 'ours' "
+        "(ingest, embedding, serving, memory), e.g. '--runtime torch'",
+    )
     p.add_argument("--results", type=Path, default=HERE / "results")
     return p.parse_args(argv)
 
@@ -69,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         "argv": sys.argv[1:] if argv is None else argv,
         "variant": args.variant,
         "ingest_variant": args.ingest_variant,
+        "baseline": args.baseline,
     }
     try:
         if not args.scale_only:
@@ -99,12 +107,17 @@ def _systems(args: argparse.Namespace, work: Path, out: dict) -> None:
     # Ingest and embedding run twice, alternating docqa and txtai; the faster of each pair is
     # kept (on a shared machine the minimum is the figure least inflated by other work).
     ours_dir = work / "ours"
-    ingest: dict = {"ours": [], "txtai": []}
-    embedding: dict = {"ours": [], "txtai": []}
+    before_dir = work / "before"
+    ingest: dict = {"ours": [], "before": [], "txtai": []}
+    embedding: dict = {"ours": [], "before": [], "txtai": []}
     for attempt in range(1 if args.quick else 2):
         log(f"1. ingest #{attempt + 1}: docqa")
         shutil.rmtree(ours_dir, ignore_errors=True)
         ingest["ours"].append(_ingest_ours(_docqa(args.ingest_variant), ours_dir, passages))
+        if args.baseline:
+            log(f"1. ingest #{attempt + 1}: docqa before ({args.baseline})")
+            shutil.rmtree(before_dir, ignore_errors=True)
+            ingest["before"].append(_ingest_ours(_docqa(args.baseline), before_dir, work / "before.jsonl"))
         if txtai:
             log(f"1. ingest #{attempt + 1}: txtai (the same passages)")
             shutil.rmtree(work / "txtai-index", ignore_errors=True)
@@ -115,10 +128,17 @@ def _systems(args: argparse.Namespace, work: Path, out: dict) -> None:
         embedding["ours"].append(
             _run_json([sys.executable, "-m", "bench.embed_ours", str(passages), *args.ingest_variant.split()])
         )
+        if args.baseline:
+            embedding["before"].append(
+                _run_json([sys.executable, "-m", "bench.embed_ours", str(passages), *args.baseline.split()])
+            )
         if txtai:
             embedding["txtai"].append(
                 _run_json([str(txtai), str(HERE / "txtai_side.py"), "embed", str(passages), str(model)])
             )
+    from bench import flops
+
+    out["flops"] = flops.tokens(questions, passages)
     out["ingest"] = {k: _best(v, "seconds") for k, v in ingest.items() if v}
     out["embedding"] = {k: _best(v, "seconds") for k, v in embedding.items() if v}
     if txtai:
@@ -126,7 +146,9 @@ def _systems(args: argparse.Namespace, work: Path, out: dict) -> None:
 
         out["versions"] = {"txtai_env": theirs.versions()}
 
-    servers = {"ours": _our_server(args, ours_dir, work)}
+    servers = {"ours": _our_server(args.variant, ours_dir, work, "ours")}
+    if args.baseline:
+        servers["before"] = _our_server(args.baseline, before_dir, work, "before")
     if txtai:
         port = free_port()
         servers["txtai"] = Server(
@@ -267,9 +289,9 @@ def _ingest_txtai(python: Path, passages: Path, model: Path, index: Path, ours: 
     }
 
 
-def _our_server(args: argparse.Namespace, data_dir: Path, work: Path) -> Server:
+def _our_server(variant: str, data_dir: Path, work: Path, name: str) -> Server:
     port = free_port()
-    argv = [*_docqa(args.variant), "serve"]
+    argv = [*_docqa(variant), "serve"]
     # The load generator cycles through one question list: with the query-embedding cache on, every
     # pass after the first would be served from memory and flatter us. Measure without it.
     env = {
@@ -278,7 +300,7 @@ def _our_server(args: argparse.Namespace, data_dir: Path, work: Path) -> Server:
         "DOCQA_HOST": "127.0.0.1",
         "DOCQA_QUERY_CACHE_SIZE": "0",
     }
-    return Server("ours", argv, port, env, work / "ours.log")
+    return Server(name, argv, port, env, work / f"{name}.log")
 
 
 def _load(server: Server, endpoint: str, conc: int, duration: float, queries: Path) -> dict:

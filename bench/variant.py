@@ -1,12 +1,15 @@
 """Run any ``docqa`` command with one speed knob turned, to measure it before index/ or service/ change.
 
-    python -m bench.variant [--torch-threads N] [--faiss-threads N] [--query-cache N] [--int8] -- serve
+    python -m bench.variant [--torch-threads N] [--faiss-threads N] [--query-cache N] [--int8]
+                            [--runtime onnx|onnx-int8|torch] -- serve
     python -m bench.variant --int8 -- ingest data/corpus
     python -m bench.variant --int8 -- eval eval/sets/corpus_v1.jsonl --mode all --out DIR
 
 The knobs are applied where ``Embedder.load`` returns, so ingest, serve and eval all see them:
 ``--int8`` swaps every nn.Linear of the model for torch's dynamic int8 version (weights int8,
-activations quantised per batch; no new dependency), ``--query-cache`` memoises query vectors.
+activations quantised per batch; no new dependency; torch runtime only), ``--query-cache``
+memoises query vectors, ``--runtime`` sets DOCQA_ENCODER_RUNTIME (``--runtime torch``: the
+encoder as it ran before issue 16).
 """
 
 from __future__ import annotations
@@ -25,11 +28,17 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     p.add_argument("--faiss-threads", type=int)
     p.add_argument("--query-cache", type=int, default=0)
     p.add_argument("--int8", action="store_true")
+    p.add_argument("--runtime", choices=["onnx", "onnx-int8", "torch"])
     return p.parse_args(ours), docqa_args
 
 
 def apply(args: argparse.Namespace) -> None:
+    import os
+
     from docqa.index.embedding import Embedder
+
+    if args.runtime:
+        os.environ["DOCQA_ENCODER_RUNTIME"] = args.runtime
 
     original = Embedder.load.__func__
 

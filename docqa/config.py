@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -28,6 +28,12 @@ class Settings(BaseSettings):
         "name or path, or none",
     )
     model_cache: Path = Field(default=Path.home() / ".cache" / "docqa" / "models")
+    encoder_runtime: Literal["onnx", "onnx-int8", "torch"] = Field(
+        default="onnx",
+        description="what runs the built-in model: onnx (its 4-bit weights on ONNX Runtime, float32 "
+        "compute), onnx-int8 (the same graph, int8 compute: faster, not bit-faithful) or torch "
+        "(sentence-transformers); other models run on torch",
+    )
     query_prefix: str | None = None
     passage_prefix: str | None = None
     host: str = "127.0.0.1"

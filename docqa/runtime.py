@@ -44,7 +44,13 @@ def _setting_error(error: Any) -> str:
 def embedder(settings: Settings) -> Embedder:
     from docqa.index.embedding import Embedder
 
-    return Embedder.load(settings.model, settings.model_cache, settings.query_prefix, settings.passage_prefix)
+    return Embedder.load(
+        settings.model,
+        settings.model_cache,
+        settings.query_prefix,
+        settings.passage_prefix,
+        settings.encoder_runtime,
+    )
 
 
 def aligned(settings: Settings) -> AlignedEncoder | None:
@@ -107,13 +113,14 @@ def serving_searcher(settings: Settings) -> Searcher:
     from docqa.core.process import release_free_heap
 
     model = embedder(settings)
+    second = aligned(settings)
     _one_thread_per_request()
+    model.share_cores()  # ONNX Runtime: a lone request still gets every core
     analyser = kiwi()
     # Kiwi finishes loading, and the model's weights are paged in from their file, on first use:
     # here, not in the first request.
     analyser.tokenize("준비")
     model.encode_queries(["준비"])
-    second = aligned(settings)
     if second is not None:
         second.encode_queries(["ready"])
     result = searcher(settings, model=model, analyser=analyser)
@@ -124,10 +131,12 @@ def serving_searcher(settings: Settings) -> Searcher:
 def _one_thread_per_request() -> None:
     """Serve each request on one core: requests run side by side, and two torch or FAISS threads
     per query stall each other when the cores are busy (bench/: one-client p95 1.1 s -> 77 ms)."""
+    import sys
+
     import faiss
-    import torch
     from threadpoolctl import threadpool_limits
 
-    torch.set_num_threads(1)
+    if "torch" in sys.modules:  # the torch runtime or a sentence-transformers model, loaded by now
+        sys.modules["torch"].set_num_threads(1)
     faiss.omp_set_num_threads(1)
     threadpool_limits(1, user_api="blas")  # numpy's BLAS, which the aligned encoder (USE-m3) runs on

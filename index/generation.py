@@ -101,6 +101,7 @@ def _versions() -> dict[str, str]:
         "sentence-transformers",
         "transformers",
         "torch",
+        "onnxruntime",
     ):
         try:
             out[dist] = metadata.version(dist)
@@ -110,7 +111,12 @@ def _versions() -> dict[str, str]:
 
 
 def build(
-    store: Store, data_dir: Path, model: str, dim: int, aligned: AlignedEncoder | None = None
+    store: Store,
+    data_dir: Path,
+    model: str,
+    dim: int,
+    aligned: AlignedEncoder | None = None,
+    encoder_runtime: str = "",
 ) -> Manifest:
     """Write a new generation from the database and make it current; returns its manifest.
 
@@ -120,7 +126,7 @@ def build(
     folder = data_dir / GENERATIONS / name
     folder.mkdir(parents=True)
     store.snapshot(folder / SNAPSHOT)
-    manifest = _index_snapshot(folder, name, model, dim, aligned)
+    manifest = _index_snapshot(folder, name, model, dim, aligned, encoder_runtime)
     _fsync_tree(folder)
     pause_for_test("built")
     previous = current_name(data_dir)
@@ -134,7 +140,7 @@ def build(
 
 
 def _index_snapshot(
-    folder: Path, name: str, model: str, dim: int, aligned: AlignedEncoder | None
+    folder: Path, name: str, model: str, dim: int, aligned: AlignedEncoder | None, encoder_runtime: str
 ) -> Manifest:
     """Build the indexes and the manifest from the generation's own snapshot, so all agree."""
     snapshot = Store(folder / SNAPSHOT, readonly=True)
@@ -170,6 +176,7 @@ def _index_snapshot(
         aligned_model=aligned_model,
         aligned_dim=aligned_dim,
         aligned_version=aligned_version,
+        encoder_runtime=encoder_runtime,
     )
     (folder / MANIFEST).write_text(
         json.dumps(manifest.to_json(), ensure_ascii=False, indent=2), encoding="utf-8"

@@ -46,6 +46,8 @@ class Manifest:
     aligned_model: str | None = None
     aligned_dim: int = 0
     aligned_version: str = ""
+    # what ran the encoder of the process that built the generation (onnx, onnx-int8, torch)
+    encoder_runtime: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"format": self.format, **{k: v for k, v in asdict(self).items() if k != "format"}}

@@ -391,7 +391,8 @@ class Indexer:
             assert manifest is not None
             if aligned is None or manifest.aligned_model == aligned.name or not manifest.passages:
                 return manifest
-        return generation.build(store, self.data_dir, self.embedder.name, self.embedder.dim, aligned)
+        runtime = str(getattr(self.embedder, "runtime", ""))
+        return generation.build(store, self.data_dir, self.embedder.name, self.embedder.dim, aligned, runtime)
 
 
 def read_inputs(

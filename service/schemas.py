@@ -218,6 +218,12 @@ class StatsOut(BaseModel):
     index_type: str | None
     backends: dict[str, str] | None = Field(default=None, description="the dense and lexical backends")
     aliases: int = Field(default=0, description="Korean name + gloss pairs mined from the documents")
+    encoder_runtime: str | None = Field(
+        default=None, description="what runs the query encoder here (onnx, onnx-int8, torch)"
+    )
+    index_encoder_runtime: str | None = Field(
+        default=None, description="what ran the encoder that built the generation, as its manifest says"
+    )
 
 
 def _form_field(name: str, value: str | None = None, description: str | None = None) -> dict[str, Any]:

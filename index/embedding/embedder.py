@@ -1,8 +1,10 @@
 """The runtime ``Embedder``: a sentence-transformers model, its prefixes, and late-chunked span vectors.
 
-The built-in model is prepared once (``cache``) and loaded strictly offline with docqa's lighter
-parts swapped in (sentencepiece tokenizer, Q4_0 word rows); any other sentence-transformers name or
-path is loaded as it is. torch and sentence-transformers are imported inside functions.
+The built-in model is prepared once (``cache``) and loaded strictly offline, on ONNX Runtime
+(``onnx_e5``: the file's 4-bit weights as they are) or on torch (sentence-transformers with docqa's
+lighter parts swapped in: sentencepiece tokenizer, Q4_0 word rows); any other sentence-transformers
+name or path is loaded as it is, on torch. torch, sentence-transformers and onnxruntime are imported
+inside functions.
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ DEFAULT_ALIASES = frozenset({DEFAULT_MODEL, "intfloat/multilingual-e5-small"})
 # matrix products busy one at a time, and small batches pad less: the sample corpus took 19.3 s
 # in batches of 4, 20.0 s of 16, 20.8 s of 32 and 25.0 s of 64 (2 cores).
 INGEST_BATCH = 4
+# DOCQA_ENCODER_RUNTIME: the built-in model on ONNX Runtime (float32 or int8 compute) or on torch.
+RUNTIMES = ("onnx", "onnx-int8", "torch")
+DEFAULT_RUNTIME = "onnx"
 
 
 def is_default_model(model: str) -> bool:
@@ -55,14 +60,19 @@ def _use_all_cores() -> None:
     torch.set_num_threads(usable_cores())
 
 
-def _load_default(cache_dir: Path) -> SentenceTransformer:
-    """Prepare (once) and load the built-in model strictly offline."""
+def _load_default(cache_dir: Path, runtime: str) -> Any:
+    """Prepare (once) and load the built-in model strictly offline, on ``runtime``."""
     # Set before sentence_transformers/huggingface_hub are imported: they read these at import.
     os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    path = prepare_e5_small(cache_dir / DEFAULT_MODEL)
+    if runtime != "torch":
+        from docqa.core.process import usable_cores
+        from docqa.index.embedding.onnx_e5 import load_onnx_e5
+
+        return load_onnx_e5(path, runtime, usable_cores())
     from sentence_transformers import SentenceTransformer
 
-    path = prepare_e5_small(cache_dir / DEFAULT_MODEL)
     st = SentenceTransformer(
         str(path),
         device="cpu",
@@ -97,9 +107,12 @@ def _load_error(model: str, exc: Exception) -> EmbeddingModelError:
 class Embedder:
     """One sentence-transformers model plus the prefixes it expects for queries and passages."""
 
-    def __init__(self, model: Any, name: str, query_prefix: str, passage_prefix: str) -> None:
+    def __init__(
+        self, model: Any, name: str, query_prefix: str, passage_prefix: str, runtime: str = "torch"
+    ) -> None:
         self._model = model
         self._name = name
+        self._runtime = runtime
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         # sentence-transformers 6 renamed get_sentence_embedding_dimension; 5.x has only the old name.
@@ -113,27 +126,50 @@ class Embedder:
         cache_dir: Path,
         query_prefix: str | None = None,
         passage_prefix: str | None = None,
+        runtime: str = DEFAULT_RUNTIME,
     ) -> Embedder:
-        """Load ``model`` (the built-in e5-small, a hub name or a local path) on the CPU."""
+        """Load ``model`` (the built-in e5-small, a hub name or a local path) on the CPU.
+
+        ``runtime`` (one of RUNTIMES) applies to the built-in model; any other runs on torch.
+        """
+        if runtime not in RUNTIMES:
+            raise EmbeddingModelError(
+                f"unknown encoder runtime {runtime!r}; use one of {', '.join(RUNTIMES)}"
+            )
+        runtime = runtime if is_default_model(model) else "torch"
         try:
-            st = _load_default(Path(cache_dir)) if is_default_model(model) else _load_named(model)
+            st = _load_default(Path(cache_dir), runtime) if is_default_model(model) else _load_named(model)
         except EmbeddingModelError:
             raise
         except Exception as exc:  # library errors vary (OSError, ValueError, HF errors)
             raise _load_error(model, exc) from exc
-        _use_all_cores()
+        if runtime == "torch":
+            _use_all_cores()
         default_query, default_passage = default_prefixes(model)
         return cls(
             st,
             model,
             default_query if query_prefix is None else query_prefix,
             default_passage if passage_prefix is None else passage_prefix,
+            runtime,
         )
 
     @property
     def name(self) -> str:
         """The model name as configured (recorded in index manifests)."""
         return self._name
+
+    @property
+    def runtime(self) -> str:
+        """The runtime the model runs on (one of RUNTIMES; recorded in manifests and /v1/stats)."""
+        return self._runtime
+
+    def share_cores(self) -> None:
+        """Serve many calls at once: a lone call may still use every core (ONNX Runtime), calls
+        side by side one core each. torch's thread count is process-wide; the service sets it."""
+        share = getattr(self._model, "share_cores", None)
+        if share is not None:
+            share()
 
     @property
     def dim(self) -> int:
@@ -175,12 +211,13 @@ class Embedder:
             prefixed, batch_size=batch_size, output_value=None, convert_to_numpy=False
         )
         shift = len(self.passage_prefix)
-        passages = np.stack([unit_vector(o["sentence_embedding"].float().numpy()) for o in outputs])
+        # numpy arrays (ONNX Runtime) or CPU float32 tensors (torch) alike
+        passages = np.stack([unit_vector(np.asarray(o["sentence_embedding"])) for o in outputs])
         pooled = []
         for out, text, wanted in zip(outputs, prefixed, spans, strict=True):
-            real = out["attention_mask"].bool()
-            tokens = out["token_embeddings"][real].float().numpy()[1:-1]  # without <s> and </s>
-            ids = out["input_ids"][real].tolist()[1:-1]
+            real = np.asarray(out["attention_mask"]).astype(bool)
+            tokens = np.asarray(out["token_embeddings"], dtype=np.float32)[real][1:-1]  # without <s>, </s>
+            ids = np.asarray(out["input_ids"])[real].tolist()[1:-1]
             ranges = self._token_ranges(text, [(a + shift, b + shift) for a, b in wanted], ids)
             row: list[np.ndarray | None] = []
             for found in ranges:

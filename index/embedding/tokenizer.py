@@ -246,6 +246,16 @@ def check_saved_tokenizer(st_dir: Path, tokenizer: Tokenizer) -> list[int]:
     return expected
 
 
+def check_probe(tokenizer: Any, marker: dict[str, Any]) -> None:
+    """Fail unless ``tokenizer`` gives the probe the ids the build recorded in ``marker``."""
+    ids = tokenizer(_PROBE)["input_ids"]
+    if ids != marker.get("probe_ids"):
+        raise EmbeddingModelError(
+            f"the sentencepiece tokenizer gives {ids} for the probe, the build recorded "
+            f"{marker.get('probe_ids')}; delete the model cache to rebuild it"
+        )
+
+
 def use_sentencepiece(st: SentenceTransformer, tokenizer: Any, marker: dict[str, Any]) -> None:
     """Tokenize with the sentencepiece ``tokenizer`` in place of the placeholder loaded with the model.
 
@@ -253,12 +263,7 @@ def use_sentencepiece(st: SentenceTransformer, tokenizer: Any, marker: dict[str,
     build recorded for a probe here, on every line of the corpus in the tests) at a fifth of the
     memory. The module and its input formatter both hold the tokenizer.
     """
-    ids = tokenizer(_PROBE)["input_ids"]
-    if ids != marker.get("probe_ids"):
-        raise EmbeddingModelError(
-            f"the sentencepiece tokenizer gives {ids} for the probe, the build recorded "
-            f"{marker.get('probe_ids')}; delete the model cache to rebuild it"
-        )
+    check_probe(tokenizer, marker)
     module: Any = st[0]  # the Transformer module
     module.processor = tokenizer
     if getattr(getattr(module, "input_formatter", None), "processor", None) is not None:

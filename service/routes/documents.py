@@ -213,6 +213,7 @@ def stats(searcher: CurrentSearcherDep, settings: SettingsDep) -> StatsOut:
             generation=None,
             index_type=None,
             backends=None,
+            encoder_runtime=_runtime(searcher),
         )
     return StatsOut(
         documents=manifest.documents,
@@ -224,4 +225,11 @@ def stats(searcher: CurrentSearcherDep, settings: SettingsDep) -> StatsOut:
         index_type=manifest.index_type,
         backends=manifest.backends,
         aliases=searcher.aliases.pairs,
+        encoder_runtime=_runtime(searcher),
+        index_encoder_runtime=manifest.encoder_runtime or None,
     )
+
+
+def _runtime(searcher: Searcher) -> str | None:
+    runtime = getattr(searcher.embedder, "runtime", None)
+    return str(runtime) if runtime else None

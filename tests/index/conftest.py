@@ -25,6 +25,12 @@ def e5_embedder(model_cache_dir: Path) -> Embedder:
 
 
 @pytest.fixture(scope="session")
+def e5_torch(model_cache_dir: Path) -> Embedder:
+    """The built-in model on torch (sentence-transformers), the fallback runtime."""
+    return Embedder.load(DEFAULT_MODEL, model_cache_dir, runtime="torch")
+
+
+@pytest.fixture(scope="session")
 def e5_dir(e5_embedder: Embedder, model_cache_dir: Path) -> Path:
     """The prepared sentence-transformers directory (exists once e5_embedder has loaded)."""
     return model_cache_dir / DEFAULT_MODEL

@@ -147,7 +147,7 @@ def test_position_table_has_two_leading_rows(e5_dir: Path) -> None:
     assert json.loads((e5_dir / "config.json").read_text())["max_position_embeddings"] == 514
 
 
-def test_q4_word_rows_are_the_float32_table(e5_dir: Path, e5_embedder: Embedder) -> None:
+def test_q4_word_rows_are_the_float32_table(e5_dir: Path, e5_torch: Embedder) -> None:
     import torch
     from safetensors import safe_open
 
@@ -157,7 +157,7 @@ def test_q4_word_rows_are_the_float32_table(e5_dir: Path, e5_embedder: Embedder)
     ids = torch.from_numpy(np.random.default_rng(0).integers(0, len(rows), size=(40, 50)))
     assert torch.equal(embedding.q4_embedding(np.array(rows))(ids), table[ids])
     # and the loaded model looks words up there
-    module = e5_embedder._model[0].auto_model.embeddings.word_embeddings
+    module = e5_torch._model[0].auto_model.embeddings.word_embeddings
     assert type(module).__name__ == "Q4Embedding"
 
 

