@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -66,6 +66,18 @@ class Settings(BaseSettings):
         ge=1,
         description="uploads and deletes the service holds at once (receiving, waiting or running; "
         "they run one at a time); one more is answered 503 with Retry-After",
+    )
+
+    # Where the index lives (README "Milvus"): local = SQLite + FAISS + bm25s files in data_dir;
+    # milvus = Milvus collections (Milvus Lite in data_dir/milvus.db, or a server), no state in the replica
+    backend: Literal["local", "milvus"] = Field(default="local", description="local or milvus")
+    milvus_uri: str | None = Field(
+        default=None,
+        description="DOCQA_BACKEND=milvus: a Milvus Lite file (default: milvus.db in the data directory) "
+        "or a server, http://host:19530",
+    )
+    milvus_token: str | None = Field(
+        default=None, description="Milvus credentials, 'user:password' or an API key (servers only)"
     )
 
     @field_validator("data_dir", "model_cache", mode="after")

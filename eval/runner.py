@@ -80,10 +80,10 @@ class LocalTarget:
         ]
 
     def passages(self) -> list[sets.IndexedPassage]:
-        from docqa.index import generation
-        from docqa.index.store import Store
-
-        store = Store(self.searcher.data_dir / generation.DATABASE)
+        manifest = self.searcher.manifest
+        if manifest is None:
+            return []
+        store = self.searcher.open_rows(manifest)  # the served generation's rows, on either backend
         try:
             rows = store.passage_rows()
         finally:

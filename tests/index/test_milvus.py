@@ -1,0 +1,99 @@
+"""The Milvus backend (Milvus Lite) against the local one, on the sample corpus copied into it."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+
+from docqa.index.backends.bm25s import Bm25sIndex
+from docqa.index.backends.milvus import MilvusLexical, bm25_weights
+from docqa.index.milvus import client as mc
+from docqa.index.milvus.store import MilvusStore
+from docqa.index.store import Store
+
+NEWSLETTER = "004_38555d9f2bda2031"
+QUERIES = [
+    "화웨이 AI 반도체 성텅",
+    "쑤저우에는 공업 기업이 몇 개나 모여 있나?",
+    "창안자동차와 둥펑자동차 통합 이후 예상 판매량은?",
+    "How many industrial enterprises are clustered in Suzhou?",
+    "华为的昇腾芯片",
+]
+
+
+def test_sparse_bm25_weights_score_as_bm25s():
+    """Passage weights (tf part) . query weights (idf) = bm25s's Lucene BM25, repeated terms too."""
+    terms = [
+        ["화웨이", "성텅", "성텅", "칩"],
+        ["쑤저우", "기업", "칩"],
+        ["기업", "기업", "기업", "반도체", "ai"],
+        [],
+    ]
+    ids = np.arange(10, 10 + len(terms), dtype=np.int64)
+    local = Bm25sIndex.build(ids, terms)
+    avgdl = float(np.mean([len(t) for t in terms]))
+    lexical = MilvusLexical.of(None, mc.LEXICAL, dict(zip(ids.tolist(), terms, strict=True)))
+    for query in (["성텅"], ["기업", "칩"], ["칩", "칩", "없는말"], ["ai", "화웨이", "쑤저우"]):
+        weights = lexical._query(query)
+        ours = [sum(w * bm25_weights(t, avgdl).get(d, 0.0) for d, w in weights.items()) for t in terms]
+        np.testing.assert_allclose(ours, local.scores_for(query, ids), rtol=1e-5, atol=1e-7)
+        assert [lexical.idf(t) for t in query] == pytest.approx([local.idf(t) for t in query])
+
+
+def test_milvus_store_answers_every_store_method():
+    """A ``MilvusStore`` is passed where a ``Store`` is expected: none of its methods may fall
+    through to SQLite."""
+    public = {n for n, f in inspect.getmembers(Store, inspect.isfunction) if not n.startswith("_")}
+    missing = {n for n in public if getattr(MilvusStore, n) is getattr(Store, n)}
+    assert not missing
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
+def test_the_milvus_index_ranks_as_the_local_one(searcher, milvus_searcher, mode):
+    for query in QUERIES:
+        local = searcher.search(query, k=10, mode=mode).hits
+        milvus = milvus_searcher.search(query, k=10, mode=mode).hits
+        assert [h.passage.passage_id for h in milvus] == [h.passage.passage_id for h in local], query
+        np.testing.assert_allclose([h.score for h in milvus], [h.score for h in local], atol=2e-4)
+        assert [h.highlights for h in milvus] == [h.highlights for h in local], query
+
+
+def test_rows_match_the_local_index_and_long_texts_span_rows(
+    settings, searcher, milvus_settings, milvus_searcher
+):
+    from docqa import runtime
+
+    local = searcher.open_rows(searcher.manifest)
+    milvus = runtime.open_rows(milvus_settings, milvus_searcher.manifest)
+    try:
+        strip = lambda rows: [{k: v for k, v in r.items() if not k.endswith("_at")} for r in rows]  # noqa: E731
+        assert strip(milvus.documents()) == strip(local.documents())
+        newsletter = local.document(NEWSLETTER)
+        assert newsletter is not None and len(newsletter.text.encode()) > 65_535  # past one VARCHAR
+        assert milvus.document(NEWSLETTER) == newsletter
+        assert milvus.alias_records() == local.alias_records()
+        parts = list(
+            mc.scan(
+                milvus.client, mc.BLOBS, ["part"], f"doc_id == {mc.quoted(NEWSLETTER)} and kind == 'text'"
+            )
+        )
+        assert len(parts) > 1
+    finally:
+        local.close()
+    manifest = milvus_searcher.manifest
+    assert (manifest.documents, manifest.passages) == (
+        searcher.manifest.documents,
+        searcher.manifest.passages,
+    )
+    assert manifest.backends == {"dense": "milvus", "lexical": "milvus", "aligned": "milvus"}
+
+
+def test_a_lite_uri_must_name_a_db_file(tmp_path):
+    from docqa.core.errors import UsageError
+
+    with pytest.raises(UsageError, match="must end in .db"):
+        mc.target(str(tmp_path / "milvus"), None, tmp_path)
+    assert mc.target("http://milvus:19530", "root:Milvus", tmp_path).lite is False
+    assert mc.target(None, None, tmp_path).uri == str(tmp_path / "milvus.db")
