@@ -70,8 +70,11 @@ def connect(where: Target) -> Any:
                 raise IndexUnavailable(
                     "DOCQA_BACKEND=milvus needs pymilvus and milvus-lite: pip install 'docqa[milvus]'"
                 ) from exc
-            # pymilvus warns on every scan that Milvus Lite gives no server timestamp (it uses its own)
+            # pymilvus warns on every scan that Milvus Lite gives no server timestamp (it uses its
+            # own), and Milvus Lite's gRPC server logs the call it does not implement
             logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
+            if where.lite:
+                logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
             if where.lite:
                 Path(where.uri).parent.mkdir(parents=True, exist_ok=True)
             try:
