@@ -97,3 +97,12 @@ def test_a_lite_uri_must_name_a_db_file(tmp_path):
         mc.target(str(tmp_path / "milvus"), None, tmp_path)
     assert mc.target("http://milvus:19530", "root:Milvus", tmp_path).lite is False
     assert mc.target(None, None, tmp_path).uri == str(tmp_path / "milvus.db")
+
+
+def test_migrate_wants_empty_collections(settings, milvus_settings):
+    from docqa import runtime
+    from docqa.core.errors import UsageError
+    from docqa.index.milvus.migrate import migrate
+
+    with pytest.raises(UsageError, match="already holds an index"):
+        migrate(settings.data_dir, runtime.milvus_target(milvus_settings))
