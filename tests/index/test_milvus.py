@@ -106,3 +106,34 @@ def test_migrate_wants_empty_collections(settings, milvus_settings):
 
     with pytest.raises(UsageError, match="already holds an index"):
         migrate(settings.data_dir, runtime.milvus_target(milvus_settings))
+
+
+def test_a_replaced_version_stays_for_readers_until_its_grace_is_over(settings, embedder, kiwi, tmp_path):
+    """Replace a document: the new version serves at once with exact counts, the old version's rows
+    stay for readers still on the previous revision, and go once their grace period is over."""
+    from docqa import runtime
+    from docqa.index.milvus.store import GRACE_S
+    from docqa.index.milvus.write import collect
+    from docqa.ingest.readers import read_path
+
+    milvus = settings.model_copy(update={"data_dir": tmp_path / "data", "backend": "milvus"})
+    indexer = runtime.indexer(milvus, model=embedder, analyser=kiwi)
+    source = tmp_path / "memo.txt"
+    versions = [
+        "한빛수소는 신형 수소 트럭 '바람개비'를 출시했다. 충전 시간은 15분이다.",
+        "한빛수소는 신형 수소 트럭 '해오라기'를 출시했다. 충전 시간은 12분이다.",
+    ]
+    for text in versions:
+        source.write_text(text, encoding="utf-8")
+        report = indexer.ingest([read_path(source, {"doc_id": "memo"})])
+        assert report.manifest is not None and (report.manifest.documents, report.manifest.passages) == (1, 1)
+    store = MilvusStore(runtime.milvus_target(milvus))
+    searcher = runtime.searcher(milvus, model=embedder, analyser=kiwi)
+    hits = searcher.search("수소 트럭의 이름", k=5).hits
+    assert [h.passage.text for h in hits] == [versions[1]]
+    rows = lambda: list(mc.scan(store.client, mc.PASSAGES, ["stamp"], 'doc_id == "memo"'))  # noqa: E731
+    assert len(rows()) == 2 and len(store.retired()) == 1  # the first version, kept for its readers
+    assert collect(store, store.retired()[0][2] + GRACE_S - 1, GRACE_S) == 0
+    assert collect(store, store.retired()[0][2] + GRACE_S, GRACE_S) == 1
+    assert len(rows()) == 1 and store.retired() == []
+    assert store.document("memo").text == versions[1] and store.counts() == (1, 1)
