@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from docqa.index.backends.base import Floats, Ids
+from docqa.index.milvus.client import quoted
 
 K1, B = 1.5, 0.75  # bm25s's defaults (method "lucene"): the local backend's scores
 MAX_LIMIT = 16_384  # Milvus's largest top-k
@@ -43,15 +44,38 @@ def bm25_weights(terms: Sequence[str], avgdl: float) -> dict[int, float]:
     return out or dict(EMPTY)
 
 
-def _live_only(ids: list[int], scores: list[float], live: Ids, k: int) -> tuple[Ids, Floats]:
-    found = np.asarray(ids, dtype=np.int64)
-    values = np.asarray(scores, dtype=np.float32)
-    keep = np.isin(found, live)
-    return found[keep][:k], values[keep][:k]
+class Live:
+    """The passages of the reader's loaded revision: their ids (sorted) and each one's document.
 
+    A search is scoped in Milvus by document (``doc_id in [...]``: the filters of ``Filters`` are
+    per document, and a document list stays short where a passage list would not), then to the
+    allowed and live ids here."""
 
-def _filter(allowed: Ids | None) -> str:
-    return "" if allowed is None else f"id in {np.asarray(allowed, dtype=np.int64).tolist()}"
+    def __init__(self, ids: Ids, docs: Sequence[str]):
+        self.ids = np.asarray(ids, dtype=np.int64)
+        self.docs = np.asarray(list(docs), dtype=object)
+
+    @classmethod
+    def of(cls, doc_of: dict[int, str]) -> Live:
+        ids = sorted(doc_of)
+        return cls(np.asarray(ids, dtype=np.int64), [doc_of[i] for i in ids])
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def expression(self, allowed: Ids | None) -> str:
+        if allowed is None:
+            return ""
+        rows = np.searchsorted(self.ids, np.asarray(allowed, dtype=np.int64))
+        rows = rows[(rows < len(self.ids))]
+        docs = sorted({str(d) for d in self.docs[rows]})
+        return "doc_id in [" + ", ".join(quoted(d) for d in docs) + "]"
+
+    def keep(self, ids: list[int], scores: list[float], allowed: Ids | None, k: int) -> tuple[Ids, Floats]:
+        found = np.asarray(ids, dtype=np.int64)
+        values = np.asarray(scores, dtype=np.float32)
+        mask = np.isin(found, self.ids if allowed is None else np.intersect1d(self.ids, allowed))
+        return found[mask][:k], values[mask][:k]
 
 
 class MilvusDense:
@@ -59,7 +83,7 @@ class MilvusDense:
 
     name: ClassVar[str] = "milvus"
 
-    def __init__(self, client: Any, collection: str, live: Ids):
+    def __init__(self, client: Any, collection: str, live: Live):
         self.client, self.collection, self.live = client, collection, live
 
     def __len__(self) -> int:
@@ -67,7 +91,7 @@ class MilvusDense:
 
     @property
     def ids(self) -> Ids:
-        return self.live
+        return self.live.ids
 
     @property
     def description(self) -> str:
@@ -82,10 +106,10 @@ class MilvusDense:
             data=[np.asarray(query, dtype=np.float32).tolist()],
             anns_field="vector",
             limit=limit,
-            filter=_filter(allowed),
+            filter=self.live.expression(allowed),
             search_params={"metric_type": "COSINE", "params": {"ef": max(EF_SEARCH, limit)}},
         )[0]
-        return _live_only([h["id"] for h in hits], [h["distance"] for h in hits], self.live, k)
+        return self.live.keep([h["id"] for h in hits], [h["distance"] for h in hits], allowed, k)
 
     def scores_for(self, query: Floats, ids: Ids) -> Floats:
         vectors = _fetch(self.client, self.collection, ids, "vector")
@@ -100,24 +124,24 @@ class MilvusLexical:
 
     name: ClassVar[str] = "milvus"
 
-    def __init__(self, client: Any, collection: str, live: Ids, doc_freq: dict[str, int]):
+    def __init__(self, client: Any, collection: str, live: Live, doc_freq: dict[str, int]):
         self.client, self.collection, self.live = client, collection, live
         self.doc_freq = doc_freq
 
     @classmethod
-    def of(cls, client: Any, collection: str, terms: dict[int, Sequence[str]]) -> MilvusLexical:
+    def of(cls, client: Any, collection: str, live: Live, terms: dict[int, Sequence[str]]) -> MilvusLexical:
         """From each live passage's lexical terms (their document frequencies give the idf)."""
         doc_freq: Counter[str] = Counter()
         for passage_terms in terms.values():
             doc_freq.update(set(passage_terms))
-        return cls(client, collection, np.asarray(sorted(terms), dtype=np.int64), dict(doc_freq))
+        return cls(client, collection, live, dict(doc_freq))
 
     def __len__(self) -> int:
         return len(self.live)
 
     @property
     def ids(self) -> Ids:
-        return self.live
+        return self.live.ids
 
     def known(self, terms: Iterable[str]) -> list[str]:
         return [t for t in terms if t in self.doc_freq]
@@ -144,11 +168,11 @@ class MilvusLexical:
             data=[query],
             anns_field="sparse",
             limit=min(MAX_LIMIT, k + SLACK),
-            filter=_filter(allowed),
+            filter=self.live.expression(allowed),
             search_params={"metric_type": "IP"},
         )[0]
         hits = [h for h in hits if h["distance"] > 0]
-        return _live_only([h["id"] for h in hits], [h["distance"] for h in hits], self.live, k)
+        return self.live.keep([h["id"] for h in hits], [h["distance"] for h in hits], allowed, k)
 
     def scores_for(self, terms: Sequence[str], ids: Ids) -> Floats:
         query = self._query(terms)

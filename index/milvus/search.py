@@ -17,10 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from docqa.index import generation
-from docqa.index.backends.milvus import MilvusDense, MilvusLexical
+from docqa.index.backends.milvus import Live, MilvusDense, MilvusLexical
 from docqa.index.manifest import IndexUnavailable, Manifest
 from docqa.index.milvus import client as mc
 from docqa.index.milvus.store import MilvusStore
@@ -105,12 +103,12 @@ class MilvusSearcher(Searcher):
                 terms[pid] = json.loads(r["terms"])
         for pid in rows.keys() - terms.keys():  # written after this revision was published
             terms[pid] = []
-        live = np.asarray(sorted(rows), dtype=np.int64)
+        live = Live.of({pid: row.passage.doc_id for pid, row in rows.items()})
         with_aligned = bool(manifest.aligned_model) and self.aligned is not None
         gen = generation.Generation(
             manifest,
             MilvusDense(client, mc.PASSAGES, live),
-            MilvusLexical.of(client, mc.LEXICAL, terms),
+            MilvusLexical.of(client, mc.LEXICAL, live, terms),
             MilvusDense(client, mc.ALIGNED, live) if manifest.aligned_model else None,
         )
         return _State(

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from docqa.index.backends.bm25s import Bm25sIndex
-from docqa.index.backends.milvus import MilvusLexical, bm25_weights
+from docqa.index.backends.milvus import Live, MilvusLexical, bm25_weights
 from docqa.index.milvus import client as mc
 from docqa.index.milvus.store import MilvusStore
 from docqa.index.store import Store
@@ -34,7 +34,8 @@ def test_sparse_bm25_weights_score_as_bm25s():
     ids = np.arange(10, 10 + len(terms), dtype=np.int64)
     local = Bm25sIndex.build(ids, terms)
     avgdl = float(np.mean([len(t) for t in terms]))
-    lexical = MilvusLexical.of(None, mc.LEXICAL, dict(zip(ids.tolist(), terms, strict=True)))
+    live = Live(ids, ["doc"] * len(ids))
+    lexical = MilvusLexical.of(None, mc.LEXICAL, live, dict(zip(ids.tolist(), terms, strict=True)))
     for query in (["성텅"], ["기업", "칩"], ["칩", "칩", "없는말"], ["ai", "화웨이", "쑤저우"]):
         weights = lexical._query(query)
         ours = [sum(w * bm25_weights(t, avgdl).get(d, 0.0) for d, w in weights.items()) for t in terms]
@@ -137,3 +138,12 @@ def test_a_replaced_version_stays_for_readers_until_its_grace_is_over(settings, 
     assert collect(store, store.retired()[0][2] + GRACE_S, GRACE_S) == 1
     assert len(rows()) == 1 and store.retired() == []
     assert store.document("memo").text == versions[1] and store.counts() == (1, 1)
+
+
+def test_a_filtered_search_is_scoped_by_document_in_milvus_and_by_passage_here():
+    live = Live(np.array([3, 5, 8, 9]), ["a", "b", "b", 'c"d'])
+    assert live.expression(None) == ""
+    assert live.expression(np.array([5, 9])) == 'doc_id in ["b", "c\\"d"]'
+    ids, scores = live.keep([9, 8, 5, 12], [0.9, 0.8, 0.5, 0.4], np.array([5, 9]), k=5)
+    assert ids.tolist() == [9, 5] and scores.tolist() == pytest.approx([0.9, 0.5])
+    assert live.keep([12, 3], [0.7, 0.6], None, k=1)[0].tolist() == [3]  # 12: another version's row
