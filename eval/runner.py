@@ -70,7 +70,8 @@ class LocalTarget:
 
     def __init__(self, searcher):
         self.searcher = searcher
-        self.description = f"local index {searcher.data_dir}"
+        where = getattr(searcher, "where", None)  # the Milvus backend's target (index/milvus/search.py)
+        self.description = f"local index {searcher.data_dir}" if where is None else where.description
 
     def search(self, query: str, k: int, mode: str) -> list[Retrieved]:
         result = self.searcher.search(query, k=k, mode=mode)
