@@ -36,9 +36,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _searcher(settings: Settings) -> Searcher:
-    from docqa.index import generation
-
-    if generation.read_manifest(settings.data_dir) is None:
+    if runtime.read_manifest(settings) is None:
         raise CliError(f"no index in {settings.data_dir}: run `docqa ingest PATH` first")
     return runtime.searcher(settings)
 
@@ -168,10 +166,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from docqa.index import generation
-
     settings = _settings(args)
-    manifest = generation.read_manifest(settings.data_dir)
+    manifest = runtime.read_manifest(settings)
     if manifest is None:
         raise CliError(f"no index in {settings.data_dir}: run `docqa ingest PATH` first")
     print(json.dumps(manifest.to_json(), ensure_ascii=False, indent=2))
@@ -181,16 +177,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_aliases(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from docqa.index import generation
     from docqa.index.aliases import listing
     from docqa.index.lexical import fold_han
     from docqa.index.readings import pinyin_syllables
 
     settings = _settings(args)
-    manifest = generation.read_manifest(settings.data_dir)
+    manifest = runtime.read_manifest(settings)
     if manifest is None:
         raise CliError(f"no index in {settings.data_dir}: run `docqa ingest PATH` first")
-    store = generation.open_snapshot(settings.data_dir, manifest)
+    store = runtime.open_rows(settings, manifest)
     try:
         pairs = listing(store.alias_records(), fold_han, pinyin_syllables)
     finally:
@@ -201,6 +196,25 @@ def cmd_aliases(args: argparse.Namespace) -> int:
     for p in pairs:
         print(f"{p.korean}\t{p.gloss}\t{' '.join(p.keys)}\t{p.count}\t{','.join(p.documents)}")
     print(f"({len(pairs)} pairs in generation {manifest.generation})", file=sys.stderr)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from docqa.index.milvus.client import disconnect
+    from docqa.index.milvus.migrate import migrate
+
+    settings = _settings(args)
+    if args.milvus_uri:
+        settings = settings.model_copy(update={"milvus_uri": args.milvus_uri})
+    where = runtime.milvus_target(settings)
+    try:
+        done = migrate(settings.data_dir, where, progress=lambda doc_id: print(f"copied {doc_id}"))
+    finally:
+        disconnect(where)
+    print(
+        f"{done.documents} documents, {done.passages} passages now in {done.target}; serve them with "
+        "DOCQA_BACKEND=milvus" + (f" DOCQA_MILVUS_URI={where.uri}" if args.milvus_uri else "")
+    )
     return 0
 
 
@@ -262,6 +276,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("aliases", cmd_aliases, "list the Korean name + gloss pairs mined from the documents")
     p.add_argument("--json", action="store_true", help="one JSON record per pair")
+
+    p = add(
+        "migrate", cmd_migrate, "copy the local index in the data directory into Milvus (no re-embedding)"
+    )
+    p.add_argument("--to", choices=["milvus"], required=True, help="the backend to copy into")
+    p.add_argument("--milvus-uri", help="env DOCQA_MILVUS_URI (default: milvus.db in the data directory)")
 
     try:
         from docqa.eval.cli import add_eval_parser

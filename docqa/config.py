@@ -74,6 +74,18 @@ class Settings(BaseSettings):
         "they run one at a time); one more is answered 503 with Retry-After",
     )
 
+    # Where the index lives (README "Milvus"): local = SQLite + FAISS + bm25s files in data_dir;
+    # milvus = Milvus collections (Milvus Lite in data_dir/milvus.db, or a server), no state in the replica
+    backend: Literal["local", "milvus"] = Field(default="local", description="local or milvus")
+    milvus_uri: str | None = Field(
+        default=None,
+        description="DOCQA_BACKEND=milvus: a Milvus Lite file (default: milvus.db in the data directory) "
+        "or a server, http://host:19530",
+    )
+    milvus_token: str | None = Field(
+        default=None, description="Milvus credentials, 'user:password' or an API key (servers only)"
+    )
+
     @field_validator("data_dir", "model_cache", mode="after")
     @classmethod
     def _absolute(cls, value: Path) -> Path:

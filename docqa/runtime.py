@@ -17,8 +17,11 @@ from docqa.core.errors import UsageError
 if TYPE_CHECKING:
     from docqa.index.embedding import Embedder
     from docqa.index.embedding.aligned import AlignedEncoder
+    from docqa.index.manifest import Manifest
+    from docqa.index.milvus.client import Target as MilvusTarget
     from docqa.index.pipeline import Indexer
     from docqa.index.search import Searcher
+    from docqa.index.store import Store
     from docqa.ingest.limits import Limits
 
 
@@ -69,16 +72,51 @@ def kiwi() -> Any:
 def searcher(
     settings: Settings, *, model: Embedder | None = None, analyser: Any = None, data_dir: Path | None = None
 ) -> Searcher:
-    """A searcher on ``data_dir`` (default: the settings'), loading the model and Kiwi unless given."""
+    """A searcher on ``data_dir`` (default: the settings'), loading the model and Kiwi unless given;
+    with ``DOCQA_BACKEND=milvus``, on the Milvus collections."""
     from docqa.index.search import Searcher
 
-    return Searcher(
-        data_dir or settings.data_dir,
+    folder = data_dir or settings.data_dir
+    parts = (
         model if model is not None else embedder(settings),
         analyser if analyser is not None else kiwi(),
         settings.query_cache_size,
         aligned(settings),
     )
+    if settings.backend == "milvus":
+        from docqa.index.milvus.search import MilvusSearcher
+
+        return MilvusSearcher(milvus_target(settings, folder), folder, *parts)
+    return Searcher(folder, *parts)
+
+
+def milvus_target(settings: Settings, data_dir: Path | None = None) -> MilvusTarget:
+    """``DOCQA_MILVUS_URI`` (default: Milvus Lite in ``data_dir``/milvus.db) and ``DOCQA_MILVUS_TOKEN``."""
+    from docqa.index.milvus.client import target
+
+    return target(settings.milvus_uri, settings.milvus_token, data_dir or settings.data_dir)
+
+
+def read_manifest(settings: Settings, data_dir: Path | None = None) -> Manifest | None:
+    """The served index's manifest on the configured backend; None before anything was ingested."""
+    if settings.backend == "milvus":
+        from docqa.index.milvus.store import MilvusStore
+
+        return MilvusStore(milvus_target(settings, data_dir)).manifest()
+    from docqa.index.manifest import read_manifest as read
+
+    return read(data_dir or settings.data_dir)
+
+
+def open_rows(settings: Settings, manifest: Manifest, data_dir: Path | None = None) -> Store:
+    """The rows of ``manifest``'s index on the configured backend (close it after use)."""
+    if settings.backend == "milvus":
+        from docqa.index.milvus.store import MilvusStore
+
+        return MilvusStore(milvus_target(settings, data_dir))
+    from docqa.index.generation import open_snapshot
+
+    return open_snapshot(data_dir or settings.data_dir, manifest)
 
 
 def indexer(
@@ -89,9 +127,15 @@ def indexer(
 
     load_model: Callable[[], Any] = (lambda: model) if model is not None else (lambda: embedder(settings))
     load_kiwi: Callable[[], Any] = (lambda: analyser) if analyser is not None else kiwi
-    return Indexer(
-        data_dir or settings.data_dir, load_model, load_kiwi, lambda: aligned(settings), limits(settings)
-    )
+    folder = data_dir or settings.data_dir
+    if settings.backend == "milvus":
+        from docqa.index.milvus.pipeline import MilvusIndexer
+
+        target = milvus_target(settings, folder)
+        return MilvusIndexer(
+            target, folder, load_model, load_kiwi, lambda: aligned(settings), limits(settings)
+        )
+    return Indexer(folder, load_model, load_kiwi, lambda: aligned(settings), limits(settings))
 
 
 def limits(settings: Settings) -> Limits:

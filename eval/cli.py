@@ -102,7 +102,6 @@ def _target(args: argparse.Namespace, evalset):
             raise CliError(f"--url must start with http:// or https://, got {args.url!r}")
         return runner.HttpTarget(args.url.rstrip("/"), timeout=args.timeout)
     from docqa import runtime
-    from docqa.index import generation
 
     settings = runtime.settings(data_dir=args.data_dir, model=args.model)
     data_dir = settings.data_dir
@@ -115,7 +114,7 @@ def _target(args: argparse.Namespace, evalset):
         )
         added = report.count("added") + report.count("updated")
         print(f"{evalset.name}: {len(evalset.documents)} paragraphs in {data_dir} ({added} newly indexed)")
-    elif generation.read_manifest(data_dir) is None:
+    elif runtime.read_manifest(settings, data_dir) is None:
         raise CliError(f"no index in {data_dir}: run `docqa ingest PATH` first, or pass --url")
     return runner.LocalTarget(runtime.searcher(settings, model=embedder, analyser=kiwi, data_dir=data_dir))
 

@@ -70,7 +70,8 @@ class LocalTarget:
 
     def __init__(self, searcher):
         self.searcher = searcher
-        self.description = f"local index {searcher.data_dir}"
+        where = getattr(searcher, "where", None)  # the Milvus backend's target (index/milvus/search.py)
+        self.description = f"local index {searcher.data_dir}" if where is None else where.description
 
     def search(self, query: str, k: int, mode: str) -> list[Retrieved]:
         result = self.searcher.search(query, k=k, mode=mode)
@@ -80,10 +81,10 @@ class LocalTarget:
         ]
 
     def passages(self) -> list[sets.IndexedPassage]:
-        from docqa.index import generation
-        from docqa.index.store import Store
-
-        store = Store(self.searcher.data_dir / generation.DATABASE)
+        manifest = self.searcher.manifest
+        if manifest is None:
+            return []
+        store = self.searcher.open_rows(manifest)  # the served generation's rows, on either backend
         try:
             rows = store.passage_rows()
         finally:

@@ -28,12 +28,10 @@ from docqa.index.aliases import AliasTable, build_table, gloss_terms_by_name, wi
 from docqa.index.backends import (
     DEFAULT_DENSE,
     DEFAULT_LEXICAL,
-    DenseBackend,
-    LexicalBackend,
     dense_backend,
     lexical_backend,
 )
-from docqa.index.backends.base import Ids
+from docqa.index.backends.base import DenseIndex, Ids, LexicalIndex
 from docqa.index.lexical import fold_han
 from docqa.index.manifest import (  # re-exported: the names readers of a data directory use
     FORMAT,
@@ -86,9 +84,10 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Generation:
     manifest: Manifest
-    dense: DenseBackend
-    lexical: LexicalBackend
-    aligned: DenseBackend | None = None  # the aligned encoder's passage vectors, if the manifest has them
+    # the query side of a backend: a generation folder's files, or Milvus collections (index/milvus/)
+    dense: DenseIndex
+    lexical: LexicalIndex
+    aligned: DenseIndex | None = None  # the aligned encoder's passage vectors, if the manifest has them
 
 
 def _versions() -> dict[str, str]:

@@ -155,9 +155,9 @@ class Indexer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.data_dir / LOCK, "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            store = Store(self.data_dir / generation.DATABASE)
+            store = self._open_store()
             try:
-                manifest = _readable_manifest(self.data_dir)
+                manifest = self._current_manifest(store)
                 generation.check_model(manifest, self.embedder.name, self.embedder.dim)
                 if self.aligned is not None:
                     generation.check_aligned(manifest, self.aligned.name, self.aligned.dim)
@@ -167,6 +167,13 @@ class Indexer:
             finally:
                 store.close()
                 fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _open_store(self) -> Store:
+        """The rows this indexer writes (the Milvus backend's indexer opens its collections)."""
+        return Store(self.data_dir / generation.DATABASE)
+
+    def _current_manifest(self, store: Store) -> Manifest | None:
+        return _readable_manifest(self.data_dir)
 
     def ingest_paths(
         self,

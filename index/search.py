@@ -35,6 +35,7 @@ from docqa.index.manifest import Manifest
 from docqa.index.query_vectors import QueryVectors
 from docqa.index.readings import hanja_reading, jieba_words, reading_expansions
 from docqa.index.records import Filters, Hit, Mode, ScoredSentence, SearchResult, StoredPassage
+from docqa.index.store import Store
 from docqa.index.translation import TermVectors, question_words
 from docqa.ingest.records import Span
 
@@ -130,7 +131,7 @@ class Searcher:
         if stamp == self._stamp:
             return
         try:
-            manifest = generation.read_manifest(self.data_dir)
+            manifest = self._read_manifest()
             if manifest is None:
                 return
             generation.check_model(manifest, self.embedder.name, self.embedder.dim)
@@ -145,6 +146,13 @@ class Searcher:
                 raise
             self._retry_at = time.monotonic() + RETRY_S
             log.warning("still serving generation %s: cannot load the new one (%s)", self._generation(), exc)
+
+    def _read_manifest(self) -> Manifest | None:
+        return generation.read_manifest(self.data_dir)
+
+    def open_rows(self, manifest: Manifest) -> Store:
+        """The rows ``manifest``'s generation was built from (listings, documents), read-only."""
+        return generation.open_snapshot(self.data_dir, manifest)
 
     def _generation(self) -> str | None:
         return self._state.manifest.generation if self._state else None

@@ -66,3 +66,36 @@ def client(settings, searcher):
 
     with TestClient(create_app(settings, searcher), raise_server_exceptions=False) as test_client:
         yield test_client
+
+
+# --- the Milvus backend (Milvus Lite): the same index, for the tests run on both backends ----------
+@pytest.fixture(scope="session")
+def milvus_settings(settings, corpus_report, tmp_path_factory) -> Settings:
+    """The session's index copied into Milvus Lite once (`docqa migrate --to milvus`: no re-embedding)."""
+    from docqa import runtime
+    from docqa.index.milvus.migrate import migrate
+
+    milvus = settings.model_copy(
+        update={"data_dir": tmp_path_factory.mktemp("docqa-milvus"), "backend": "milvus"}
+    )
+    migrate(settings.data_dir, runtime.milvus_target(milvus))
+    return milvus
+
+
+@pytest.fixture(scope="session")
+def milvus_searcher(milvus_settings, embedder, kiwi):
+    from docqa import runtime
+
+    return runtime.searcher(milvus_settings, model=embedder, analyser=kiwi)
+
+
+@pytest.fixture(scope="session")
+def milvus_client(milvus_settings, milvus_searcher):
+    from fastapi.testclient import TestClient
+
+    from docqa.service.app import create_app
+
+    with TestClient(
+        create_app(milvus_settings, milvus_searcher), raise_server_exceptions=False
+    ) as test_client:
+        yield test_client

@@ -19,16 +19,10 @@ Ids = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float32]
 
 
-class DenseBackend(Protocol):
+class DenseIndex(Protocol):
+    """What a query asks of a dense index (a Milvus collection is one: ``milvus.py``)."""
+
     name: ClassVar[str]
-
-    @classmethod
-    def build(cls, ids: Ids, vectors: Floats, dim: int) -> Self: ...
-
-    @classmethod
-    def load(cls, folder: Path, dim: int) -> Self: ...
-
-    def save(self, folder: Path) -> None: ...
 
     def __len__(self) -> int: ...
 
@@ -49,16 +43,22 @@ class DenseBackend(Protocol):
         ...
 
 
-class LexicalBackend(Protocol):
-    name: ClassVar[str]
+class DenseBackend(DenseIndex, Protocol):
+    """A dense index a generation builds into its folder and loads from it."""
 
     @classmethod
-    def build(cls, ids: Ids, terms: Sequence[list[str]]) -> Self: ...
+    def build(cls, ids: Ids, vectors: Floats, dim: int) -> Self: ...
 
     @classmethod
-    def load(cls, folder: Path) -> Self: ...
+    def load(cls, folder: Path, dim: int) -> Self: ...
 
     def save(self, folder: Path) -> None: ...
+
+
+class LexicalIndex(Protocol):
+    """What a query asks of a lexical index."""
+
+    name: ClassVar[str]
 
     def __len__(self) -> int: ...
 
@@ -82,3 +82,15 @@ class LexicalBackend(Protocol):
     def known(self, terms: Iterable[str]) -> list[str]:
         """The given terms that occur in the index."""
         ...
+
+
+class LexicalBackend(LexicalIndex, Protocol):
+    """A lexical index a generation builds into its folder and loads from it."""
+
+    @classmethod
+    def build(cls, ids: Ids, terms: Sequence[list[str]]) -> Self: ...
+
+    @classmethod
+    def load(cls, folder: Path) -> Self: ...
+
+    def save(self, folder: Path) -> None: ...

@@ -60,7 +60,7 @@ def _snapshot(searcher: Searcher) -> Store | None:
     if manifest is None:
         return None
     try:
-        return generation.open_snapshot(searcher.data_dir, manifest)
+        return searcher.open_rows(manifest)
     except generation.IndexUnavailable as exc:
         raise unavailable(exc) from exc
 

@@ -1,4 +1,4 @@
-"""The HTTP API on the sample corpus, with the real model."""
+"""The HTTP API on the sample corpus, with the real model, on the local and the Milvus backend."""
 
 import re
 
@@ -6,6 +6,12 @@ import pytest
 
 SUZHOU = "000_6b4486a691b44a80"
 NEWSLETTER = "004_38555d9f2bda2031"
+
+
+@pytest.fixture(scope="module", params=["local", "milvus"])
+def client(request, client):
+    """Every test here on both backends: the local index, and the same index in Milvus Lite."""
+    return client if request.param == "local" else request.getfixturevalue("milvus_client")
 
 
 def _document_text(client, doc_id: str) -> str:

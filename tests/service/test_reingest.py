@@ -261,12 +261,34 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def server(seed, tmp_path):
-    """`docqa serve` in a subprocess on a copy of the index; yields (base URL, data directory)."""
-    data_dir = copy_data_dir(seed, tmp_path / "data")
+def migrated_copy(seed: Path, target: Path) -> Path:
+    """The seed index copied into Milvus Lite in ``target`` (`docqa migrate`), the file then let go."""
+    from docqa.index.milvus import client as mc
+    from docqa.index.milvus.migrate import migrate
+
+    where = mc.target(None, None, target)
+    try:
+        migrate(seed, where)
+    finally:
+        mc.disconnect(where)  # Milvus Lite: one process per file, and the server is another
+    return target
+
+
+@pytest.fixture(params=["local", "milvus"])
+def server(request, seed, tmp_path):
+    """`docqa serve` in a subprocess on a copy of the index, on either backend; yields (base URL,
+    data directory, backend)."""
+    backend = request.param
+    copy = copy_data_dir if backend == "local" else migrated_copy
+    data_dir = copy(seed, tmp_path / "data")
     port = free_port()
-    env = {**os.environ, "DOCQA_DATA_DIR": str(data_dir), "DOCQA_API_KEY": KEY, "HF_HUB_OFFLINE": "1"}
+    env = {
+        **os.environ,
+        "DOCQA_DATA_DIR": str(data_dir),
+        "DOCQA_API_KEY": KEY,
+        "HF_HUB_OFFLINE": "1",
+        "DOCQA_BACKEND": backend,
+    }
     log = open(tmp_path / "server.log", "w")  # a file, not a pipe: a full pipe would stall the server
     proc = subprocess.Popen(
         [sys.executable, "-m", "docqa.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -287,7 +309,7 @@ def server(seed, tmp_path):
             except httpx.HTTPError:
                 pass
             time.sleep(0.5)
-        yield url, data_dir
+        yield url, data_dir, backend
     finally:
         proc.terminate()
         try:
@@ -368,7 +390,7 @@ def ask_now(client: httpx.Client) -> str:
 
 
 def test_upload_replace_delete_under_query_load(server, embedder, kiwi, tmp_path):
-    url, data_dir = server
+    url, data_dir, backend = server
     client = httpx.Client(base_url=url, timeout=300, headers=AUTH)
     base = client.get("/v1/stats").json()
     docs, passages = base["documents"], base["passages"]
@@ -421,17 +443,20 @@ def test_upload_replace_delete_under_query_load(server, embedder, kiwi, tmp_path
         check_counts(client, docs, passages)
         load.wait_to_see("absent")
 
-        # 5. another process (as `docqa ingest` would) writes: the server picks it up, no restart
+        # 5. another process (as `docqa ingest` would) writes: the server picks it up, no restart.
+        # Not on Milvus Lite, which one process serves per file (on a Milvus server, one ingest
+        # worker writes: README "Milvus").
         mark = len(load.seen)
-        source = tmp_path / "cli_issue.txt"
-        source.write_text("\n\n".join(p for _, ps in articles(1) for p in ps), encoding="utf-8")
-        outside = Indexer(data_dir, lambda: embedder, lambda: kiwi)
-        report = outside.ingest([read_path(source, {"doc_id": DOC_ID})])
-        load.wait_to_see("v1", timeout=10)
-        check_counts(client, docs + 1, passages + report.outcomes[0].passages)
-        outside.delete(DOC_ID)
-        load.wait_to_see("absent", timeout=10)
-        check_counts(client, docs, passages)
+        if backend == "local":
+            source = tmp_path / "cli_issue.txt"
+            source.write_text("\n\n".join(p for _, ps in articles(1) for p in ps), encoding="utf-8")
+            outside = Indexer(data_dir, lambda: embedder, lambda: kiwi)
+            report = outside.ingest([read_path(source, {"doc_id": DOC_ID})])
+            load.wait_to_see("v1", timeout=10)
+            check_counts(client, docs + 1, passages + report.outcomes[0].passages)
+            outside.delete(DOC_ID)
+            load.wait_to_see("absent", timeout=10)
+            check_counts(client, docs, passages)
     finally:
         load.stop.set()
         load.join(timeout=120)

@@ -1,0 +1,123 @@
+"""The searcher on the Milvus backend: ``Searcher``'s ranking, fusion and sentences, over Milvus.
+
+Only where the state comes from differs. The served revision is the manifest in ``docqa_meta``,
+polled at most every ``POLL_S`` (every request asks ``refresh``; ``refresh(wait=True)``, after a
+write or for exact counts, always asks). A new revision loads the passages' rows, lexical terms,
+sentence vectors and aliases from the collections into memory, as the local searcher loads a
+generation's snapshot; the dense and lexical searches run in Milvus (``backends/milvus.py``).
+Nothing is written to disk: a replica can be replaced at any time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from docqa.index import generation
+from docqa.index.backends.milvus import Live, MilvusDense, MilvusLexical
+from docqa.index.manifest import IndexUnavailable, Manifest
+from docqa.index.milvus import client as mc
+from docqa.index.milvus.store import MilvusStore
+from docqa.index.records import Filters, Mode, SearchResult
+from docqa.index.search import Searcher, _State
+from docqa.index.store import Store
+from docqa.index.translation import TermVectors
+
+POLL_S = 0.25
+log = logging.getLogger(__name__)
+
+
+class MilvusSearcher(Searcher):
+    def __init__(
+        self,
+        where: mc.Target,
+        data_dir: Path,
+        embedder: Any,
+        kiwi: Any,
+        query_cache_size: int = 2048,
+        aligned: Any = None,
+    ):
+        self.where = where
+        self._polled: tuple[float, Manifest | None] = (float("-inf"), None)
+        super().__init__(data_dir, embedder, kiwi, query_cache_size, aligned)
+
+    def refresh(self, wait: bool = False) -> None:
+        if wait:
+            self._polled = (float("-inf"), None)
+        super().refresh(wait)
+
+    def _disk_stamp(self) -> tuple[int, int, int] | None:
+        """The published revision's identity; between polls, the last one seen."""
+        manifest = self._poll()
+        if manifest is None:
+            return None
+        _, revision, built = manifest.generation.split("-")
+        return int(revision), int(built), 0
+
+    def _poll(self) -> Manifest | None:
+        at, manifest = self._polled
+        now = time.monotonic()
+        if now - at < POLL_S:
+            return manifest
+        try:
+            manifest = MilvusStore(self.where).manifest()
+        except IndexUnavailable:
+            raise
+        except Exception as exc:  # the server is away: keep serving what is loaded
+            if self._state is None and at == float("-inf"):
+                raise IndexUnavailable(f"cannot read {self.where.description}: {exc}") from exc
+            log.warning("cannot poll %s (%s); serving the loaded revision", self.where.description, exc)
+            manifest = self._state.manifest if self._state else None
+        self._polled = (now, manifest)
+        return manifest
+
+    def _read_manifest(self) -> Manifest | None:
+        return self._poll()
+
+    def open_rows(self, manifest: Manifest) -> Store:
+        return MilvusStore(self.where)
+
+    def search(
+        self, query: str, k: int = 10, mode: Mode = "hybrid", filters: Filters | None = None
+    ) -> SearchResult:
+        from pymilvus.exceptions import MilvusException
+
+        try:
+            return super().search(query, k, mode, filters)
+        except MilvusException as exc:
+            raise IndexUnavailable(f"{self.where.description} failed a search: {exc}") from exc
+
+    def _load(self, manifest: Manifest) -> _State:
+        store = MilvusStore(self.where)
+        client = store.client
+        heads = store._heads()
+        rows = store.passage_rows()
+        terms: dict[int, Sequence[str]] = {}
+        for r in mc.scan(client, mc.LEXICAL, ["doc_id", "stamp", "terms"]):
+            pid = int(r["id"])
+            if pid in rows and heads[r["doc_id"]][0] == r["stamp"]:
+                terms[pid] = json.loads(r["terms"])
+        for pid in rows.keys() - terms.keys():  # written after this revision was published
+            terms[pid] = []
+        live = Live.of({pid: row.passage.doc_id for pid, row in rows.items()})
+        with_aligned = bool(manifest.aligned_model) and self.aligned is not None
+        gen = generation.Generation(
+            manifest,
+            MilvusDense(client, mc.PASSAGES, live),
+            MilvusLexical.of(client, mc.LEXICAL, live, terms),
+            MilvusDense(client, mc.ALIGNED, live) if manifest.aligned_model else None,
+        )
+        return _State(
+            manifest,
+            gen,
+            rows,
+            {pid: frozenset(t) for pid, t in terms.items()},
+            store.sentence_vectors(),
+            store.aligned_sentence_vectors() if with_aligned else {},
+            aliases=generation.alias_table(store),
+            term_vectors=TermVectors.of(*store.term_vectors()) if with_aligned else TermVectors(),
+        )
