@@ -23,15 +23,20 @@ class Assembled:
     articles: tuple[Article, ...]
 
 
-def assemble(raw_pages: Sequence[Sequence[str]], *, title: str, with_pages: bool) -> Assembled:
+def assemble(
+    raw_pages: Sequence[Sequence[str]], *, title: str, with_pages: bool, paragraphs: bool = False
+) -> Assembled:
     """Clean, structure and render a document given as pages of extracted lines.
 
     ``with_pages`` says the pages are real (a PDF); plain text split at layout breaks still
-    uses them to place headings, but the document gets no page numbers.
+    uses them to place headings, but the document gets no page numbers. ``paragraphs`` says
+    each line is already a whole paragraph (a PDF laid out by geometry): lines are not rejoined
+    by width, only a paragraph left open at a page's foot (a trailing space) runs on.
     """
     pages = prepare_pages(raw_pages)  # 1. characters, double spacing, headers, page numbers
     lines = [Line(text, p) for p, page in enumerate(pages) for text in page]
-    style = wrap_style(line.text for line in lines)  # 2. how lines were wrapped
+    # 2. how lines were wrapped
+    style = WrapStyle(paragraphs=True) if paragraphs else wrap_style(line.text for line in lines)
     parts = split_articles(lines, title=title)  # 3. articles, headings lifted out of the flow
     writer = _Writer()
     spans = [_write_part(writer, part, style) for part in parts]  # 4. rejoin, repair, write

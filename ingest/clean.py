@@ -34,6 +34,7 @@ class WrapStyle:
     width: int = 0  # display width of a full line, in columns (CJK characters count 2)
     wrapped: bool = False  # hard-wrapped at that width (PDF) rather than one line per paragraph
     trailing_spaces: bool = False  # a wrap at a space keeps the space; a wrap inside a word does not
+    paragraphs: bool = False  # lines are whole paragraphs; a trailing space runs on to the next page
 
 
 Part = tuple[str, int]  # a piece of an output line and the page it came from
@@ -316,6 +317,9 @@ def wrap_style(lines: Iterable[str]) -> WrapStyle:
 
 def joiner(prev: str, nxt: str, style: WrapStyle) -> str | None:
     """What joins line ``prev`` to the next line: "" or " ", or None to keep the line break."""
+    if style.paragraphs:
+        open_end = prev != prev.rstrip() and bool(prev.strip())
+        return space_between(prev.rstrip(), nxt.lstrip()) if open_end and nxt.strip() else None
     if not style.wrapped or not nxt.strip() or ends_sentence(prev):
         return None
     if any(f(prev) or f(nxt) for f in (is_url_line, toc_entry)) or is_caption(nxt):

@@ -10,6 +10,8 @@ from typing import Any
 from ..errors import IngestError, UnreadableDocument
 from ..limits import Budget
 from .base import Extracted, optional_import
+from .pdf_layout import layout_pages
+from .pdf_lines import TextLine, page_lines
 
 # PyMuPDF is not thread-safe, and MuPDF's warnings are one store per process: one PDF at a time,
 # so the warnings read after a file are that file's.
@@ -52,11 +54,14 @@ def extract(raw: bytes, name: str, budget: Budget) -> Extracted:
         raise UnreadableDocument(
             f"{name}: the PDF has no text layer (scanned or image-only pages); OCR it first"
         )
-    return Extracted(pages, title=title, with_pages=True, warnings=_warnings(repaired, messages, pages))
+    return Extracted(
+        pages, title=title, with_pages=True, paragraphs=True, warnings=_warnings(repaired, messages, pages)
+    )
 
 
 def _pages(pdf: Any, budget: Budget) -> list[list[str]]:
-    pages: list[list[str]] = []
+    """Each page's lines with their boxes, within the limits; then the text by layout."""
+    pages: list[list[TextLine]] = []
     total = 0
     for number, page in enumerate(pdf, start=1):
         doing = f"reading page {number:,} of {pdf.page_count:,}"
@@ -65,12 +70,14 @@ def _pages(pdf: Any, budget: Budget) -> list[list[str]]:
         if stopped:
             budget.check_time(doing)  # stopped for time: says so
             budget.check_page_chars(drawn, number, stopped=True)
-        text = page.get_text("text")
-        budget.check_page_chars(len(text), number)
-        total += len(text)
+        lines = page_lines(page, number - 1)
+        chars = sum(len(line.text) + 1 for line in lines)
+        budget.check_page_chars(chars, number)
+        total += chars
         budget.check_chars(total, f"by page {number:,} of {pdf.page_count:,}")
-        pages.append(text.split("\n"))
-    return pages
+        pages.append(lines)
+    budget.check_time("laying out the pages")
+    return layout_pages(pdf, pages)
 
 
 def _count_text(page: Any, budget: Budget) -> tuple[int, bool]:
