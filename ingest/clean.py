@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .spacing import glue
+
 
 @dataclass(frozen=True)
 class Line:
@@ -317,9 +319,12 @@ def wrap_style(lines: Iterable[str]) -> WrapStyle:
 
 def joiner(prev: str, nxt: str, style: WrapStyle) -> str | None:
     """What joins line ``prev`` to the next line: "" or " ", or None to keep the line break."""
-    if style.paragraphs:
+    if style.paragraphs:  # a PDF laid out by geometry: Kiwi tells a word split by the page break
         open_end = prev != prev.rstrip() and bool(prev.strip())
-        return space_between(prev.rstrip(), nxt.lstrip()) if open_end and nxt.strip() else None
+        left, right = prev.rstrip(), nxt.lstrip()
+        if not (open_end and right):
+            return None
+        return glue(left, right) if space_between(left, right) == " " else ""
     if not style.wrapped or not nxt.strip() or ends_sentence(prev):
         return None
     if any(f(prev) or f(nxt) for f in (is_url_line, toc_entry)) or is_caption(nxt):

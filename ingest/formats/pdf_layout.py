@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..clean import ends_sentence, is_cjk
+from ..spacing import glue
 from .pdf_lines import Column, TextLine, merge_row, rows
 from .pdf_tables import Table, find_tables, table_lines
 
@@ -40,7 +41,8 @@ _DATE_TIME = re.compile(
 )
 _URL = re.compile(r"^\s*(?:(?:https?|file)://|www\.)\S+\s*$", re.I)
 _COUNTER = re.compile(r"^\s*\d{1,4}\s*/\s*\d{1,4}\s*$")
-_PLAYER = re.compile(r"^\s*[▶►■❚|/\s]*(?:\d{1,2}:)?\d{1,2}:\d{2}(?:\s*/\s*(?:\d{1,2}:)?\d{1,2}:\d{2})?\s*$")
+_TIME = r"(?:\d{1,2}:)?\d{1,2}:\d{2}"
+_PLAYER = re.compile(rf"^\s*(?:\S{{1,2}}\s+)?[▶►■❚|/\s]*{_TIME}(?:\s*/\s*{_TIME})?\s*$")  # ▶ 0:00 / 5:43
 _SYMBOLS = re.compile(r"^[\W_]+$")
 _CRUMBS = re.compile(r"^\s*[^\s>›»|]{1,8}(?:\s*[>›»|]\s*[^\s>›»|]{1,8})+\s*$")  # 문화 > 문화일반
 
@@ -285,9 +287,9 @@ def _continues(prev: TextLine, line: TextLine, right: float, spacing: Spacing) -
 
 
 def _glue(left: str, right: str) -> str:
-    # Chinese and Japanese take no space at a line break; the rest gets one (a word split by the
-    # break is repaired later, where Kiwi can tell).
-    return "" if left and right and is_cjk(left[-1]) and is_cjk(right[0]) else " "
+    # Chinese and Japanese take no space at a line break; between two Hangul syllables Kiwi
+    # tells a break inside a word (browsers break Korean anywhere) from one between words.
+    return "" if left and right and is_cjk(left[-1]) and is_cjk(right[0]) else glue(left, right)
 
 
 Spacing = Mapping[float, float]  # font size -> the gap between the lines of a paragraph

@@ -39,10 +39,10 @@ class Column:
         return line.x0 >= self.x0 - tol and line.x1 <= self.x1 + tol
 
 
-def page_lines(page: Any, number: int) -> list[TextLine]:
+def page_lines(page: Any, number: int, textpage: Any = None) -> list[TextLine]:
     """The page's horizontal text lines with their boxes (PyMuPDF's ``dict`` output)."""
     lines: list[TextLine] = []
-    for block in page.get_text("dict")["blocks"]:
+    for block in page.get_text("dict", textpage=textpage)["blocks"]:
         for line in block.get("lines", ()):
             if abs(line["dir"][1]) > 0.01:  # rotated text: a watermark or a vertical label
                 continue
