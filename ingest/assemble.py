@@ -24,7 +24,12 @@ class Assembled:
 
 
 def assemble(
-    raw_pages: Sequence[Sequence[str]], *, title: str, with_pages: bool, paragraphs: bool = False
+    raw_pages: Sequence[Sequence[str]],
+    *,
+    title: str,
+    with_pages: bool,
+    paragraphs: bool = False,
+    ocr_pages: frozenset[int] = frozenset(),
 ) -> Assembled:
     """Clean, structure and render a document given as pages of extracted lines.
 
@@ -41,7 +46,7 @@ def assemble(
     writer = _Writer()
     spans = [_write_part(writer, part, style) for part in parts]  # 4. rejoin, repair, write
     text = writer.text()
-    page_spans = _page_spans(writer.transitions, len(raw_pages), len(text)) if with_pages else ()
+    page_spans = _page_spans(writer.transitions, len(raw_pages), len(text), ocr_pages) if with_pages else ()
     articles = tuple(
         _article(part, start, end, page_spans) for part, (start, end) in zip(parts, spans, strict=True)
     )
@@ -116,7 +121,9 @@ def _write_row(writer: _Writer, row: list[tuple[str, int]]) -> None:
         writer.write(piece, page)
 
 
-def _page_spans(transitions: list[tuple[int, int]], n_pages: int, length: int) -> tuple[Page, ...]:
+def _page_spans(
+    transitions: list[tuple[int, int]], n_pages: int, length: int, ocr_pages: frozenset[int] = frozenset()
+) -> tuple[Page, ...]:
     """Pages as consecutive spans: a page starts where its first text is written.
 
     Text moved backwards (a caption carried past a page break) counts as the later page, so
@@ -133,7 +140,7 @@ def _page_spans(transitions: list[tuple[int, int]], n_pages: int, length: int) -
                 starts[q] = offset
             seen = page
     ends = [*starts[1:], length]
-    return tuple(Page(q + 1, starts[q], ends[q]) for q in range(n_pages))
+    return tuple(Page(q + 1, starts[q], ends[q], q in ocr_pages) for q in range(n_pages))
 
 
 def _article(part: ArticleLines, start: int, end: int, pages: tuple[Page, ...]) -> Article:

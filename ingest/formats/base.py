@@ -24,6 +24,7 @@ class Extracted:
     # into the next page's first line
     paragraphs: bool = False
     warnings: tuple[str, ...] = ()  # read, but maybe not whole: a repaired PDF
+    ocr_pages: frozenset[int] = frozenset()  # 0-based pages whose text was read by OCR
 
 
 # raw bytes, the file's name (for messages) and its limits → its text; raises UnreadableDocument,

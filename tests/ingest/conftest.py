@@ -176,3 +176,17 @@ def printed_newsletter(tmp_path_factory: pytest.TempPathFactory) -> pdf_print.Pr
     return pdf_print.Printed(
         pdf_print.print_pdf(pdf_print.newsletter_page(title, paragraphs), out), title, paragraphs
     )
+
+
+@pytest.fixture(scope="session")
+def half_scanned(printed_news: list[pdf_print.Printed], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two pages: the first page of a printed article as printed (a text layer), then the same
+    page rasterised at 300 dpi (an image only, like a scan). Reading it OCRs one page (~10 s)."""
+    with pymupdf.open(printed_news[2].path) as src:
+        out = pymupdf.open()
+        out.insert_pdf(src, from_page=0, to_page=0)
+        page = out.new_page(width=src[0].rect.width, height=src[0].rect.height)
+        page.insert_image(page.rect, pixmap=src[0].get_pixmap(dpi=300))
+        path = tmp_path_factory.mktemp("scan") / "half_scanned.pdf"
+        out.save(path)
+    return path
