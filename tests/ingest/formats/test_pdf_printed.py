@@ -9,6 +9,7 @@ import pdf_print
 import pytest
 from kiwipiepy import Kiwi
 
+from docqa.ingest.chunk import make_passages
 from docqa.ingest.readers import read_path
 from docqa.ingest.records import Document
 
@@ -75,3 +76,16 @@ def test_two_column_newsletter_reads_in_order_with_its_table(
     first_row = newsletter_doc.text.index("2024년 매출 1.82억 위안")
     second_half = starts[1 + len(printed_newsletter.paragraphs) // 2]  # the columns under the table
     assert caption < first_row and text.index("2024년매출1.82억") < second_half
+
+
+def test_a_passage_never_splits_a_table_row(newsletter_doc: Document, kiwi: Kiwi) -> None:
+    rows = [line for line in newsletter_doc.text.split("\n") if " 매출 " in line and "순이익" in line]
+    assert rows == [
+        "2024년 매출 1.82억 위안, 순이익 0.21억 위안",
+        "2025년 매출 2.35억 위안, 순이익 0.34억 위안",
+        "2026년(전망) 매출 3.10억 위안, 순이익 0.52억 위안",
+    ]
+    spans = [(newsletter_doc.text.index(r), newsletter_doc.text.index(r) + len(r)) for r in rows]
+    for target in (60, 150, 400):  # windows small enough to end near the table
+        for passage in make_passages(newsletter_doc, kiwi, target_chars=target, max_chars=2 * target):
+            assert not any(a < passage.start < b or a < passage.end < b for a, b in spans), passage.text
