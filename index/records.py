@@ -132,6 +132,7 @@ class Citation:
     end: int
     text: str
     highlights: tuple[tuple[int, int], ...]
+    ocr: bool = False  # machine-read: the passage's page was a scan, its text came from OCR
 
     @classmethod
     def of(cls, hit: Hit) -> Citation:
@@ -152,6 +153,7 @@ class Citation:
             end=p.end,
             text=p.text,
             highlights=tuple((s.start, s.end) for s in hit.highlights),
+            ocr=p.ocr,
         )
 
     def line(self, prefix: str) -> str:
@@ -160,6 +162,8 @@ class Citation:
         if self.article and self.article != self.title:
             where.append(self.article)
         where += [x for x in (self.source, self.published, f"p. {self.page}" if self.page else None) if x]
+        if self.ocr:
+            where.append("OCR")
         return f"{prefix} {' · '.join(where)}  ({self.doc_id} {self.start}:{self.end})"
 
 

@@ -189,7 +189,7 @@ class Store:
                 doc.path,
                 doc.content_hash,
                 doc.text,
-                json.dumps([[p.number, p.start, p.end] for p in doc.pages]),
+                json.dumps([[p.number, p.start, p.end, *([1] if p.ocr else [])] for p in doc.pages]),
                 json.dumps([_article_json(a) for a in doc.articles], ensure_ascii=False),
                 added[0] if added else now,
                 now,
@@ -211,7 +211,7 @@ class Store:
         ).fetchone()
         if row is None:
             return None
-        pages = tuple(Page(*p) for p in json.loads(row[10]))
+        pages = tuple(Page(p[0], p[1], p[2], len(p) > 3 and bool(p[3])) for p in json.loads(row[10]))
         articles = tuple(Article(**a) for a in json.loads(row[11]))
         doc_id_, title, text, source, published, url, lang, kind, path, content_hash = row[:10]
         return Document(
@@ -390,16 +390,20 @@ class Store:
         """Passages with their citation metadata, keyed by passage id (one document's, or all)."""
         sql = (
             "SELECT p.id, p.doc_id, p.ordinal, p.start, p.end, p.text, p.sentences, p.page, p.article, p.section, "  # noqa: E501
-            "d.title, d.source, d.published, d.url FROM passages p JOIN documents d USING (doc_id)"
+            "d.title, d.source, d.published, d.url, d.pages FROM passages p JOIN documents d USING (doc_id)"
         )
         if doc_id is None:
             rows = self.conn.execute(sql + " ORDER BY p.id").fetchall()
         else:
             rows = self.conn.execute(sql + " WHERE p.doc_id = ? ORDER BY p.id", (doc_id,)).fetchall()
         out: dict[int, StoredPassage] = {}
+        ocr_pages: dict[str, list[tuple[int, int]]] = {}  # doc_id -> spans of its OCR'd pages
         for r in rows:
+            if r[1] not in ocr_pages:
+                ocr_pages[r[1]] = [(p[1], p[2]) for p in json.loads(r[14]) if len(p) > 3 and p[3]]
+            ocr = any(a < max(r[4], r[3] + 1) and r[3] < b for a, b in ocr_pages[r[1]])
             spans = tuple(Span(a, b) for a, b in json.loads(r[6]))
-            passage = Passage(r[1], r[2], r[3], r[4], r[5], spans, r[7], r[8], r[9])
+            passage = Passage(r[1], r[2], r[3], r[4], r[5], spans, r[7], r[8], r[9], ocr)
             out[r[0]] = StoredPassage(r[0], passage, DocumentInfo(r[10], r[11], r[12], r[13]))
         return out
 

@@ -23,20 +23,30 @@ class Assembled:
     articles: tuple[Article, ...]
 
 
-def assemble(raw_pages: Sequence[Sequence[str]], *, title: str, with_pages: bool) -> Assembled:
+def assemble(
+    raw_pages: Sequence[Sequence[str]],
+    *,
+    title: str,
+    with_pages: bool,
+    paragraphs: bool = False,
+    ocr_pages: frozenset[int] = frozenset(),
+) -> Assembled:
     """Clean, structure and render a document given as pages of extracted lines.
 
     ``with_pages`` says the pages are real (a PDF); plain text split at layout breaks still
-    uses them to place headings, but the document gets no page numbers.
+    uses them to place headings, but the document gets no page numbers. ``paragraphs`` says
+    each line is already a whole paragraph (a PDF laid out by geometry): lines are not rejoined
+    by width, only a paragraph left open at a page's foot (a trailing space) runs on.
     """
     pages = prepare_pages(raw_pages)  # 1. characters, double spacing, headers, page numbers
     lines = [Line(text, p) for p, page in enumerate(pages) for text in page]
-    style = wrap_style(line.text for line in lines)  # 2. how lines were wrapped
+    # 2. how lines were wrapped
+    style = WrapStyle(paragraphs=True) if paragraphs else wrap_style(line.text for line in lines)
     parts = split_articles(lines, title=title)  # 3. articles, headings lifted out of the flow
     writer = _Writer()
     spans = [_write_part(writer, part, style) for part in parts]  # 4. rejoin, repair, write
     text = writer.text()
-    page_spans = _page_spans(writer.transitions, len(raw_pages), len(text)) if with_pages else ()
+    page_spans = _page_spans(writer.transitions, len(raw_pages), len(text), ocr_pages) if with_pages else ()
     articles = tuple(
         _article(part, start, end, page_spans) for part, (start, end) in zip(parts, spans, strict=True)
     )
@@ -111,7 +121,9 @@ def _write_row(writer: _Writer, row: list[tuple[str, int]]) -> None:
         writer.write(piece, page)
 
 
-def _page_spans(transitions: list[tuple[int, int]], n_pages: int, length: int) -> tuple[Page, ...]:
+def _page_spans(
+    transitions: list[tuple[int, int]], n_pages: int, length: int, ocr_pages: frozenset[int] = frozenset()
+) -> tuple[Page, ...]:
     """Pages as consecutive spans: a page starts where its first text is written.
 
     Text moved backwards (a caption carried past a page break) counts as the later page, so
@@ -128,7 +140,7 @@ def _page_spans(transitions: list[tuple[int, int]], n_pages: int, length: int) -
                 starts[q] = offset
             seen = page
     ends = [*starts[1:], length]
-    return tuple(Page(q + 1, starts[q], ends[q]) for q in range(n_pages))
+    return tuple(Page(q + 1, starts[q], ends[q], q in ocr_pages) for q in range(n_pages))
 
 
 def _article(part: ArticleLines, start: int, end: int, pages: tuple[Page, ...]) -> Article:

@@ -185,6 +185,7 @@ def make_passages(
                     page=doc.page_at(span.start) if doc.pages else None,
                     article=title,
                     section=section,
+                    ocr=doc.ocr_between(span.start, span.end),
                 )
             )
     return passages

@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .spacing import glue
+
 
 @dataclass(frozen=True)
 class Line:
@@ -34,6 +36,7 @@ class WrapStyle:
     width: int = 0  # display width of a full line, in columns (CJK characters count 2)
     wrapped: bool = False  # hard-wrapped at that width (PDF) rather than one line per paragraph
     trailing_spaces: bool = False  # a wrap at a space keeps the space; a wrap inside a word does not
+    paragraphs: bool = False  # lines are whole paragraphs; a trailing space runs on to the next page
 
 
 Part = tuple[str, int]  # a piece of an output line and the page it came from
@@ -316,6 +319,12 @@ def wrap_style(lines: Iterable[str]) -> WrapStyle:
 
 def joiner(prev: str, nxt: str, style: WrapStyle) -> str | None:
     """What joins line ``prev`` to the next line: "" or " ", or None to keep the line break."""
+    if style.paragraphs:  # a PDF laid out by geometry: Kiwi tells a word split by the page break
+        open_end = prev != prev.rstrip() and bool(prev.strip())
+        left, right = prev.rstrip(), nxt.lstrip()
+        if not (open_end and right):
+            return None
+        return glue(left, right) if space_between(left, right) == " " else ""
     if not style.wrapped or not nxt.strip() or ends_sentence(prev):
         return None
     if any(f(prev) or f(nxt) for f in (is_url_line, toc_entry)) or is_caption(nxt):

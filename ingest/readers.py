@@ -59,7 +59,13 @@ def read_path(path: Path | str, meta: dict[str, Any] | None = None, budget: Budg
     budget.check_chars(sum(len(line) for page in extracted.pages for line in page))
     budget.check_time("reading the file")
     placeholder = meta.get("title") or extracted.title or path.stem
-    built = assemble(extracted.pages, title=placeholder, with_pages=extracted.with_pages)
+    built = assemble(
+        extracted.pages,
+        title=placeholder,
+        with_pages=extracted.with_pages,
+        paragraphs=extracted.paragraphs,
+        ocr_pages=extracted.ocr_pages,
+    )
     budget.check_time("cleaning the text")
     if not built.text.strip():
         raise UnreadableDocument(f"{path.name}: no text found in the file")

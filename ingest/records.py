@@ -22,6 +22,7 @@ class Page:
     number: int
     start: int
     end: int
+    ocr: bool = False  # the page's text was read by OCR (a scan), not from a text layer
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,10 @@ class Document:
                 return page.number
         return self.pages[-1].number if self.pages and offset >= self.pages[-1].start else None
 
+    def ocr_between(self, start: int, end: int) -> bool:
+        """Whether any of ``text[start:end]`` lies on a page read by OCR."""
+        return any(p.ocr and p.start < max(end, start + 1) and start < p.end for p in self.pages)
+
     def article_at(self, offset: int) -> Article | None:
         for article in self.articles:
             if article.start <= offset < article.end:
@@ -78,6 +83,7 @@ class Passage:
     page: int | None = None
     article: str | None = None
     section: str | None = None
+    ocr: bool = False  # some of its text was read by OCR: machine-read, check it against the page
 
     @property
     def passage_id(self) -> str:

@@ -20,7 +20,11 @@ class Extracted:
     pages: list[list[str]]
     title: str | None = None  # from markup: <title>, <h1>, "# heading"
     with_pages: bool = False  # the pages are real pages (PDF)
+    # each line is a whole paragraph (laid out by geometry); a line ending with a space runs on
+    # into the next page's first line
+    paragraphs: bool = False
     warnings: tuple[str, ...] = ()  # read, but maybe not whole: a repaired PDF
+    ocr_pages: frozenset[int] = frozenset()  # 0-based pages whose text was read by OCR
 
 
 # raw bytes, the file's name (for messages) and its limits → its text; raises UnreadableDocument,

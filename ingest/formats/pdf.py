@@ -9,7 +9,10 @@ from typing import Any
 
 from ..errors import IngestError, UnreadableDocument
 from ..limits import Budget
+from . import pdf_ocr
 from .base import Extracted, optional_import
+from .pdf_layout import layout_pages
+from .pdf_lines import TextLine, page_lines
 
 # PyMuPDF is not thread-safe, and MuPDF's warnings are one store per process: one PDF at a time,
 # so the warnings read after a file are that file's.
@@ -37,7 +40,7 @@ def extract(raw: bytes, name: str, budget: Budget) -> Extracted:
                 if pdf.page_count == 0:  # MuPDF "repairs" garbage into an empty document
                     raise UnreadableDocument(f"{name}: cannot read the PDF, the file is corrupt (no pages)")
                 budget.check_pages(pdf.page_count)
-                pages = _pages(pdf, budget)
+                pages, ocr_pages = _pages(pdf, name, budget)
                 title = _title(pdf.metadata or {})
                 repaired = bool(pdf.is_repaired)
         except IngestError:  # ours, including the limits (IngestError is a ValueError)
@@ -49,14 +52,23 @@ def extract(raw: bytes, name: str, budget: Budget) -> Extracted:
         finally:
             messages = pymupdf.TOOLS.mupdf_warnings(reset=True)
     if not any(line.strip() for page in pages for line in page):
-        raise UnreadableDocument(
-            f"{name}: the PDF has no text layer (scanned or image-only pages); OCR it first"
-        )
-    return Extracted(pages, title=title, with_pages=True, warnings=_warnings(repaired, messages, pages))
+        read = "; OCR found no text in its images either" if ocr_pages else "; OCR it first"
+        raise UnreadableDocument(f"{name}: the PDF has no text layer (scanned or image-only pages){read}")
+    return Extracted(
+        pages,
+        title=title,
+        with_pages=True,
+        paragraphs=True,
+        warnings=_warnings(repaired, messages, pages),
+        ocr_pages=ocr_pages,
+    )
 
 
-def _pages(pdf: Any, budget: Budget) -> list[list[str]]:
-    pages: list[list[str]] = []
+def _pages(pdf: Any, name: str, budget: Budget) -> tuple[list[list[str]], frozenset[int]]:
+    """Each page's lines with their boxes (by OCR for a page that only shows an image), within
+    the limits; then the text by layout, and the 0-based pages read by OCR."""
+    pages: list[list[TextLine]] = []
+    ocr_pages: set[int] = set()
     total = 0
     for number, page in enumerate(pdf, start=1):
         doing = f"reading page {number:,} of {pdf.page_count:,}"
@@ -65,12 +77,18 @@ def _pages(pdf: Any, budget: Budget) -> list[list[str]]:
         if stopped:
             budget.check_time(doing)  # stopped for time: says so
             budget.check_page_chars(drawn, number, stopped=True)
-        text = page.get_text("text")
-        budget.check_page_chars(len(text), number)
-        total += len(text)
+        lines = page_lines(page, number - 1)
+        if pdf_ocr.needs_ocr(page, lines):
+            langs = pdf_ocr.check_available(name)
+            lines = pdf_ocr.ocr_lines(page, number - 1, langs, budget)
+            ocr_pages.add(number - 1)
+        chars = sum(len(line.text) + 1 for line in lines)
+        budget.check_page_chars(chars, number)
+        total += chars
         budget.check_chars(total, f"by page {number:,} of {pdf.page_count:,}")
-        pages.append(text.split("\n"))
-    return pages
+        pages.append(lines)
+    budget.check_time("laying out the pages")
+    return layout_pages(pdf, pages), frozenset(ocr_pages)
 
 
 def _count_text(page: Any, budget: Budget) -> tuple[int, bool]:

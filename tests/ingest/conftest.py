@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import pdf_print
 import pymupdf
 import pytest
 from kiwipiepy import Kiwi
@@ -137,3 +139,54 @@ class SamplePdf:
 def newsletter_pdf(tmp_path_factory: pytest.TempPathFactory) -> SamplePdf:
     path = write_newsletter_pdf(tmp_path_factory.mktemp("pdf") / "brief_2025-03.pdf")
     return SamplePdf(path, CROSS_PAGE, PAGE3_SENTENCE)
+
+
+# ---------------------------------------------------------------------------------------------
+# Corpus articles printed by Chromium: as a news site's page, and as a two-column newsletter
+
+PRINTED_NEWS = ["000_6b4486a691b44a80.txt", "001_8b6b0988ac711051.txt", "003_58cc2174c4f770a3.txt"]
+PRINTED_NEWSLETTER = "002_c9ca4e28aa029685.txt"
+
+
+def corpus_titles() -> dict[str, str]:
+    rows = (json.loads(line) for line in (CORPUS / "manifest.jsonl").read_text().splitlines() if line)
+    return {row["file"]: row["title"] for row in rows}
+
+
+@pytest.fixture(scope="session")
+def printed_news(tmp_path_factory: pytest.TempPathFactory) -> list[pdf_print.Printed]:
+    """Three corpus articles printed from a news site's page (~2 s each, once per session)."""
+    out = tmp_path_factory.mktemp("printed")
+    titles = corpus_titles()
+    printed = []
+    for name in PRINTED_NEWS:
+        title = pdf_print.drawable(titles[name])
+        paragraphs = pdf_print.body_paragraphs((CORPUS / name).read_text(encoding="utf-8"))
+        path = pdf_print.print_pdf(pdf_print.news_page(title, paragraphs), out / f"{name[:3]}.pdf")
+        printed.append(pdf_print.Printed(path, title, paragraphs))
+    return printed
+
+
+@pytest.fixture(scope="session")
+def printed_newsletter(tmp_path_factory: pytest.TempPathFactory) -> pdf_print.Printed:
+    """A corpus article set in two columns around a table, printed by Chromium."""
+    title = "월간 테크 리포트 2025년 6월호"
+    paragraphs = pdf_print.body_paragraphs((CORPUS / PRINTED_NEWSLETTER).read_text(encoding="utf-8"))
+    out = tmp_path_factory.mktemp("printed") / "newsletter.pdf"
+    return pdf_print.Printed(
+        pdf_print.print_pdf(pdf_print.newsletter_page(title, paragraphs), out), title, paragraphs
+    )
+
+
+@pytest.fixture(scope="session")
+def half_scanned(printed_news: list[pdf_print.Printed], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two pages: the first page of a printed article as printed (a text layer), then the same
+    page rasterised at 300 dpi (an image only, like a scan). Reading it OCRs one page (~10 s)."""
+    with pymupdf.open(printed_news[2].path) as src:
+        out = pymupdf.open()
+        out.insert_pdf(src, from_page=0, to_page=0)
+        page = out.new_page(width=src[0].rect.width, height=src[0].rect.height)
+        page.insert_image(page.rect, pixmap=src[0].get_pixmap(dpi=300))
+        path = tmp_path_factory.mktemp("scan") / "half_scanned.pdf"
+        out.save(path)
+    return path
