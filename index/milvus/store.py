@@ -401,7 +401,7 @@ def _document(doc_id: str, info: dict[str, Any], body: dict[str, Any]) -> Docume
         info["kind"],
         info["path"],
         info["content_hash"],
-        pages=tuple(Page(*p) for p in body["pages"]),
+        pages=tuple(Page(n, a, b, bool(rest and rest[0])) for n, a, b, *rest in body["pages"]),
         articles=tuple(Article(**a) for a in body["articles"]),
     )
 
@@ -418,6 +418,7 @@ def _stored(pid: int, row: dict[str, Any], info: dict[str, Any]) -> StoredPassag
         row["page"],
         row["article"],
         row["section"],
+        any(a < max(row["end"], row["start"] + 1) and row["start"] < b for a, b in info.get("ocr_pages", ())),
     )
     return StoredPassage(
         pid, passage, DocumentInfo(info["title"], info["source"], info["published"], info["url"])

@@ -127,14 +127,7 @@ def collect(store: MilvusStore, now: float, grace_s: float) -> int:
 
 def _write_version(client: Any, version: _Version, ids: list[int], stamp: int) -> None:
     doc = version.doc
-    body = {
-        "text": doc.text,
-        "pages": [[p.number, p.start, p.end] for p in doc.pages],
-        "articles": [
-            {"title": a.title, "start": a.start, "end": a.end, "section": a.section, "page": a.page}
-            for a in doc.articles
-        ],
-    }
+    body = _body(doc)
     _put_blob(client, "text", doc.doc_id, stamp, json.dumps(body, ensure_ascii=False))
     base = {"doc_id": doc.doc_id, "stamp": stamp}
     passages, aligned = [], []
@@ -225,6 +218,18 @@ def _aliases_json(rows: Iterable[PairRecord]) -> str:
     )
 
 
+def _body(doc: Document) -> dict[str, Any]:
+    """The document's text, pages (an OCR'd page with a fourth entry, 1, as in SQLite) and articles."""
+    return {
+        "text": doc.text,
+        "pages": [[p.number, p.start, p.end, *([1] if p.ocr else [])] for p in doc.pages],
+        "articles": [
+            {"title": a.title, "start": a.start, "end": a.end, "section": a.section, "page": a.page}
+            for a in doc.articles
+        ],
+    }
+
+
 def _info(doc: Document, passages: int, added_at: float, now: float) -> dict[str, Any]:
     return {
         "title": doc.title,
@@ -237,6 +242,7 @@ def _info(doc: Document, passages: int, added_at: float, now: float) -> dict[str
         "content_hash": doc.content_hash,
         "chars": len(doc.text),
         "passages": passages,
+        "ocr_pages": [[p.start, p.end] for p in doc.pages if p.ocr],  # a passage on one is flagged
         "added_at": added_at,
         "updated_at": now,
     }

@@ -147,3 +147,20 @@ def test_a_filtered_search_is_scoped_by_document_in_milvus_and_by_passage_here()
     ids, scores = live.keep([9, 8, 5, 12], [0.9, 0.8, 0.5, 0.4], np.array([5, 9]), k=5)
     assert ids.tolist() == [9, 5] and scores.tolist() == pytest.approx([0.9, 0.5])
     assert live.keep([12, 3], [0.7, 0.6], None, k=1)[0].tolist() == [3]  # 12: another version's row
+
+
+def test_the_ocr_flag_of_a_scanned_page_survives_milvus_rows():
+    """Milvus keeps what SQLite keeps: which pages were OCR'd, and so which passages are flagged."""
+    from docqa.index.milvus.store import _document, _stored
+    from docqa.index.milvus.write import _body, _info
+    from docqa.ingest.records import Document, Page
+
+    text = "첫 쪽은 글자 층이 있다.\n둘째 쪽은 스캔이다."
+    pages = (Page(1, 0, 14), Page(2, 15, len(text), ocr=True))
+    doc = Document("d", "t", text, "s", "2025-01-01", "", "ko", "pdf", "d.pdf", "h", pages=pages)
+    info = _info(doc, 2, 0.0, 0.0)
+    assert _document("d", info, _body(doc)).pages == pages
+    row = {"doc_id": "d", "ordinal": 0, "text": "", "sentences": [], "article": None, "section": None}
+    first = _stored(1, {**row, "start": 0, "end": 14, "page": 1}, info).passage
+    second = _stored(2, {**row, "start": 15, "end": len(text), "page": 2}, info).passage
+    assert not first.ocr and second.ocr
