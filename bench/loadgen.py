@@ -1,7 +1,8 @@
 """Closed-loop HTTP load generator, run as its own process: ``python -m bench.loadgen``.
 
 N clients each send one request, wait for the answer, send the next. A run stops at a time
-limit or a request cap, whichever comes first; only 127.0.0.1 is accepted as a target.
+limit, a request cap or when ``--until-file`` appears, whichever is first; only 127.0.0.1 is
+accepted as a target.
 Prints one JSON object: latency percentiles (ms), throughput (req/s), errors and their kinds.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from urllib.parse import urlsplit
@@ -27,6 +29,8 @@ def body_for(endpoint: str, query: str, k: int) -> dict:
 async def _client(cid: int, client: httpx.AsyncClient, url: str, args, queries, state: dict) -> None:
     i = cid
     while time.perf_counter() < state["deadline"] and state["sent"] < args.max_requests:
+        if args.until_file and os.path.exists(args.until_file):
+            break
         state["sent"] += 1
         query = queries[i % len(queries)]
         i += args.concurrency
@@ -84,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--timeout", type=float, default=60.0)
+    p.add_argument("--until-file", help="stop early once this file exists (the caller's signal)")
     args = p.parse_args(argv)
     if urlsplit(args.base).hostname != "127.0.0.1":
         print("loadgen: only http://127.0.0.1:PORT may be targeted", file=sys.stderr)

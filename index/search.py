@@ -19,7 +19,7 @@ import numpy as np
 
 from docqa.core.text import has_content, scrub
 from docqa.index import generation
-from docqa.index.aliases import AliasTable, alias_expansions, match_aliases
+from docqa.index.aliases import AliasTable, alias_expansions, gloss_terms_by_name, match_aliases
 from docqa.index.answer import MIN_SENTENCE_CHARS, script
 from docqa.index.expansion import LexicalQuery, coverage, rendering
 from docqa.index.fusion import (
@@ -35,6 +35,8 @@ from docqa.index.manifest import Manifest
 from docqa.index.query_vectors import QueryVectors
 from docqa.index.readings import hanja_reading, jieba_words, reading_expansions
 from docqa.index.records import Filters, Hit, Mode, ScoredSentence, SearchResult, StoredPassage
+from docqa.index.snapshot_reader import Rows, SnapshotReader
+from docqa.index.snapshot_reader import date_range as date_range  # where callers found it
 from docqa.index.store import Store
 from docqa.index.translation import TermVectors, question_words
 from docqa.ingest.records import Span
@@ -56,18 +58,12 @@ AS_BEFORE = ScriptWeights()  # e5 alone, lexical weight as measured for Korean
 
 @dataclass
 class _State:
-    """Everything a query reads, swapped as one object when a new generation appears."""
+    """Everything a query reads, swapped as one object when a new generation appears. Rows,
+    terms and sentence vectors are read per hit from the generation's snapshot (``rows``)."""
 
     manifest: Manifest
     gen: generation.Generation
-    rows: dict[int, StoredPassage]
-    terms: dict[int, frozenset[str]]
-    sentences: dict[str, tuple[np.ndarray, np.ndarray]]
-    # the aligned encoder's sentence vectors, like ``sentences`` (empty without an aligned index)
-    aligned_sentences: dict[str, tuple[np.ndarray, np.ndarray]]
-    # Kiwi terms of each sentence, (doc_id, start) -> terms, filled as queries touch them:
-    # analysing the sentences of every hit on every query was most of a lexical query's time.
-    sentence_terms: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict)
+    rows: Rows
     # the aligned vectors of the Korean index terms, for translating a question's words
     term_vectors: TermVectors = field(default_factory=TermVectors)
     aliases: AliasTable = field(default_factory=AliasTable)  # mined from the generation's documents
@@ -158,31 +154,24 @@ class Searcher:
         return self._state.manifest.generation if self._state else None
 
     def _load(self, manifest: Manifest) -> _State:
-        """Everything a query needs, from the generation's files and its own database snapshot."""
+        """The generation's indexes, and a reader of its own database snapshot for the rows."""
         gen = generation.load(self.data_dir, manifest)
         store = generation.open_snapshot(self.data_dir, manifest)
         try:
-            rows = store.passage_rows()
-            stored = store.passage_terms()
-            sentences = store.sentence_vectors()
-            aligned = store.aligned_sentence_vectors() if gen.aligned and self.aligned else {}
             aliases = generation.alias_table(store)
             words = TermVectors.of(*store.term_vectors()) if gen.aligned and self.aligned else TermVectors()
-            ids = np.asarray(sorted(stored), dtype=np.int64)
-            terms = generation.lexical_terms(store, ids, [sorted(stored[int(i)]) for i in ids], aliases)
         finally:
             store.close()
-        wanted = set(int(i) for i in gen.dense.ids)
-        rows = {pid: row for pid, row in rows.items() if pid in wanted}
-        if len(rows) != len(wanted):
+        rows = SnapshotReader(self.data_dir, manifest, gloss_terms_by_name(aliases))
+        if rows.count() != len(gen.dense):
+            rows.close()
             raise generation.IndexUnavailable(f"generation {manifest.generation} lacks passage rows")
-        term_sets = {int(pid): frozenset(t) for pid, t in zip(ids, terms, strict=True) if int(pid) in wanted}
         if self.aligned is not None and gen.aligned is None:
             log.warning(
                 "generation %s has no aligned vectors: ranking with e5 alone until the next ingest adds them",
                 manifest.generation,
             )
-        return _State(manifest, gen, rows, term_sets, sentences, aligned, aliases=aliases, term_vectors=words)
+        return _State(manifest, gen, rows, aliases=aliases, term_vectors=words)
 
     @property
     def manifest(self) -> Manifest | None:
@@ -198,21 +187,23 @@ class Searcher:
     ) -> SearchResult:
         started = time.perf_counter()
         state = self._state
-        if state is None or not state.rows or not has_content(query):  # "???", emoji only: nothing asked
+        if (
+            state is None or not len(state.gen.dense) or not has_content(query)
+        ):  # "???", emoji only: nothing asked
             return SearchResult(query, mode, [], (time.perf_counter() - started) * 1000)
         filters = filters or Filters()
         allowed = self._allowed(state, filters) if filters.active() else None
         text = scrub(query)  # Kiwi and the tokenizer take only text that encodes as UTF-8
         terms = analyze(text, self.kiwi)
         lexical = self._lexical_query(state, text, terms)
-        qvec = self.query_vectors.get(text) if mode != "lexical" else None
         weights = weights_for(script(text))
+        qvec, rvec = self._query_vectors(text, lexical, mode, weights.rendering)
         avec = self._aligned_query(state, text, mode, weights)
-        rvec = self._ranking_vector(text, lexical, qvec, weights.rendering)
         ranked, coverage, best_aligned = self._rank(
             state, lexical, qvec, k, mode, allowed, avec, weights, rvec
         )
-        rows = [state.rows[pid] for pid, _, _ in ranked]
+        found = state.rows.rows([pid for pid, _, _ in ranked])
+        rows = [found[pid] for pid, _, _ in ranked]
         cosines = self._sentence_similarities(state, rows, rvec, avec, weights.sentences)
         hits = [
             self._hit(state, rank, row, score, cos, lexical, rvec, sims)
@@ -229,18 +220,22 @@ class Searcher:
             return None
         return self.aligned_vectors.get(text) if weights.aligned or weights.sentences else None
 
-    def _ranking_vector(
-        self, text: str, query: LexicalQuery, qvec: np.ndarray | None, weight: float
-    ) -> np.ndarray | None:
-        """The vector passages and sentences are ranked by: the question's e5 vector, or for a
-        question with expansions that plus ``weight`` times its Korean rendering's, unit length."""
-        korean = rendering(text, query.expansions) if qvec is not None and weight else ""
+    def _query_vectors(
+        self, text: str, query: LexicalQuery, mode: Mode, weight: float
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The question's e5 vector, and the one passages and sentences are ranked by: the same,
+        or for a question with expansions that plus ``weight`` times its Korean rendering's (unit
+        length; both encoded in one batch, which gives each the vector it has alone)."""
+        if mode == "lexical":
+            return None, None
+        korean = rendering(text, query.expansions) if weight else ""
         if not korean:
-            return qvec
-        assert qvec is not None
-        mixed = qvec + weight * self.query_vectors.get(korean)
+            qvec = self.query_vectors.get(text)
+            return qvec, qvec
+        qvec, kvec = self.query_vectors.get_many([text, korean])
+        mixed = qvec + weight * kvec
         unit: np.ndarray = (mixed / np.linalg.norm(mixed)).astype(np.float32)
-        return unit
+        return qvec, unit
 
     def _rank(
         self,
@@ -257,7 +252,7 @@ class Searcher:
         """Top ``k`` as (passage id, score, e5 cosine), the coverage, and the best aligned cosine.
         With ``avec``, the dense side is e5's and the aligned encoder's min-max cosines added
         (``fusion.fuse_dense``), over the union of both top lists and the lexical one. e5 ranks by
-        ``rvec`` (``_ranking_vector``; default ``qvec``); the cosine reported is the question's own."""
+        ``rvec`` (``_query_vectors``; default ``qvec``); the cosine reported is the question's own."""
         gen = state.gen
         n_cand = max(100, 5 * k)
         lex_top, lex_scores = gen.lexical.search(query.all, n_cand, allowed)
@@ -328,13 +323,12 @@ class Searcher:
         if not len(top):
             return 0.0
         lexical = state.gen.lexical
-        found = state.terms.get(int(top[0]), frozenset())
+        found = state.rows.terms(int(top[0]))
         known = (lambda t: bool(lexical.known([t]))) if seen_only else None
         return coverage(query.terms, query.expansions, found, lexical.idf, known)
 
     def _allowed(self, state: _State, filters: Filters) -> np.ndarray:
-        keep = [pid for pid, row in state.rows.items() if _matches(row, filters)]
-        return np.asarray(keep, dtype=np.int64)
+        return state.rows.allowed(filters)
 
     # --- sentences --------------------------------------------------------------------
     def _hit(
@@ -363,10 +357,10 @@ class Searcher:
         """Each hit's sentence similarities to the query: e5 cosines, or with ``avec`` those blended
         with the aligned cosines (``fusion.sentence_similarity``), scaled over the sentences an
         answer may quote from all hits; None: left to ``_sentence_scores`` (e5 alone)."""
-        if qvec is None or avec is None or not weight or not state.aligned_sentences or not rows:
+        if qvec is None or avec is None or not weight or state.gen.aligned is None or not rows:
             return [None] * len(rows)
-        e5 = [_cosines(state.sentences, row, qvec) for row in rows]
-        aligned = [_cosines(state.aligned_sentences, row, avec) for row in rows]
+        e5 = [_cosines(state.rows, row, qvec) for row in rows]
+        aligned = [_cosines(state.rows, row, avec, "aligned") for row in rows]
         sims = sentence_similarity(np.concatenate(e5), np.concatenate(aligned), weight, _quotable(rows))
         bounds = np.cumsum([0, *(len(c) for c in e5)])
         return [sims[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
@@ -390,7 +384,7 @@ class Searcher:
         if cosines is not None:
             cos = cosines
         elif qvec is not None:
-            cos = _cosines(state.sentences, row, qvec)
+            cos = _cosines(state.rows, row, qvec)
         else:
             cos = np.zeros(len(spans), dtype=np.float32)
         unique = set(terms)
@@ -413,22 +407,29 @@ class Searcher:
     ) -> list[frozenset[str]]:
         """Each sentence's index terms, analysed once per generation and then remembered."""
         doc_id, base = row.passage.doc_id, row.passage.start
-        missing = [s for s in spans if (doc_id, s.start) not in state.sentence_terms]
+        known = state.rows.sentence_terms
+        missing = [s for s in spans if (doc_id, s.start) not in known]
         if missing:
             texts = [row.passage.text[s.start - base : s.end - base] for s in missing]
             for span, tokens in zip(missing, self.kiwi.tokenize(texts), strict=True):
-                state.sentence_terms[(doc_id, span.start)] = frozenset(terms_from_tokens(tokens))
-        return [state.sentence_terms[(doc_id, s.start)] for s in spans]
+                state.rows.remember_terms((doc_id, span.start), frozenset(terms_from_tokens(tokens)))
+            known = state.rows.sentence_terms
+        return [known.get((doc_id, s.start)) or _terms_of(self.kiwi, row, s) for s in spans]
 
 
-def _cosines(
-    matrices: dict[str, tuple[np.ndarray, np.ndarray]], row: StoredPassage, vec: np.ndarray
-) -> np.ndarray:
-    """Cosines of a passage's sentences to ``vec`` (0 for a document without sentence vectors)."""
+def _terms_of(kiwi: Any, row: StoredPassage, span: Span) -> frozenset[str]:
+    """One sentence's terms, analysed again (the cache was emptied while its passage was scored)."""
+    text = row.passage.text[span.start - row.passage.start : span.end - row.passage.start]
+    return frozenset(terms_from_tokens(kiwi.tokenize(text)))
+
+
+def _cosines(rows: Rows, row: StoredPassage, vec: np.ndarray, column: str = "vector") -> np.ndarray:
+    """Cosines of a passage's sentences to ``vec`` (0 for a passage without sentence vectors)."""
     spans = row.passage.sentences
-    if row.passage.doc_id not in matrices:
+    stored = rows.sentence_vectors(row, column)
+    if stored is None:
         return np.zeros(len(spans), dtype=np.float32)
-    starts, matrix = matrices[row.passage.doc_id]
+    starts, matrix = stored
     pos = np.clip(np.searchsorted(starts, [s.start for s in spans]), 0, len(starts) - 1)
     cos: np.ndarray = matrix[pos] @ vec
     return cos
@@ -458,27 +459,3 @@ def _highlights(row: StoredPassage, scored: Iterable[ScoredSentence], dense: boo
     )[:2]
     base = row.passage.start
     return tuple(Span(s.start - base, s.end - base) for s in chosen)
-
-
-def date_range(published: str) -> tuple[str, str]:
-    """A partial ISO date as the interval it names: "2018" -> ("2018-01-01", "2018-12-31")."""
-    parts = published.split("-")
-    start = "-".join(parts + ["01"] * (3 - len(parts)))
-    end = "-".join(parts + (["12", "31"] if len(parts) == 1 else ["31"] if len(parts) == 2 else []))
-    return start, end
-
-
-def _matches(row: StoredPassage, filters: Filters) -> bool:
-    if filters.doc_id and row.passage.doc_id != filters.doc_id:
-        return False
-    if filters.source and row.doc.source != filters.source:
-        return False
-    if filters.published_from or filters.published_to:
-        if not row.doc.published:
-            return False
-        start, end = date_range(row.doc.published)
-        if filters.published_from and end < filters.published_from:
-            return False
-        if filters.published_to and start > filters.published_to:
-            return False
-    return True

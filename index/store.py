@@ -236,20 +236,8 @@ class Store:
             "(SELECT count(*) FROM passages p WHERE p.doc_id = d.doc_id) "
             "FROM documents d ORDER BY d.doc_id"
         ).fetchall()
-        keys = (
-            "doc_id",
-            "title",
-            "source",
-            "published",
-            "url",
-            "lang",
-            "kind",
-            "content_hash",
-            "chars",
-            "added_at",
-            "updated_at",
-            "passages",
-        )
+        keys: tuple[str, ...] = ("doc_id", "title", "source", "published", "url", "lang", "kind")
+        keys += ("content_hash", "chars", "added_at", "updated_at", "passages")
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def counts(self) -> tuple[int, int]:
@@ -388,17 +376,28 @@ class Store:
 
     def passage_rows(self, doc_id: str | None = None) -> dict[int, StoredPassage]:
         """Passages with their citation metadata, keyed by passage id (one document's, or all)."""
+        if doc_id is None:
+            return self._rows("", ())
+        return self._rows("WHERE p.doc_id = ?", (doc_id,))
+
+    def passage_rows_of(self, ids: Sequence[int]) -> dict[int, StoredPassage]:
+        """The rows of the given passage ids (a query's hits), keyed by id; unknown ids are absent."""
+        out: dict[int, StoredPassage] = {}
+        wanted = list(dict.fromkeys(int(i) for i in ids))
+        for lo in range(0, len(wanted), 500):
+            chunk = wanted[lo : lo + 500]
+            out.update(self._rows(f"WHERE p.id IN ({','.join('?' * len(chunk))})", chunk))
+        return out
+
+    def _rows(self, where: str, params: Sequence[object]) -> dict[int, StoredPassage]:
         sql = (
             "SELECT p.id, p.doc_id, p.ordinal, p.start, p.end, p.text, p.sentences, p.page, p.article, p.section, "  # noqa: E501
-            "d.title, d.source, d.published, d.url, d.pages FROM passages p JOIN documents d USING (doc_id)"
+            "d.title, d.source, d.published, d.url, d.pages FROM passages p JOIN documents d USING (doc_id) "
+            f"{where} ORDER BY p.id"
         )
-        if doc_id is None:
-            rows = self.conn.execute(sql + " ORDER BY p.id").fetchall()
-        else:
-            rows = self.conn.execute(sql + " WHERE p.doc_id = ? ORDER BY p.id", (doc_id,)).fetchall()
         out: dict[int, StoredPassage] = {}
         ocr_pages: dict[str, list[tuple[int, int]]] = {}  # doc_id -> spans of its OCR'd pages
-        for r in rows:
+        for r in self.conn.execute(sql, params).fetchall():
             if r[1] not in ocr_pages:
                 ocr_pages[r[1]] = [(p[1], p[2]) for p in json.loads(r[14]) if len(p) > 3 and p[3]]
             ocr = any(a < max(r[4], r[3] + 1) and r[3] < b for a, b in ocr_pages[r[1]])

@@ -23,7 +23,10 @@ class Bm25sIndex:
     def __init__(self, retriever: Any, ids: Ids, doc_freq: dict[str, int]):
         self.retriever = retriever
         self._ids = ids
-        self._row = {int(pid): i for i, pid in enumerate(ids)}
+        # Rows are in id order when built from a snapshot, so a binary search maps ids to rows
+        # without a dict entry per passage; otherwise the dict.
+        self._sorted = bool(np.all(ids[1:] > ids[:-1]))
+        self._row = {} if self._sorted else {int(pid): i for i, pid in enumerate(ids)}
         self.doc_freq = doc_freq
         self._scores: OrderedDict[tuple[str, ...], Floats] = OrderedDict()
         self._lock = threading.Lock()
@@ -51,7 +54,8 @@ class Bm25sIndex:
     def load(cls, folder: Path) -> Bm25sIndex:
         import bm25s
 
-        retriever = bm25s.BM25.load(str(folder / "bm25"))
+        # The postings stay in their files (memory-mapped): a query reads those of its terms.
+        retriever = bm25s.BM25.load(str(folder / "bm25"), mmap=True)
         doc_freq = json.loads((folder / "bm25_df.json").read_text(encoding="utf-8"))
         return cls(retriever, np.load(folder / "bm25_ids.npy"), doc_freq)
 
@@ -93,7 +97,14 @@ class Bm25sIndex:
 
     def scores_for(self, terms: Sequence[str], ids: Ids) -> Floats:
         scores = self._all_scores(terms)
-        return np.array([scores[self._row[int(p)]] for p in ids], dtype=np.float32)
+        return np.asarray(scores[self.rows(ids)], dtype=np.float32)
+
+    def rows(self, ids: Ids) -> Ids:
+        """Row of each passage id in the score vector."""
+        ids = np.asarray(ids, dtype=np.int64)
+        if self._sorted:
+            return np.searchsorted(self._ids, ids).astype(np.int64)
+        return np.fromiter((self._row[int(i)] for i in ids), dtype=np.int64, count=len(ids))
 
     def idf(self, term: str) -> float:
         """Lucene-style idf; an unseen term weighs like a term seen once."""

@@ -17,13 +17,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from docqa.index import generation
 from docqa.index.backends.milvus import Live, MilvusDense, MilvusLexical
 from docqa.index.manifest import IndexUnavailable, Manifest
 from docqa.index.milvus import client as mc
 from docqa.index.milvus.store import MilvusStore
-from docqa.index.records import Filters, Mode, SearchResult
+from docqa.index.records import Filters, Mode, SearchResult, StoredPassage
 from docqa.index.search import Searcher, _State
+from docqa.index.snapshot_reader import RememberedTerms, document_matches
 from docqa.index.store import Store
 from docqa.index.translation import TermVectors
 
@@ -111,13 +114,63 @@ class MilvusSearcher(Searcher):
             MilvusLexical.of(client, mc.LEXICAL, live, terms),
             MilvusDense(client, mc.ALIGNED, live) if manifest.aligned_model else None,
         )
+        sentences = store.sentence_vectors()
+        aligned = store.aligned_sentence_vectors() if with_aligned else {}
         return _State(
             manifest,
             gen,
-            rows,
-            {pid: frozenset(t) for pid, t in terms.items()},
-            store.sentence_vectors(),
-            store.aligned_sentence_vectors() if with_aligned else {},
+            MemoryRows(rows, {pid: frozenset(t) for pid, t in terms.items()}, sentences, aligned),
             aliases=generation.alias_table(store),
             term_vectors=TermVectors.of(*store.term_vectors()) if with_aligned else TermVectors(),
         )
+
+
+Matrices = dict[str, tuple[np.ndarray, np.ndarray]]  # doc_id -> (sorted sentence starts, vectors)
+
+
+class MemoryRows(RememberedTerms):
+    """A Milvus revision's rows, read into memory when it is loaded, answering what a query asks
+    of a generation's snapshot (``snapshot_reader.Rows``)."""
+
+    def __init__(
+        self,
+        rows: dict[int, StoredPassage],
+        terms: dict[int, frozenset[str]],
+        sentences: Matrices,
+        aligned: Matrices,
+    ) -> None:
+        super().__init__()
+        self._rows, self._terms = rows, terms
+        self._matrices = {"vector": sentences, "aligned": aligned}
+
+    def count(self) -> int:
+        return len(self._rows)
+
+    def rows(self, ids: Sequence[int]) -> dict[int, StoredPassage]:
+        return {int(i): self._rows[int(i)] for i in ids if int(i) in self._rows}
+
+    def terms(self, pid: int) -> frozenset[str]:
+        return self._terms.get(pid, frozenset())
+
+    def sentence_vectors(
+        self, passage: StoredPassage, column: str = "vector"
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """The stored sentences inside the passage, as ``SnapshotReader.sentence_vectors``."""
+        p = passage.passage
+        found = self._matrices[column].get(p.doc_id)
+        if found is None:
+            return None
+        starts, matrix = found
+        lo, hi = np.searchsorted(starts, [p.start, max(p.end, p.start + 1)])
+        return (starts[lo:hi], matrix[lo:hi]) if hi > lo else None
+
+    def allowed(self, filters: Filters) -> np.ndarray:
+        keep = [
+            pid
+            for pid, row in self._rows.items()
+            if document_matches(row.passage.doc_id, row.doc.source, row.doc.published, filters)
+        ]
+        return np.asarray(sorted(keep), dtype=np.int64)
+
+    def close(self) -> None:
+        pass

@@ -208,6 +208,14 @@ class MilvusStore(Store):
         }
         return dict(sorted(out.items()))
 
+    def passage_rows_of(self, ids: Sequence[int]) -> dict[int, StoredPassage]:
+        wanted = list(dict.fromkeys(int(i) for i in ids))
+        if not wanted:
+            return {}
+        heads, _ = self._live(None)
+        rows = self._passage_rows(heads, f"id in {wanted}")
+        return {pid: _stored(pid, row, heads[row["doc_id"]][1]) for pid, row, _ in rows}
+
     def passage_terms(self) -> dict[int, frozenset[str]]:
         heads, where = self._live(None)
         return {pid: frozenset(row["terms"]) for pid, row, _ in self._passage_rows(heads, where)}

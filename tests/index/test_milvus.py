@@ -75,6 +75,10 @@ def test_rows_match_the_local_index_and_long_texts_span_rows(
         assert newsletter is not None and len(newsletter.text.encode()) > 65_535  # past one VARCHAR
         assert milvus.document(NEWSLETTER) == newsletter
         assert milvus.alias_records() == local.alias_records()
+        ids = sorted(local.passage_rows())
+        some = [ids[5], ids[0], ids[-1], ids[-1] + 1000]  # a query's hits; an unknown id is absent
+        assert milvus.passage_rows_of(some) == local.passage_rows_of(some)
+        assert len(local.passage_rows_of(some)) == 3 and milvus.passage_rows_of([]) == {}
         parts = list(
             mc.scan(
                 milvus.client, mc.BLOBS, ["part"], f"doc_id == {mc.quoted(NEWSLETTER)} and kind == 'text'"

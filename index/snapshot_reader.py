@@ -1,0 +1,158 @@
+"""What a query reads of a generation's rows, fetched from its database snapshot per hit.
+
+The searcher used to hold every passage row, term set and sentence vector of a generation in
+dicts (about 7 sentence vectors of 1.5 KB per passage: ~10 GB at a million passages). A query
+needs the rows of its hits only: their citation fields, the vectors of their sentences and the
+terms of the best lexical hit. They come from the generation's own snapshot (immutable, so
+reads take no locks), one connection per thread; what stays in memory does not grow with the
+number of passages (the alias table and the term vectors grow with the vocabulary).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from docqa.index import generation
+from docqa.index.aliases import with_alias_terms
+from docqa.index.manifest import Manifest
+from docqa.index.records import Filters, StoredPassage
+from docqa.index.store import Store, from_blob
+
+SENTENCE_TERMS_CAP = 200_000  # sentences whose Kiwi terms are remembered (then forgotten at once)
+
+
+class Rows(Protocol):
+    """What a query reads of a generation's rows: a ``SnapshotReader`` here, ``MemoryRows`` for a
+    Milvus revision (``index/milvus/search.py``)."""
+
+    sentence_terms: dict[tuple[str, int], frozenset[str]]
+
+    def count(self) -> int: ...
+    def rows(self, ids: Sequence[int]) -> dict[int, StoredPassage]: ...
+    def terms(self, pid: int) -> frozenset[str]: ...
+    def sentence_vectors(
+        self, passage: StoredPassage, column: str = "vector"
+    ) -> tuple[np.ndarray, np.ndarray] | None: ...
+    def allowed(self, filters: Filters) -> np.ndarray: ...
+    def remember_terms(self, key: tuple[str, int], terms: frozenset[str]) -> None: ...
+    def close(self) -> None: ...
+
+
+class RememberedTerms:
+    """Kiwi terms of each sentence, (doc_id, start) -> terms, filled as queries touch them:
+    analysing the sentences of every hit on every query was most of a lexical query's time."""
+
+    def __init__(self) -> None:
+        self.sentence_terms: dict[tuple[str, int], frozenset[str]] = {}
+
+    def remember_terms(self, key: tuple[str, int], terms: frozenset[str]) -> None:
+        if len(self.sentence_terms) >= SENTENCE_TERMS_CAP:
+            self.sentence_terms = {}
+        self.sentence_terms[key] = terms
+
+
+class SnapshotReader(RememberedTerms):
+    """Rows of one generation, read on demand; safe to share between threads."""
+
+    def __init__(self, data_dir: Path, manifest: Manifest, gloss_terms: Mapping[str, tuple[str, ...]]):
+        super().__init__()
+        self.data_dir = data_dir
+        self.manifest = manifest
+        self.gloss_terms = gloss_terms  # Korean name -> gloss terms (``aliases.gloss_terms_by_name``)
+        self._local = threading.local()
+        self._stores: list[Store] = []
+        self._guard = threading.Lock()
+
+    def store(self) -> Store:
+        """This thread's connection to the snapshot (opened on first use)."""
+        store: Store | None = getattr(self._local, "store", None)
+        if store is None:
+            store = self._local.store = generation.open_snapshot(self.data_dir, self.manifest)
+            with self._guard:
+                self._stores.append(store)
+        return store
+
+    def close(self) -> None:
+        """Close every thread's connection (the reader is not used after this)."""
+        with self._guard:
+            stores, self._stores = self._stores, []
+        for store in stores:
+            store.close()
+
+    def count(self) -> int:
+        return self.store().counts()[1]
+
+    def rows(self, ids: Sequence[int]) -> dict[int, StoredPassage]:
+        return self.store().passage_rows_of(ids)
+
+    def terms(self, pid: int) -> frozenset[str]:
+        """A passage's index terms as BM25 saw them: its stored terms plus the gloss terms of the
+        Korean names it writes (``generation.lexical_terms``)."""
+        row = self.store().conn.execute("SELECT terms, text FROM passages WHERE id = ?", (pid,)).fetchone()
+        if row is None:
+            return frozenset()
+        return frozenset(with_alias_terms([json.loads(row[0])], [row[1]], self.gloss_terms)[0])
+
+    def sentence_vectors(
+        self, passage: StoredPassage, column: str = "vector"
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """(sorted starts, vectors) of the stored sentences inside a passage; None when it has none.
+        ``column``: ``vector`` (e5) or ``aligned``."""
+        p = passage.passage
+        rows = (
+            self.store()
+            .conn.execute(
+                f"SELECT start, {column} FROM sentences WHERE doc_id = ? AND start >= ? AND start < ? "
+                f"AND {column} IS NOT NULL ORDER BY start",
+                (p.doc_id, p.start, max(p.end, p.start + 1)),
+            )
+            .fetchall()
+        )
+        if not rows:
+            return None
+        return np.asarray([s for s, _ in rows]), np.vstack([from_blob(b) for _, b in rows])
+
+    def allowed(self, filters: Filters) -> np.ndarray:
+        """Ids of the passages whose document passes ``filters``."""
+        conn = self.store().conn
+        docs = [
+            doc_id
+            for doc_id, source, published in conn.execute("SELECT doc_id, source, published FROM documents")
+            if document_matches(doc_id, source, published, filters)
+        ]
+        ids: list[int] = []
+        for lo in range(0, len(docs), 500):
+            chunk = docs[lo : lo + 500]
+            marks = ",".join("?" * len(chunk))
+            ids += [i for (i,) in conn.execute(f"SELECT id FROM passages WHERE doc_id IN ({marks})", chunk)]
+        return np.asarray(sorted(ids), dtype=np.int64)
+
+
+def date_range(published: str) -> tuple[str, str]:
+    """A partial ISO date as the interval it names: "2018" -> ("2018-01-01", "2018-12-31")."""
+    parts = published.split("-")
+    start = "-".join(parts + ["01"] * (3 - len(parts)))
+    end = "-".join(parts + (["12", "31"] if len(parts) == 1 else ["31"] if len(parts) == 2 else []))
+    return start, end
+
+
+def document_matches(doc_id: str, source: str | None, published: str | None, filters: Filters) -> bool:
+    if filters.doc_id and doc_id != filters.doc_id:
+        return False
+    if filters.source and source != filters.source:
+        return False
+    if filters.published_from or filters.published_to:
+        if not published:
+            return False
+        start, end = date_range(published)
+        if filters.published_from and end < filters.published_from:
+            return False
+        if filters.published_to and start > filters.published_to:
+            return False
+    return True

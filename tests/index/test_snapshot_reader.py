@@ -1,0 +1,83 @@
+"""A loaded generation reads its rows from the snapshot per hit (issue 12: memory that does not
+grow with the archive), and what it reads is what the whole-table reads gave."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+
+from docqa.index import generation
+from docqa.index.records import Filters
+from docqa.index.search import Searcher, date_range
+from docqa.index.snapshot_reader import SnapshotReader
+
+
+def _snapshot(settings):
+    manifest = generation.read_manifest(settings.data_dir)
+    return manifest, generation.open_snapshot(settings.data_dir, manifest)
+
+
+def test_a_loaded_generation_holds_no_sentence_vectors(settings, embedder, kiwi, corpus_report):
+    """numpy's allocations (tracemalloc's numpy domain) held by a freshly loaded searcher: the
+    passage ids of the two indexes (8 bytes a passage each), not the sentence vectors (every
+    one, 1.5 KB each, before issue 12). FAISS's own vectors are allocated outside Python."""
+    manifest, store = _snapshot(settings)
+    try:
+        (sentence_bytes,) = store.conn.execute("SELECT sum(length(vector)) FROM sentences").fetchone()
+    finally:
+        store.close()
+    numpy_only = [tracemalloc.DomainFilter(True, np.lib.tracemalloc_domain)]
+    tracemalloc.start()
+    try:
+        before = tracemalloc.take_snapshot().filter_traces(numpy_only)
+        searcher = Searcher(settings.data_dir, embedder, kiwi)
+        after = tracemalloc.take_snapshot().filter_traces(numpy_only)
+    finally:
+        tracemalloc.stop()
+    held = sum(stat.size_diff for stat in after.compare_to(before, "filename"))
+    assert searcher.manifest is not None and searcher.manifest.generation == manifest.generation
+    assert held < sentence_bytes / 20, (held, sentence_bytes)
+    assert searcher.search("쑤저우의 공업 기업 수", k=3).hits
+
+
+def test_rows_terms_and_sentences_per_hit_are_the_snapshots(settings, searcher):
+    manifest, store = _snapshot(settings)
+    try:
+        every = store.passage_rows()
+        ids, stored_terms, _ = store.index_material()
+        terms = generation.lexical_terms(store, ids, stored_terms, generation.alias_table(store))
+        sentences = store.sentence_vectors()
+        documents = {d["doc_id"]: d for d in store.documents()}
+    finally:
+        store.close()
+    reader = searcher._state.rows
+    assert isinstance(reader, SnapshotReader)
+    picked = [int(i) for i in ids[:: max(1, len(ids) // 25)]]
+    assert reader.rows(picked) == {pid: every[pid] for pid in picked}
+    assert reader.rows([10**9]) == {}
+    position = {int(pid): n for n, pid in enumerate(ids)}
+    for pid in picked:
+        assert reader.terms(pid) == frozenset(terms[position[pid]])
+        row = every[pid]
+        starts, matrix = sentences[row.passage.doc_id]
+        found = reader.sentence_vectors(row)
+        assert found is not None
+        inside = (starts >= row.passage.start) & (starts < row.passage.end)
+        assert np.array_equal(found[0], starts[inside]) and np.array_equal(found[1], matrix[inside])
+
+    def brute(f: Filters) -> list[int]:
+        def keep(pid: int) -> bool:
+            doc = documents[every[pid].passage.doc_id]
+            if f.source and doc["source"] != f.source:
+                return False
+            published = doc["published"]
+            if f.published_from and (not published or date_range(published)[1] < f.published_from):
+                return False
+            return True
+
+        return sorted(pid for pid in every if keep(pid))
+
+    for f in (Filters(source="경향신문"), Filters(published_from="2025-01-01"), Filters(source="없는 출처")):
+        assert reader.allowed(f).tolist() == brute(f), f
+    assert len(reader.allowed(Filters(published_from="2025-01-01"))) > 0
