@@ -21,7 +21,7 @@ class QueryVectors:
 
     def get_many(self, queries: list[str]) -> np.ndarray:
         """The vectors of several queries as rows, the uncached ones encoded in one batch (for an
-        encoder whose vectors do not depend on batching, as USE-m3's)."""
+        encoder whose vectors do not depend on batching: USE-m3's, and e5's, whose padding is masked)."""
         found = self._lookup(queries)
         return np.vstack([found[q] for q in queries])
 
