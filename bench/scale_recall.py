@@ -105,39 +105,41 @@ def sweep(index, q: np.ndarray, truth: np.ndarray, knob: str, values: list[int])
 def hnsw(x, q, truth, m: int, ef_construction: int, ef_search: list[int]) -> dict:
     import faiss
 
-    before, t0 = rss_mb(), time.perf_counter()
-    index = faiss.IndexHNSWFlat(x.shape[1], m, faiss.METRIC_INNER_PRODUCT)
-    index.hnsw.efConstruction = ef_construction
-    index.add(x)
-    built = {
-        "index": f"HNSW M={m} efConstruction={ef_construction}",
-        "build_s": round(time.perf_counter() - t0, 1),
-    }
-    built["memory_mb"] = round(rss_mb() - before, 1)
-    log(f"{built['index']}: built in {built['build_s']} s")
-    faiss.omp_set_num_threads(1)
-    built["curve"] = sweep(index, q, truth, "efSearch", ef_search)
-    faiss.omp_set_num_threads(2)
-    return built
+    def build():
+        index = faiss.IndexHNSWFlat(x.shape[1], m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = ef_construction
+        index.add(x)
+        return index
+
+    return measure(f"HNSW M={m} efConstruction={ef_construction}", build, q, truth, "efSearch", ef_search)
 
 
 def ivf(x, q, truth, nlist: int, nprobe: list[int]) -> dict:
     import faiss
 
+    quantizer = faiss.IndexFlatIP(x.shape[1])  # held here: the index does not own it
+
+    def build():
+        index = faiss.IndexIVFFlat(quantizer, x.shape[1], nlist, faiss.METRIC_INNER_PRODUCT)
+        sample = x[np.random.default_rng(2).permutation(len(x))[: min(len(x), 50 * nlist)]]
+        index.train(sample)
+        index.add(x)
+        return index
+
+    return measure(f"IVF{nlist},Flat (exact scores of the probed lists)", build, q, truth, "nprobe", nprobe)
+
+
+def measure(name: str, build, q, truth, knob: str, values: list[int]) -> dict:
+    """Build an index (time, memory), then its recall/latency curve over ``knob`` on one thread."""
+    import faiss
+
     before, t0 = rss_mb(), time.perf_counter()
-    quantizer = faiss.IndexFlatIP(x.shape[1])
-    index = faiss.IndexIVFFlat(quantizer, x.shape[1], nlist, faiss.METRIC_INNER_PRODUCT)
-    sample = x[np.random.default_rng(2).permutation(len(x))[: min(len(x), 50 * nlist)]]
-    index.train(sample)
-    index.add(x)
-    built = {
-        "index": f"IVF{nlist},Flat (exact scores of the probed lists)",
-        "build_s": round(time.perf_counter() - t0, 1),
-    }
+    index = build()
+    built = {"index": name, "build_s": round(time.perf_counter() - t0, 1)}
     built["memory_mb"] = round(rss_mb() - before, 1)
     log(f"{built['index']}: built in {built['build_s']} s")
     faiss.omp_set_num_threads(1)
-    built["curve"] = sweep(index, q, truth, "nprobe", nprobe)
+    built["curve"] = sweep(index, q, truth, knob, values)
     faiss.omp_set_num_threads(2)
     return built
 
