@@ -43,7 +43,7 @@ def migrate(data_dir: Path, where: mc.Target, progress: Callable[[str], object] 
         if target.manifest() is not None or target.counts()[0]:
             raise UsageError(f"{where.description} already holds an index: migrate into an empty one")
         _copy(local, target, progress)
-        published = publish(target, manifest.model, manifest.dim, aligned.encoder())
+        published = publish(target, manifest.model, manifest.dim, aligned.encoder(), manifest.encoder_runtime)
     finally:
         local.close()
     return Migrated(published.documents, published.passages, where.description)

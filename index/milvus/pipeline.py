@@ -64,7 +64,8 @@ class MilvusIndexer(Indexer):
         if is_current(manifest, milvus, self.aligned):
             assert manifest is not None
             return manifest
-        return publish(milvus, self.embedder.name, self.embedder.dim, self.aligned)
+        runtime = str(getattr(self.embedder, "runtime", ""))
+        return publish(milvus, self.embedder.name, self.embedder.dim, self.aligned, runtime)
 
     def _unpublished(self, store: Store, written: WriteProgress) -> list[str]:
         """Documents committed after the published revision (a write that failed before publishing)."""

@@ -39,8 +39,11 @@ DRIFT = 0.02  # the mean passage length may move this much before every passage 
 BACKEND = "milvus"
 
 
-def publish(store: MilvusStore, model: str, dim: int, aligned: AlignedModel | None) -> Manifest:
-    """Bring the lexical collection up to date and make the current revision the served one."""
+def publish(
+    store: MilvusStore, model: str, dim: int, aligned: AlignedModel | None, encoder_runtime: str = ""
+) -> Manifest:
+    """Bring the lexical collection up to date and make the current revision the served one
+    (``encoder_runtime``: the e5 runtime that embedded it, recorded as a local generation does)."""
     revision = store.revision()
     mc.ensure(store.client, store.dim or dim, store.aligned_dim or (aligned.dim if aligned else 0))
     heads = store._heads()
@@ -77,7 +80,7 @@ def publish(store: MilvusStore, model: str, dim: int, aligned: AlignedModel | No
             }
         )
     _upsert(store.client, mc.LEXICAL, rows)
-    manifest = _manifest(store, model, dim, aligned, revision, heads, ids)
+    manifest = _manifest(store, model, dim, aligned, revision, heads, ids, encoder_runtime)
     store._put_meta({"manifest": json.dumps(manifest.to_json(), ensure_ascii=False)})
     collect(store, time.time(), GRACE_S)
     return manifest
@@ -98,6 +101,7 @@ def _manifest(
     revision: int,
     heads: dict[str, tuple[int, dict[str, object]]],
     ids: list[int],
+    encoder_runtime: str,
 ) -> Manifest:
     backends = {"dense": BACKEND, "lexical": BACKEND}
     aligned_model, aligned_dim, aligned_version = None, 0, ""
@@ -119,6 +123,7 @@ def _manifest(
         aligned_model=aligned_model,
         aligned_dim=aligned_dim,
         aligned_version=aligned_version,
+        encoder_runtime=encoder_runtime,
     )
 
 
