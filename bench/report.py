@@ -31,7 +31,9 @@ def markdown(out: dict) -> str:
     if out.get("versions"):
         lines += ["", f"txtai side: {out['versions'].get('txtai_env')}"]
     if out.get("argv") is not None:
-        lines += ["", f"Command: `python -m bench {' '.join(out['argv'])}`"]
+        backend = out.get("backend", "local")
+        prefix = f"DOCQA_BACKEND={backend} " if backend != "local" else ""
+        lines += ["", f"Command: `{prefix}python -m bench {' '.join(out['argv'])}`"]
     if out.get("variant") or out.get("ingest_variant"):
         lines += [
             "",

@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine.info(),
         "quick": args.quick,
         "argv": sys.argv[1:] if argv is None else argv,
+        "backend": os.environ.get("DOCQA_BACKEND", "local"),  # docqa's index: local or milvus
         "variant": args.variant,
         "ingest_variant": args.ingest_variant,
         "baseline": args.baseline,
@@ -240,15 +241,25 @@ def _ingest_ours(docqa: list[str], data_dir: Path, passages: Path) -> dict:
 
 
 def _export_passages(data_dir: Path, path: Path) -> dict:
-    """The passages docqa made, as txtai's input: the same texts, so both index the same thing."""
-    import sqlite3
+    """The passages docqa made, as txtai's input: the same texts, so both index the same thing.
+    Read in a child process: Milvus Lite serves its file to one process at a time, and the
+    server started next must be able to open it (``DOCQA_BACKEND=milvus``)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_read_passages, data_dir, path).result()
+
+
+def _read_passages(data_dir: Path, path: Path) -> dict:
+    from docqa import runtime
     from docqa.index.pipeline import embed_text
-    from docqa.index.store import Store
 
-    store = Store(data_dir / "docqa.sqlite", readonly=True)
+    settings = runtime.settings(data_dir=data_dir)  # DOCQA_BACKEND as the bench was started with
+    store = runtime.open_rows(settings, runtime.read_manifest(settings))
     try:
         rows = store.passage_rows()
+        sentences = sum(len(starts) for starts, _ in store.sentence_vectors().values())
     finally:
         store.close()
     with path.open("w", encoding="utf-8") as f:
@@ -260,11 +271,6 @@ def _export_passages(data_dir: Path, path: Path) -> dict:
                 )
                 + "\n"
             )
-    db = sqlite3.connect(data_dir / "docqa.sqlite")
-    try:
-        sentences = db.execute("SELECT count(*) FROM sentences").fetchone()[0]
-    finally:
-        db.close()
     return {
         "documents": len({r.passage.doc_id for r in rows.values()}),
         "passages": len(rows),
