@@ -37,6 +37,7 @@ from docqa.index.readings import hanja_reading, jieba_words, reading_expansions
 from docqa.index.records import Filters, Hit, Mode, ScoredSentence, SearchResult, StoredPassage
 from docqa.index.snapshot_reader import Rows, SnapshotReader
 from docqa.index.snapshot_reader import date_range as date_range  # where callers found it
+from docqa.index.spelling import Spellings, spelling_expansions
 from docqa.index.store import Store
 from docqa.index.translation import TermVectors, question_words
 from docqa.ingest.records import Span
@@ -67,6 +68,7 @@ class _State:
     # the aligned vectors of the Korean index terms, for translating a question's words
     term_vectors: TermVectors = field(default_factory=TermVectors)
     aliases: AliasTable = field(default_factory=AliasTable)  # mined from the generation's documents
+    spellings: Spellings | None = None  # built from term_vectors on the first Korean question
 
 
 class Searcher:
@@ -297,8 +299,11 @@ class Searcher:
         """The question's terms plus, for a question without Hangul, the Korean names of the
         aliases it names and (Chinese) the Sino-Korean readings of its words. Korean questions
         are not expanded: they already write the Korean name (expanding them cost .003-.008 MRR)."""
-        if _HANGUL.search(text):
-            return LexicalQuery(tuple(terms), ())
+        if _HANGUL.search(text):  # only typos: a word the index never saw, one jamo from one it has
+            known = lambda term: bool(state.gen.lexical.known([term]))  # noqa: E731
+            return LexicalQuery(
+                tuple(terms), tuple(spelling_expansions(terms, self._spellings(state), known))
+            )
         analyse = lambda part: analyze(part, self.kiwi)  # noqa: E731
         matches = match_aliases(text, state.aliases, fold_han)
         expansions = alias_expansions(matches, analyse)
@@ -313,6 +318,11 @@ class Searcher:
                 vectors = self.aligned_vectors.get_many([w for w, _ in words])
                 expansions += state.term_vectors.translate(words, vectors)
         return LexicalQuery(tuple(terms), tuple(expansions))
+
+    def _spellings(self, state: _State) -> Spellings:
+        if state.spellings is None:  # two first queries may both build it: the same table
+            state.spellings = Spellings(state.term_vectors.terms)
+        return state.spellings
 
     def _coverage(
         self, state: _State, query: LexicalQuery, top: np.ndarray, seen_only: bool = False
