@@ -10,7 +10,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -297,10 +297,11 @@ class Searcher:
 
     def _lexical_query(self, state: _State, text: str, terms: list[str]) -> LexicalQuery:
         """The question's terms plus, for a question without Hangul, the Korean names of the
-        aliases it names and (Chinese) the Sino-Korean readings of its words. Korean questions
-        are not expanded: they already write the Korean name (expanding them cost .003-.008 MRR)."""
-        if _HANGUL.search(text):  # only typos: a word the index never saw, one jamo from one it has
-            known = lambda term: bool(state.gen.lexical.known([term]))  # noqa: E731
+        aliases it names, (Chinese) the Sino-Korean readings of its words and the aligned term
+        translations. Korean questions get only typo expansions (a word the index never saw, one
+        jamo from one it has): they already write the Korean name (aliases cost .003-.008 MRR)."""
+        if _HANGUL.search(text):
+            known = _known(state.gen.lexical)
             return LexicalQuery(
                 tuple(terms), tuple(spelling_expansions(terms, self._spellings(state), known))
             )
@@ -334,7 +335,7 @@ class Searcher:
             return 0.0
         lexical = state.gen.lexical
         found = state.rows.terms(int(top[0]))
-        known = (lambda t: bool(lexical.known([t]))) if seen_only else None
+        known = _known(lexical) if seen_only else None
         return coverage(query.terms, query.expansions, found, lexical.idf, known)
 
     def _allowed(self, state: _State, filters: Filters) -> np.ndarray:
@@ -417,20 +418,19 @@ class Searcher:
     ) -> list[frozenset[str]]:
         """Each sentence's index terms, analysed once per generation and then remembered."""
         doc_id, base = row.passage.doc_id, row.passage.start
-        known = state.rows.sentence_terms
-        missing = [s for s in spans if (doc_id, s.start) not in known]
+        found = {s.start: state.rows.sentence_terms.get((doc_id, s.start)) for s in spans}
+        missing = [s for s in spans if found[s.start] is None]
         if missing:
             texts = [row.passage.text[s.start - base : s.end - base] for s in missing]
             for span, tokens in zip(missing, self.kiwi.tokenize(texts), strict=True):
-                state.rows.remember_terms((doc_id, span.start), frozenset(terms_from_tokens(tokens)))
-            known = state.rows.sentence_terms
-        return [known.get((doc_id, s.start)) or _terms_of(self.kiwi, row, s) for s in spans]
+                terms = found[span.start] = frozenset(terms_from_tokens(tokens))
+                state.rows.remember_terms((doc_id, span.start), terms)
+        return [found[s.start] or frozenset() for s in spans]
 
 
-def _terms_of(kiwi: Any, row: StoredPassage, span: Span) -> frozenset[str]:
-    """One sentence's terms, analysed again (the cache was emptied while its passage was scored)."""
-    text = row.passage.text[span.start - row.passage.start : span.end - row.passage.start]
-    return frozenset(terms_from_tokens(kiwi.tokenize(text)))
+def _known(lexical: Any) -> Callable[[str], bool]:
+    """Whether the lexical index has seen a term."""
+    return lambda term: bool(lexical.known([term]))
 
 
 def _cosines(rows: Rows, row: StoredPassage, vec: np.ndarray, column: str = "vector") -> np.ndarray:
