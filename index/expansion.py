@@ -22,7 +22,7 @@ from typing import Literal
 class Expansion:
     """Korean index terms added for the part ``via`` of a question, standing in for ``source``."""
 
-    kind: Literal["alias", "reading", "translation", "spelling"]
+    kind: Literal["alias", "reading", "translation", "gloss", "spelling"]
     via: str  # the matched gloss, pinyin or Chinese word, as the question writes it
     source: tuple[str, ...]  # the question's own index terms for that part
     terms: tuple[str, ...]
@@ -98,10 +98,15 @@ def rendering(text: str, expansions: Sequence[Expansion]) -> str:
     """A Korean rendering of a question without Hangul, for e5 to embed: every Korean term its
     expansions found, in order and once each, then the numbers and Latin names it writes (the
     first word of an English question is its question word, not a name). Empty without
-    expansions. ``苏州有多少家工业企业？`` -> ``쑤저우 공업 기업 산업``."""
+    expansions. ``苏州有多少家工业企业？`` -> ``쑤저우 공업 기업 산업``.
+
+    Gloss expansions (``glossary.py``) stay on the lexical side: two hops from the question
+    (word -> English gloss -> Korean term), they moved dense zh Hit@5 .962 -> .923 here for
+    hybrid MRR@10 .860 -> .862."""
     words: list[str] = []
     for e in expansions:
-        words.extend(e.terms)
+        if e.kind != "gloss":
+            words.extend(e.terms)
     if not words:
         return ""
     written = _AS_WRITTEN.findall(text)

@@ -30,6 +30,7 @@ from docqa.index.fusion import (
     sentence_similarity,
     weights_for,
 )
+from docqa.index.glossary import gloss_expansions, glosses
 from docqa.index.lexical import analyze, fold_han, terms_from_tokens
 from docqa.index.manifest import Manifest
 from docqa.index.query_vectors import QueryVectors
@@ -83,6 +84,8 @@ class Searcher:
         # the aligned second encoder (index/embedding/aligned.py), with a query cache of its own
         self.aligned = aligned
         self.aligned_vectors = QueryVectors(aligned, query_cache_size) if aligned is not None else None
+        if aligned is not None:  # read the glossary now, not on the first Chinese question (~2 s)
+            threading.Thread(target=glosses, name="glossary", daemon=True).start()
         self.kiwi = kiwi
         self._loading = threading.Lock()  # one load at a time
         self._state: _State | None = None
@@ -297,9 +300,10 @@ class Searcher:
 
     def _lexical_query(self, state: _State, text: str, terms: list[str]) -> LexicalQuery:
         """The question's terms plus, for a question without Hangul, the Korean names of the
-        aliases it names, (Chinese) the Sino-Korean readings of its words and the aligned term
-        translations. Korean questions get only typo expansions (a word the index never saw, one
-        jamo from one it has): they already write the Korean name (aliases cost .003-.008 MRR)."""
+        aliases it names, (Chinese) the Sino-Korean readings of its words, the aligned term
+        translations and (Chinese words without one) those of their English glosses. Korean
+        questions get only typo expansions (a word the index never saw, one jamo from one it
+        has): they already write the Korean name (aliases cost .003-.008 MRR)."""
         if _HANGUL.search(text):
             known = _known(state.gen.lexical)
             return LexicalQuery(
@@ -317,7 +321,13 @@ class Searcher:
             words = [(w, src) for w, src in question_words(text, analyse, segmented) if not named & set(src)]
             if words:
                 vectors = self.aligned_vectors.get_many([w for w, _ in words])
-                expansions += state.term_vectors.translate(words, vectors)
+                translated = state.term_vectors.translate(words, vectors)
+                done = {e.via for e in translated}
+                rest = [(w, src) for w, src in words if w not in done]
+                table = glosses() if segmented and rest else {}
+                expansions += translated + gloss_expansions(
+                    rest, table, self.aligned_vectors, state.term_vectors
+                )
         return LexicalQuery(tuple(terms), tuple(expansions))
 
     def _spellings(self, state: _State) -> Spellings:

