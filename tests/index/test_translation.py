@@ -121,3 +121,14 @@ def test_the_korean_rendering_ranks_but_the_reported_cosine_stays_the_questions(
     without = rank_and_cosine()
     assert with_rendering[0] == 1 and without[0] > 1
     assert with_rendering[1] == without[1]
+
+
+def test_a_how_many_question_wants_a_counted_number_and_a_date_question_a_date(searcher):
+    # the festival's opening sentence has digits (2025, 6월 28일) but counts nothing
+    reply = answer(searcher.search("How many venture capital firms took part in GSAT 2025?", k=5))
+    assert reply.found and "51개 벤처캐피털" in reply.quoted[0]
+    # 몇 월 며칠 asks for a date, although 몇 also asks "how many"
+    dated = answer(
+        searcher.search("쑤저우 스마트 제조 도시 기사는 어느 도시발, 몇 월 며칠자 신화망 보도인가?", k=5)
+    )
+    assert dated.found and "2월11일" in dated.quoted[0]
