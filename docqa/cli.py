@@ -45,6 +45,8 @@ def _searcher(settings: Settings) -> Searcher:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    if args.ray_actors is not None and not args.ray:
+        raise CliError("--ray-actors counts the actors of --ray: give --ray ADDRESS too")
     settings = _settings(args)
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
@@ -234,6 +236,12 @@ def _query(text: str) -> str:
 
 
 # --- parser ----------------------------------------------------------------------------
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="docqa", description="Questions over Korean documents, with citations."
@@ -261,7 +269,10 @@ def build_parser() -> argparse.ArgumentParser:
         "instance) or a cluster's address, ray://head:10001",
     )
     p.add_argument(
-        "--ray-actors", type=int, metavar="N", help="with --ray: embedding actors (default: one per CPU)"
+        "--ray-actors",
+        type=_positive,
+        metavar="N",
+        help="with --ray: embedding actors (default: one per CPU)",
     )
 
     p = add("delete", cmd_delete, "remove a document from the index")
