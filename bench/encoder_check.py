@@ -27,7 +27,7 @@ BOUND = 0.999
 
 
 def _passages(data_dir: Path) -> tuple[list[str], list[list[tuple[int, int]]]]:
-    from docqa.index.pipeline import _sentence_offsets, embed_text
+    from docqa.index.document_vectors import embed_text, sentence_offsets
     from docqa.index.store import Store
 
     store = Store(data_dir / "docqa.sqlite", readonly=True)
@@ -36,7 +36,7 @@ def _passages(data_dir: Path) -> tuple[list[str], list[list[tuple[int, int]]]]:
     finally:
         store.close()
     passages = [r.passage for r in rows.values()]
-    return [embed_text(p) for p in passages], [_sentence_offsets(p) for p in passages]
+    return [embed_text(p) for p in passages], [sentence_offsets(p) for p in passages]
 
 
 def _questions() -> list[str]:

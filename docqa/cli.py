@@ -45,6 +45,8 @@ def _searcher(settings: Settings) -> Searcher:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    if args.ray_actors is not None and not args.ray:
+        raise CliError("--ray-actors counts the actors of --ray: give --ray ADDRESS too")
     settings = _settings(args)
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
@@ -53,12 +55,16 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if given and (len(args.paths) != 1 or Path(args.paths[0]).is_dir()):
         raise CliError("--doc-id, --title, --source, --published and --url describe one file: name one")
     units = {"reading": "file", "indexing": "doc"}
+    ray = runtime.ray_embedding(settings, args.ray, args.ray_actors, not args.quiet) if args.ray else None
     report = runtime.indexer(settings).ingest_paths(
         [Path(p) for p in args.paths],
         given or None,
         progress=lambda step, total: tqdm(total=total, desc=step, unit=units[step], disable=args.quiet),
+        elsewhere=ray,
     )
     _print_report(report, settings)
+    if ray is not None:
+        print(f"embedded on Ray: {ray.sent} document(s)")
     return 0 if report.outcomes or not report.skipped else 1
 
 
@@ -230,6 +236,12 @@ def _query(text: str) -> str:
 
 
 # --- parser ----------------------------------------------------------------------------
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="docqa", description="Questions over Korean documents, with citations."
@@ -250,6 +262,18 @@ def build_parser() -> argparse.ArgumentParser:
     for name in ("title", "source", "url"):
         p.add_argument(f"--{name}", help="one file only")
     p.add_argument("--published", metavar="DATE", help="one file only: YYYY, YYYY-MM or YYYY-MM-DD")
+    p.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="cut and embed on Ray (pip install 'docqa[ray]'): auto (ray.init(): RAY_ADDRESS or a local "
+        "instance) or a cluster's address, ray://head:10001",
+    )
+    p.add_argument(
+        "--ray-actors",
+        type=_positive,
+        metavar="N",
+        help="with --ray: embedding actors (default: one per CPU)",
+    )
 
     p = add("delete", cmd_delete, "remove a document from the index")
     p.add_argument("doc_id")

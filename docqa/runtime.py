@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from docqa.index.manifest import Manifest
     from docqa.index.milvus.client import Target as MilvusTarget
     from docqa.index.pipeline import Indexer
+    from docqa.index.ray_ingest import RayEmbedding
     from docqa.index.search import Searcher
     from docqa.index.store import Store
     from docqa.ingest.limits import Limits
@@ -136,6 +137,24 @@ def indexer(
             target, folder, load_model, load_kiwi, lambda: aligned(settings), limits(settings)
         )
     return Indexer(folder, load_model, load_kiwi, lambda: aligned(settings), limits(settings))
+
+
+def ray_embedding(
+    settings: Settings, address: str, actors: int | None = None, progress: bool = True
+) -> RayEmbedding:
+    """``docqa ingest --ray``: documents cut and embedded by Ray actors, each loading the models once
+    from these settings (without the API key and Milvus token: the actors need neither)."""
+    from functools import partial
+
+    from docqa.index.ray_ingest import RayEmbedding
+
+    safe = settings.model_copy(update={"api_key": None, "milvus_token": None})
+    return RayEmbedding(address, partial(ray_models, safe), limits(settings), actors, progress)
+
+
+def ray_models(settings: Settings) -> tuple[Any, Any, Any]:
+    """What one Ray actor loads: e5, the aligned encoder (None when off) and Kiwi."""
+    return embedder(settings), aligned(settings), kiwi()
 
 
 def limits(settings: Settings) -> Limits:

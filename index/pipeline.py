@@ -22,22 +22,27 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
-import numpy as np
-from numpy.typing import NDArray
-
 from docqa.core.errors import UsageError
 from docqa.index import aliases, aligned_ingest, generation
-from docqa.index.embedding import unit_vector
+from docqa.index.document_vectors import (
+    Elsewhere,
+    Embedded,
+    Encoder,
+    cut_and_embed,
+    file_name,
+    made_elsewhere,
+)
+from docqa.index.document_vectors import embed_text as embed_text
 from docqa.index.generation import pause_for_test
 from docqa.index.lexical import analyze, analyze_many
 from docqa.index.manifest import Manifest
-from docqa.index.store import ALIGNED_MODEL, FINGERPRINT, Store, to_blob
+from docqa.index.store import ALIGNED_MODEL, FINGERPRINT, Store
 from docqa.index.write_errors import Progress as WriteProgress
 from docqa.index.write_errors import writing
 from docqa.ingest.errors import IngestError, TooLarge, UnsupportedFormat
 from docqa.ingest.limits import Budget, Limits
 from docqa.ingest.readers import NOT_FOUND, iter_inputs, read_path
-from docqa.ingest.records import Document, Passage, Span
+from docqa.ingest.records import Document, Passage
 
 if TYPE_CHECKING:
     from kiwipiepy import Kiwi
@@ -45,21 +50,7 @@ if TYPE_CHECKING:
     from docqa.index.embedding.aligned import AlignedEncoder
 
 LOCK = ".ingest.lock"
-EMBED_CHUNK = 64  # passages per model call at ingest: the deadline is checked between calls
 ALIASES_META = "aliases_miner"  # the miner version the stored pairs were mined with
-
-
-class Encoder(Protocol):
-    """What the pipeline uses of the embedder (``docqa.index.embedding.Embedder``)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def dim(self) -> int: ...
-    def encode_passages(self, texts: list[str]) -> NDArray[Any]: ...
-    def encode_passages_with_spans(
-        self, texts: list[str], spans: list[list[tuple[int, int]]]
-    ) -> tuple[NDArray[Any], list[list[NDArray[Any] | None]]]: ...
 
 
 class Meter(Protocol):
@@ -182,13 +173,15 @@ class Indexer:
         *,
         relative_to: Path | None = None,
         progress: Progress | None = None,
+        elsewhere: Elsewhere | None = None,
     ) -> Report:
         """The whole ingest path for files and folders: read, clean, then ``ingest`` (steps 2-6).
 
         ``meta`` describes a single file and wins over its manifest row. ``relative_to`` records
         paths relative to that folder (an upload's temporary folder means nothing later). Inputs
         that cannot be read are ``report.skipped``; when none could be read, the data directory
-        is left alone (no lock, no model).
+        is left alone (no lock, no model). ``elsewhere`` cuts and embeds the documents instead of
+        this process (``ray_ingest``); they are written here as if embedded here.
         """
         progress = progress or _silent
         if meta is not None and (len(paths) != 1 or Path(paths[0]).is_dir()):
@@ -198,7 +191,7 @@ class Indexer:
         if skipped and not documents:
             return Report(skipped=skipped)
         with progress("indexing", len(documents)) as meter:
-            report = self.ingest(documents, progress=lambda _doc: meter.update(1), spent=spent)  # 2.-6.
+            report = self.ingest(documents, lambda _doc: meter.update(1), spent, elsewhere)  # 2.-6.
         report.skipped.extend(skipped)
         return report
 
@@ -207,18 +200,28 @@ class Indexer:
         documents: Sequence[Document],
         progress: Callable[[Document], object] | None = None,
         spent: Sequence[float] | None = None,
+        elsewhere: Elsewhere | None = None,
     ) -> Report:
         """Add or replace documents, then publish a new generation if anything changed.
 
         A document past a limit is ``report.skipped`` and leaves nothing behind; ``spent`` is
-        the seconds each took to read, counted against its ingest time."""
+        the seconds each took to read, counted against its ingest time. ``elsewhere`` is given
+        the documents not stored as they are, and cuts and embeds them (``made_elsewhere``)."""
         report = Report()
+        spent = spent or [0.0] * len(documents)
         with writing(self.data_dir) as written, self.locked() as store:
             earlier = self._unpublished(store, written)
+            made = (
+                made_elsewhere(
+                    elsewhere, documents, spent, lambda d: store.fingerprint(d.doc_id) == fingerprint(d)
+                )
+                if elsewhere
+                else iter([None] * len(documents))
+            )
             for number, doc in enumerate(documents):
-                budget = self.limits.start(_file_name(doc), spent[number] if spent else 0.0)
+                budget = self.limits.start(file_name(doc), spent[number])
                 try:
-                    outcome = self._ingest_one(store, doc, budget)
+                    outcome = self._ingest_one(store, doc, budget, next(made))
                 except TooLarge as exc:
                     report.skipped.append(_skipped(Path(doc.path or doc.doc_id), exc))
                 else:
@@ -275,27 +278,25 @@ class Indexer:
         written.stored.extend(pending)
         return pending
 
-    def _ingest_one(self, store: Store, doc: Document, budget: Budget) -> Outcome:
-        """Steps 2-5 for one document, under the lock; ``budget`` stops it before anything is written."""
+    def _ingest_one(
+        self, store: Store, doc: Document, budget: Budget, made: Embedded | TooLarge | None = None
+    ) -> Outcome:
+        """Steps 2-5 for one document, under the lock; ``budget`` stops it before anything is written.
+        ``made``: steps 3-4 done elsewhere (``ingest``'s ``elsewhere``), or the limit it hit there."""
         previous = store.fingerprint(doc.doc_id)
         if previous == fingerprint(doc):  # 2. same bytes and metadata as stored
             if self.aligned is not None:  # a database from before the aligned side gets its vectors
                 aligned_ingest.backfill(store, self.aligned, doc.doc_id, embed_text)
             count = store.passage_count(doc.doc_id)
             return Outcome(doc.doc_id, "unchanged", count, doc.path, doc.warnings)
-        from docqa.ingest.chunk import make_passages
-
-        passages = make_passages(doc, self.kiwi)  # 3. passages and their sentences
-        budget.check_passages(len(passages))
-        budget.check_time("cutting passages")
-        sentences = _unique_sentences(passages)
-        old_passages, old_sentences = store.known_vectors(doc.doc_id)  # 4. vectors and terms
-        passage_vecs, sentence_vecs = self._vectors(
-            doc, passages, sentences, (old_passages, old_sentences), budget
-        )
-        budget.check_time("embedding sentences")
-        aligned_p, aligned_s = self._aligned_vectors(store, doc, passages, sentences)
-        budget.check_time("embedding passages with the aligned encoder")
+        if isinstance(made, TooLarge):
+            raise made
+        if made is None:  # 3.-4. passages, sentences, and the vectors of texts with none stored
+            aligned = aligned_ingest.known(store, doc.doc_id, embed_text) if self.aligned else ({}, {})
+            made = cut_and_embed(
+                doc, self.kiwi, self.embedder, self.aligned, budget, store.known_vectors(doc.doc_id), aligned
+            )
+        passages, sentences = made.passages, made.sentences
         terms = _lexical_terms(passages, self.kiwi)
         term_vecs = (
             aligned_ingest.term_vectors(self.aligned, store, map(json.loads, terms)) if self.aligned else {}
@@ -305,8 +306,8 @@ class Indexer:
         pause_for_test("embedded")
         with store.transaction():  # 5. the document's rows, replaced at once
             store.put_document(doc)
-            store.put_passages(passages, terms, passage_vecs, aligned_p)
-            store.put_sentences(doc.doc_id, sentences, sentence_vecs, aligned_s)
+            store.put_passages(passages, terms, made.passage_vecs, made.aligned_p)
+            store.put_sentences(doc.doc_id, sentences, made.sentence_vecs, made.aligned_s)
             store.put_aliases(doc.doc_id, pairs)
             store.put_term_vectors(term_vecs)
             if self.aligned is not None:
@@ -332,62 +333,6 @@ class Indexer:
             store.set_meta(ALIASES_META, aliases.MINER_VERSION)
             if texts:
                 store.bump_revision()  # the next publish builds a generation with them
-
-    def _vectors(
-        self,
-        doc: Document,
-        passages: Sequence[Passage],
-        sentences: Sequence[Span],
-        old: tuple[list[tuple[Passage, bytes]], dict[str, bytes]],
-        budget: Budget,
-    ) -> tuple[list[bytes], list[bytes]]:
-        """Vectors of the passages and sentences; only texts without a stored vector (``old``)
-        are embedded, ``EMBED_CHUNK`` at a time with the deadline checked in between.
-
-        A sentence's vector comes from the forward pass of its passage (the mean of its tokens'
-        contextual vectors), so sentences cost no model run of their own. A sentence seen in two
-        overlapping passages gets the mean of both; one beyond the model's length limit is
-        embedded alone.
-        """
-        old_passages, old_sentences = old
-        known = {embed_text(p): blob for p, blob in old_passages}
-        texts = [embed_text(p) for p in passages]
-        # longest first, as the model batches them: the chunks pad as one call would
-        todo = sorted((t for t in dict.fromkeys(texts) if t not in known), key=len, reverse=True)
-        owners = {t: p for p, t in zip(passages, texts, strict=True)}
-        sentence_text = {s.start: doc.text[s.start : s.end] for s in sentences}
-        found: dict[str, list[NDArray[Any]]] = {}
-        for lo in range(0, len(todo), EMBED_CHUNK):
-            budget.check_time(f"embedding passages ({lo:,} of {len(todo):,} done)")
-            chunk = todo[lo : lo + EMBED_CHUNK]
-            spans = [_sentence_offsets(owners[t]) for t in chunk]
-            vectors, pooled = self.embedder.encode_passages_with_spans(chunk, spans)
-            for t, v, row in zip(chunk, vectors, pooled, strict=True):
-                known[t] = to_blob(v)
-                for s, sv in zip(owners[t].sentences, row, strict=True):
-                    if sv is not None and sentence_text[s.start] not in old_sentences:
-                        found.setdefault(sentence_text[s.start], []).append(sv)
-        sentence_known = dict(old_sentences)
-        for text, vs in found.items():
-            sentence_known[text] = to_blob(unit_vector(np.mean(vs, axis=0)))
-        missing = sorted({t for t in sentence_text.values() if t not in sentence_known})
-        if missing:  # past the length limit of every passage that holds them
-            for text, v in zip(missing, self.embedder.encode_passages(missing), strict=True):
-                sentence_known[text] = to_blob(v)
-        return [known[t] for t in texts], [sentence_known[sentence_text[s.start]] for s in sentences]
-
-    def _aligned_vectors(
-        self, store: Store, doc: Document, passages: Sequence[Passage], sentences: Sequence[Span]
-    ) -> tuple[list[bytes] | None, list[bytes] | None]:
-        """4b. The aligned encoder's vectors (None without one); only unknown texts are embedded."""
-        if self.aligned is None:
-            return None, None
-        return aligned_ingest.vectors(
-            self.aligned,
-            [embed_text(p) for p in passages],
-            [doc.text[s.start : s.end] for s in sentences],
-            aligned_ingest.known(store, doc.doc_id, embed_text),
-        )
 
     def _publish(self, store: Store) -> Manifest:
         """6. Build a generation when the database moved past the current one (or a crash left it
@@ -443,11 +388,6 @@ def _skipped(path: Path, why: str | IngestError) -> Skipped:
     return Skipped(str(path), why, "missing" if why == NOT_FOUND else "unsupported")
 
 
-def _file_name(doc: Document) -> str:
-    """How messages name a document: its file's name, else its doc_id."""
-    return Path(doc.path).name if doc.path else doc.doc_id
-
-
 def _silent(step: str, total: int) -> AbstractContextManager[Meter]:
     return nullcontext(_NoMeter())
 
@@ -464,27 +404,8 @@ def _lexical_terms(passages: Sequence[Passage], kiwi: Kiwi) -> list[str]:
     ]
 
 
-def embed_text(passage: Passage) -> str:
-    """What the dense side sees: the article title gives a passage its subject."""
-    return f"{passage.article}\n{passage.text}" if passage.article else passage.text
-
-
-def _sentence_offsets(passage: Passage) -> list[tuple[int, int]]:
-    """The passage's sentences as character offsets into its ``embed_text``."""
-    shift = (len(passage.article) + 1 if passage.article else 0) - passage.start
-    return [(s.start + shift, s.end + shift) for s in passage.sentences]
-
-
 def lexical_text(passage: Passage) -> str:
     return embed_text(passage)
-
-
-def _unique_sentences(passages: Sequence[Passage]) -> list[Span]:
-    seen: dict[int, Span] = {}
-    for passage in passages:
-        for span in passage.sentences:
-            seen.setdefault(span.start, span)
-    return [seen[k] for k in sorted(seen)]
 
 
 def _readable_manifest(data_dir: Path) -> Manifest | None:

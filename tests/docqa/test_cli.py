@@ -24,6 +24,11 @@ def docqa(*args: str, data_dir=None, timeout: float = 300, **extra_env: str) -> 
         (("search", "   "), "the question is empty"),
         (("ask", "가" * 2001), "limit is 2000"),
         (("ingest", "/no/such/file.pdf"), "no such file or folder"),
+        (
+            ("ingest", "data/corpus", "--ray", "auto", "--ray-actors", "0"),
+            "'0' is not a whole number of at least 1",
+        ),
+        (("ingest", "x.txt", "--ray-actors", "2"), "give --ray ADDRESS too"),
         (("eval", "/no/such/set.jsonl"), "no such file"),
         (("search", "쑤저우", "--from", "2025-13"), "month 13 is not between 01 and 12"),
         (("search", "쑤저우", "--from", "2025-07", "--to", "2025-06"), "is after published_to"),

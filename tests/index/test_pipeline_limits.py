@@ -13,7 +13,7 @@ import pytest
 
 from docqa import runtime
 from docqa.config import Settings
-from docqa.index import generation, pipeline
+from docqa.index import document_vectors, generation
 from docqa.index.pipeline import Indexer
 from docqa.index.store import Store
 from docqa.ingest.limits import Limits
@@ -77,7 +77,7 @@ def test_a_document_over_the_passage_limit_is_skipped_and_the_others_ingested(tm
 def test_the_time_limit_stops_embedding_between_chunks(tmp_path, embedder, kiwi, monkeypatch):
     """Two passages per model call, the first call outlasts the limit: the next check stops the
     document, and nothing of it is stored."""
-    monkeypatch.setattr(pipeline, "EMBED_CHUNK", 2)
+    monkeypatch.setattr(document_vectors, "EMBED_CHUNK", 2)
     slow = SlowEmbedder(embedder, delay=3.0)
     path = write(tmp_path / "in", "slow.txt", paragraph("스마트 농업", 8))
     indexer = Indexer(tmp_path / "data", lambda: slow, lambda: kiwi, limits=Limits(seconds=2))
