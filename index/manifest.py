@@ -22,6 +22,15 @@ FORMAT = 2  # 2: a generation carries its own database snapshot
 class IndexUnavailable(DocqaError, RuntimeError):
     """The data directory cannot be used as it is (the message says why and what to do)."""
 
+    # what an HTTP client is told (a 503): no paths or server addresses, which only the log gets
+    public = "the index is unavailable; the server log says why (re-run `docqa ingest` there to rebuild it)"
+
+
+class BackendUnavailable(IndexUnavailable):
+    """The index's server (Milvus) does not answer, or failed a call."""
+
+    public = "the Milvus backend is unavailable; the server log says why"
+
 
 class ModelMismatch(IndexUnavailable):
     pass

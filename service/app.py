@@ -14,7 +14,8 @@ from starlette.types import ASGIApp
 from docqa import runtime
 from docqa.config import Settings
 from docqa.core.process import cap_malloc_arenas, usable_cores
-from docqa.index.manifest import IndexUnavailable
+from docqa.index.manifest import BackendUnavailable, IndexUnavailable
+from docqa.index.milvus.client import failures as milvus_failures
 from docqa.index.search import Searcher
 from docqa.service.deps import unavailable
 from docqa.service.headers import AllowedHosts, SecurityHeaders
@@ -138,6 +139,14 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     @app.exception_handler(IndexUnavailable)
     async def _unavailable(request: Request, exc: IndexUnavailable) -> JSONResponse:
         return JSONResponse(status_code=503, content={"detail": unavailable(exc).detail})
+
+    async def _backend_failed(request: Request, exc: Exception) -> JSONResponse:
+        """A Milvus call that failed where no code of ours translated it (document reads, stats)."""
+        failed = BackendUnavailable(f"{settings.backend} backend: {type(exc).__name__}: {exc}")
+        return JSONResponse(status_code=503, content={"detail": unavailable(failed).detail})
+
+    for failure in milvus_failures():
+        app.add_exception_handler(failure, _backend_failed)
 
     return app
 

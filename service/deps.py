@@ -22,6 +22,7 @@ from starlette.requests import ClientDisconnect
 
 from docqa import runtime
 from docqa.config import Settings
+from docqa.index.manifest import IndexUnavailable
 from docqa.index.pipeline import Indexer
 from docqa.index.search import Searcher
 from docqa.index.write_errors import classify
@@ -62,9 +63,8 @@ def unavailable(exc: Exception) -> HTTPException:
     """A 503 for a data directory that cannot serve: the log gets the reason with its paths, the
     response a message without them (no server paths to unauthenticated clients)."""
     log.error("the index is unavailable: %s", exc)
-    return HTTPException(
-        503, "the index is unavailable; the server log says why (re-run `docqa ingest` there to rebuild it)"
-    )
+    public = exc.public if isinstance(exc, IndexUnavailable) else IndexUnavailable.public
+    return HTTPException(503, public)
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from docqa.core.errors import UsageError
-from docqa.index.manifest import IndexUnavailable
+from docqa.index.manifest import BackendUnavailable, IndexUnavailable
 
 LITE_FILE = "milvus.db"  # DOCQA_MILVUS_URI's default, in the data directory: Milvus Lite embedded
 PREFIX = "docqa_"
@@ -83,9 +83,20 @@ def connect(where: Target) -> Any:
                     if client.has_collection(name):
                         client.load_collection(name)
             except Exception as exc:  # pymilvus raises MilvusException or grpc errors
-                raise IndexUnavailable(f"cannot connect to {where.description}: {exc}") from exc
+                raise BackendUnavailable(f"cannot connect to {where.description}: {exc}") from exc
             _clients[where] = client
         return _clients[where]
+
+
+def failures() -> tuple[type[Exception], ...]:
+    """What the Milvus client raises when the server is away or fails a call (none without
+    pymilvus): the service answers them with a 503 (``BackendUnavailable``), not a 500."""
+    try:
+        from grpc import RpcError
+        from pymilvus.exceptions import MilvusException
+    except ImportError:
+        return ()
+    return (MilvusException, RpcError)
 
 
 def disconnect(where: Target) -> None:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from docqa.index.manifest import IndexUnavailable, Manifest
+from docqa.index.manifest import BackendUnavailable, Manifest
 from docqa.index.milvus import client as mc
 from docqa.index.milvus.publish import is_current, publish
 from docqa.index.milvus.store import MilvusStore
@@ -49,14 +49,14 @@ class MilvusIndexer(Indexer):
 
     @contextmanager
     def locked(self) -> Iterator[Store]:
-        """The ingest lock, and Milvus failures as ``IndexUnavailable`` (a 503, not a 500)."""
+        """The ingest lock, and Milvus failures as ``BackendUnavailable`` (a 503, not a 500)."""
         from pymilvus.exceptions import MilvusException
 
         try:
             with super().locked() as store:
                 yield store
         except MilvusException as exc:
-            raise IndexUnavailable(f"{self.where.description} failed: {exc}") from exc
+            raise BackendUnavailable(f"{self.where.description} failed: {exc}") from exc
 
     def _publish(self, store: Store) -> Manifest:
         milvus = _milvus(store)

@@ -21,7 +21,7 @@ import numpy as np
 
 from docqa.index import generation
 from docqa.index.backends.milvus import Live, MilvusDense, MilvusLexical
-from docqa.index.manifest import IndexUnavailable, Manifest
+from docqa.index.manifest import BackendUnavailable, IndexUnavailable, Manifest
 from docqa.index.milvus import client as mc
 from docqa.index.milvus.store import MilvusStore
 from docqa.index.records import Filters, Mode, SearchResult, StoredPassage
@@ -72,7 +72,7 @@ class MilvusSearcher(Searcher):
             raise
         except Exception as exc:  # the server is away: keep serving what is loaded
             if self._state is None and at == float("-inf"):
-                raise IndexUnavailable(f"cannot read {self.where.description}: {exc}") from exc
+                raise BackendUnavailable(f"cannot read {self.where.description}: {exc}") from exc
             log.warning("cannot poll %s (%s); serving the loaded revision", self.where.description, exc)
             manifest = self._state.manifest if self._state else None
         self._polled = (now, manifest)
@@ -92,7 +92,7 @@ class MilvusSearcher(Searcher):
         try:
             return super().search(query, k, mode, filters)
         except MilvusException as exc:
-            raise IndexUnavailable(f"{self.where.description} failed a search: {exc}") from exc
+            raise BackendUnavailable(f"{self.where.description} failed a search: {exc}") from exc
 
     def _load(self, manifest: Manifest) -> _State:
         store = MilvusStore(self.where)
