@@ -321,7 +321,8 @@ class Searcher:
             words = [(w, src) for w, src in question_words(text, analyse, segmented) if not named & set(src)]
             if words:
                 vectors = self.aligned_vectors.get_many([w for w, _ in words])
-                translated = state.term_vectors.translate(words, vectors)
+                context = None if segmented else self.aligned_vectors.get(text)  # English: in context
+                translated = state.term_vectors.translate(words, vectors, context=context)
                 done = {e.via for e in translated}
                 rest = [(w, src) for w, src in words if w not in done]
                 table = glosses() if segmented and rest else {}

@@ -132,3 +132,15 @@ def test_a_how_many_question_wants_a_counted_number_and_a_date_question_a_date(s
         searcher.search("쑤저우 스마트 제조 도시 기사는 어느 도시발, 몇 월 며칠자 신화망 보도인가?", k=5)
     )
     assert dated.found and "2월11일" in dated.quoted[0]
+
+
+def test_an_english_word_is_translated_in_its_questions_context(searcher):
+    state = searcher._state
+    question = "What net profit did the Shenzhen zone report for 2023?"
+    words = question_words(question, lambda t: analyze(t, searcher.kiwi), [])
+    vectors = searcher.aligned_vectors.get_many([w for w, _ in words])
+    alone = {e.via: e.terms for e in state.term_vectors.translate(words, vectors)}
+    assert "네트워크" in alone["net"]  # "net" alone is a network
+    query = searcher._lexical_query(state, question, analyze(question, searcher.kiwi))
+    found = {e.via: e.terms for e in query.expansions if e.kind == "translation"}
+    assert "net" not in found and "이익" in found["profit"]
