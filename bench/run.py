@@ -60,6 +60,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="also run docqa through bench.variant with these knobs, as 'before' beside 'ours' "
         "(ingest, embedding, serving, memory), e.g. '--runtime torch'",
     )
+    p.add_argument(
+        "--baseline-commit",
+        metavar="REF",
+        default="",
+        help="'before' is docqa at this commit (its own tree and venv in bench/.baseline/, made once), "
+        "with --baseline's knobs if given, e.g. the last commit before a change",
+    )
     p.add_argument("--results", type=Path, default=HERE / "results")
     return p.parse_args(argv)
 
@@ -79,6 +86,16 @@ def main(argv: list[str] | None = None) -> int:
         "ingest_variant": args.ingest_variant,
         "baseline": args.baseline,
     }
+    if args.baseline_commit:
+        from bench import baseline
+
+        out["baseline_commit"] = baseline.resolve(args.baseline_commit)
+        out["baseline"] = f"commit {out['baseline_commit'][:12]}" + (
+            f" {args.baseline}" if args.baseline else ""
+        )
+        args.before_tree = baseline.ensure_tree(args.baseline_commit, log)
+    else:
+        args.before_tree = None
     try:
         if not args.scale_only:
             _systems(args, work, out)
@@ -111,14 +128,20 @@ def _systems(args: argparse.Namespace, work: Path, out: dict) -> None:
     before_dir = work / "before"
     ingest: dict = {"ours": [], "before": [], "txtai": []}
     embedding: dict = {"ours": [], "before": [], "txtai": []}
+    before = args.before_tree  # None: 'before' is this tree through bench.variant's knobs
+    has_before = bool(args.baseline or before)
     for attempt in range(1 if args.quick else 2):
         log(f"1. ingest #{attempt + 1}: docqa")
         shutil.rmtree(ours_dir, ignore_errors=True)
         ingest["ours"].append(_ingest_ours(_docqa(args.ingest_variant), ours_dir, passages))
-        if args.baseline:
-            log(f"1. ingest #{attempt + 1}: docqa before ({args.baseline})")
+        if has_before:
+            log(f"1. ingest #{attempt + 1}: docqa before ({out['baseline']})")
             shutil.rmtree(before_dir, ignore_errors=True)
-            ingest["before"].append(_ingest_ours(_docqa(args.baseline), before_dir, work / "before.jsonl"))
+            # an older tree's index is read by its own code only: its counts are not exported
+            exported = None if before else work / "before.jsonl"
+            ingest["before"].append(
+                _ingest_ours(_docqa(args.baseline, before), before_dir, exported, before, ingest["ours"][-1])
+            )
         if txtai:
             log(f"1. ingest #{attempt + 1}: txtai (the same passages)")
             shutil.rmtree(work / "txtai-index", ignore_errors=True)
@@ -129,9 +152,13 @@ def _systems(args: argparse.Namespace, work: Path, out: dict) -> None:
         embedding["ours"].append(
             _run_json([sys.executable, "-m", "bench.embed_ours", str(passages), *args.ingest_variant.split()])
         )
-        if args.baseline:
+        if has_before:  # the same passage texts as ours
+            python = str(baseline_python(before)) if before else sys.executable
             embedding["before"].append(
-                _run_json([sys.executable, "-m", "bench.embed_ours", str(passages), *args.baseline.split()])
+                _run_json(
+                    [python, "-m", "bench.embed_ours", str(passages), *args.baseline.split()],
+                    cwd=before or ROOT,
+                )
             )
         if txtai:
             embedding["txtai"].append(
@@ -148,8 +175,8 @@ def _systems(args: argparse.Namespace, work: Path, out: dict) -> None:
         out["versions"] = {"txtai_env": theirs.versions()}
 
     servers = {"ours": _our_server(args.variant, ours_dir, work, "ours")}
-    if args.baseline:
-        servers["before"] = _our_server(args.baseline, before_dir, work, "before")
+    if has_before:
+        servers["before"] = _our_server(args.baseline, before_dir, work, "before", before)
     if txtai:
         port = free_port()
         servers["txtai"] = Server(
@@ -211,14 +238,30 @@ def _model_dir() -> Path:
     return Settings().model_cache / DEFAULT_MODEL
 
 
-def _docqa(variant: str) -> list[str]:
-    """The docqa command line: plain, or through bench.variant with knobs turned."""
+def baseline_python(tree: Path) -> Path:
+    from bench import baseline
+
+    return baseline.python(tree)
+
+
+def _docqa(variant: str, tree: Path | None = None) -> list[str]:
+    """The docqa command line: plain, or through bench.variant with knobs turned; with ``tree``,
+    an older commit's (run from that folder, ``--baseline-commit``)."""
+    python = str(baseline_python(tree)) if tree else sys.executable
     if variant:
-        return [sys.executable, "-m", "bench.variant", *variant.split(), "--"]
-    return [sys.executable, "-m", "docqa.cli"]
+        return [python, "-m", "bench.variant", *variant.split(), "--"]
+    return [python, "-m", "docqa.cli"]
 
 
-def _ingest_ours(docqa: list[str], data_dir: Path, passages: Path) -> dict:
+def _ingest_ours(
+    docqa: list[str],
+    data_dir: Path,
+    passages: Path | None,
+    tree: Path | None = None,
+    counted: dict | None = None,
+) -> dict:
+    """``docqa ingest`` of the corpus, timed; its passages exported to ``passages`` (or, for an
+    older tree whose index this code does not read, the counts of ``counted``: the same corpus)."""
     env = {**os.environ, "DOCQA_DATA_DIR": str(data_dir)}
     t0 = time.perf_counter()
     subprocess.run(
@@ -227,9 +270,14 @@ def _ingest_ours(docqa: list[str], data_dir: Path, passages: Path) -> dict:
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        cwd=tree or ROOT,
     )
     seconds = time.perf_counter() - t0
-    counts = _export_passages(data_dir, passages)
+    if passages is None:
+        assert counted is not None
+        counts = {k: counted[k] for k in ("documents", "passages", "sentences")}
+    else:
+        counts = _export_passages(data_dir, passages)
     return {
         **counts,
         "seconds": round(seconds, 1),
@@ -295,9 +343,9 @@ def _ingest_txtai(python: Path, passages: Path, model: Path, index: Path, ours: 
     }
 
 
-def _our_server(variant: str, data_dir: Path, work: Path, name: str) -> Server:
+def _our_server(variant: str, data_dir: Path, work: Path, name: str, tree: Path | None = None) -> Server:
     port = free_port()
-    argv = [*_docqa(variant), "serve"]
+    argv = [*_docqa(variant, tree), "serve"]
     # The load generator cycles through one question list: with the query-embedding cache on, every
     # pass after the first would be served from memory and flatter us. Measure without it.
     env = {
@@ -306,7 +354,7 @@ def _our_server(variant: str, data_dir: Path, work: Path, name: str) -> Server:
         "DOCQA_HOST": "127.0.0.1",
         "DOCQA_QUERY_CACHE_SIZE": "0",
     }
-    return Server(name, argv, port, env, work / f"{name}.log")
+    return Server(name, argv, port, env, work / f"{name}.log", cwd=tree or ROOT)
 
 
 def _load(server: Server, endpoint: str, conc: int, duration: float, queries: Path) -> dict:
@@ -327,8 +375,8 @@ def _load(server: Server, endpoint: str, conc: int, duration: float, queries: Pa
     return _run_json(argv, timeout=duration + 300)
 
 
-def _run_json(argv: list[str], timeout: float = 3600) -> dict:
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+def _run_json(argv: list[str], timeout: float = 3600, cwd: Path = ROOT) -> dict:
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=cwd)
     if proc.returncode:
         raise RuntimeError(f"{' '.join(argv[:4])} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
