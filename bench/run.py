@@ -40,6 +40,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--scale-only", action="store_true")
     p.add_argument("--duration", type=float, help="seconds per load level (default 15, quick 5)")
     p.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="query runs per system and level, alternating (who goes first swaps each round); "
+        "p50/p95 are the rounds' medians, req/s all requests over all their seconds",
+    )
     p.add_argument("--sizes", type=int, nargs="+", help="scale sizes (default 10k 100k 1M; quick 10k 100k)")
     p.add_argument(
         "--variant",
@@ -202,14 +209,18 @@ def _systems(args: argparse.Namespace, work: Path, out: dict) -> None:
             ).raise_for_status()
             out["memory"][name]["rss_after_first_query_mb"] = round(server.rss_mb(), 1)
         duration = args.duration or (5.0 if args.quick else 15.0)
-        for endpoint in ENDPOINTS:
-            for conc in args.concurrency:
-                for name, server in servers.items():  # alternate, so drifting load hits both
-                    log(f"2. {name} {endpoint} x{conc} for {duration:.0f} s")
-                    with PeakRss(server) as peak:
-                        row = _load(server, endpoint, conc, duration, queries)
-                    row["system"], row["rss_peak_mb"] = name, round(peak.peak, 1)
-                    out["queries"].append(row)
+        slices: dict[tuple[str, str, int], list[dict]] = {}
+        for rnd in range(args.rounds):
+            order = list(servers.items())
+            for endpoint in ENDPOINTS:
+                for conc in args.concurrency:
+                    for name, server in order if rnd % 2 == 0 else order[::-1]:  # alternate
+                        log(f"2. round {rnd + 1}: {name} {endpoint} x{conc} for {duration:.0f} s")
+                        with PeakRss(server) as peak:
+                            row = _load(server, endpoint, conc, duration, queries)
+                        row["system"], row["rss_peak_mb"] = name, round(peak.peak, 1)
+                        slices.setdefault((name, endpoint, conc), []).append(row)
+        out["queries"] = [_merge(rows) for rows in slices.values()]
         for name, server in servers.items():
             out["memory"][name]["rss_after_load_mb"] = round(server.rss_mb(), 1)
             out["memory"][name]["rss_peak_under_load_mb"] = max(
@@ -218,6 +229,25 @@ def _systems(args: argparse.Namespace, work: Path, out: dict) -> None:
     finally:
         for server in servers.values():
             server.stop()
+
+
+def _merge(rows: list[dict]) -> dict:
+    """One level's rounds as one row: median p50/p95/p99, throughput over all requests and seconds;
+    each round's p50 and req/s kept, to show the spread the machine's load put on them."""
+    if len(rows) == 1:
+        return rows[0]
+    import statistics
+
+    requests, seconds = sum(r["requests"] for r in rows), sum(r["seconds"] for r in rows)
+    merged = {**rows[0], "requests": requests, "seconds": round(seconds, 2)}
+    merged["throughput_rps"] = round(requests / seconds, 2) if seconds else None
+    merged["errors"] = sum(r["errors"] for r in rows)
+    for key in ("p50_ms", "p95_ms", "p99_ms", "mean_ms"):
+        values = [r[key] for r in rows if r.get(key) is not None]
+        merged[key] = round(statistics.median(values), 1) if values else None
+    merged["rss_peak_mb"] = max(r["rss_peak_mb"] for r in rows)
+    merged["rounds"] = [{"p50_ms": r["p50_ms"], "throughput_rps": r["throughput_rps"]} for r in rows]
+    return merged
 
 
 def _best(runs: list[dict], key: str) -> dict:
