@@ -242,6 +242,11 @@ def _merge(rows: list[dict]) -> dict:
     merged = {**rows[0], "requests": requests, "seconds": round(seconds, 2)}
     merged["throughput_rps"] = round(requests / seconds, 2) if seconds else None
     merged["errors"] = sum(r["errors"] for r in rows)
+    kinds: dict[str, int] = {}
+    for r in rows:
+        for kind, n in r.get("error_kinds", {}).items():
+            kinds[kind] = kinds.get(kind, 0) + n
+    merged["error_kinds"] = kinds
     for key in ("p50_ms", "p95_ms", "p99_ms", "mean_ms"):
         values = [r[key] for r in rows if r.get(key) is not None]
         merged[key] = round(statistics.median(values), 1) if values else None
