@@ -40,6 +40,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--scale-only", action="store_true")
     p.add_argument("--duration", type=float, help="seconds per load level (default 15, quick 5)")
     p.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="query runs per system and level, alternating (who goes first swaps each round); "
+        "p50/p95 are the rounds' medians, req/s all requests over all their seconds",
+    )
     p.add_argument("--sizes", type=int, nargs="+", help="scale sizes (default 10k 100k 1M; quick 10k 100k)")
     p.add_argument(
         "--variant",
@@ -60,6 +67,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="also run docqa through bench.variant with these knobs, as 'before' beside 'ours' "
         "(ingest, embedding, serving, memory), e.g. '--runtime torch'",
     )
+    p.add_argument(
+        "--baseline-commit",
+        metavar="REF",
+        default="",
+        help="'before' is docqa at this commit (its own tree and venv in bench/.baseline/, made once), "
+        "with --baseline's knobs if given, e.g. the last commit before a change",
+    )
     p.add_argument("--results", type=Path, default=HERE / "results")
     return p.parse_args(argv)
 
@@ -79,6 +93,16 @@ def main(argv: list[str] | None = None) -> int:
         "ingest_variant": args.ingest_variant,
         "baseline": args.baseline,
     }
+    if args.baseline_commit:
+        from bench import baseline
+
+        out["baseline_commit"] = baseline.resolve(args.baseline_commit)
+        out["baseline"] = f"commit {out['baseline_commit'][:12]}" + (
+            f" {args.baseline}" if args.baseline else ""
+        )
+        args.before_tree = baseline.ensure_tree(args.baseline_commit, log)
+    else:
+        args.before_tree = None
     try:
         if not args.scale_only:
             _systems(args, work, out)
@@ -111,14 +135,20 @@ def _systems(args: argparse.Namespace, work: Path, out: dict) -> None:
     before_dir = work / "before"
     ingest: dict = {"ours": [], "before": [], "txtai": []}
     embedding: dict = {"ours": [], "before": [], "txtai": []}
+    before = args.before_tree  # None: 'before' is this tree through bench.variant's knobs
+    has_before = bool(args.baseline or before)
     for attempt in range(1 if args.quick else 2):
         log(f"1. ingest #{attempt + 1}: docqa")
         shutil.rmtree(ours_dir, ignore_errors=True)
         ingest["ours"].append(_ingest_ours(_docqa(args.ingest_variant), ours_dir, passages))
-        if args.baseline:
-            log(f"1. ingest #{attempt + 1}: docqa before ({args.baseline})")
+        if has_before:
+            log(f"1. ingest #{attempt + 1}: docqa before ({out['baseline']})")
             shutil.rmtree(before_dir, ignore_errors=True)
-            ingest["before"].append(_ingest_ours(_docqa(args.baseline), before_dir, work / "before.jsonl"))
+            # an older tree's index is read by its own code only: its counts are not exported
+            exported = None if before else work / "before.jsonl"
+            ingest["before"].append(
+                _ingest_ours(_docqa(args.baseline, before), before_dir, exported, before, ingest["ours"][-1])
+            )
         if txtai:
             log(f"1. ingest #{attempt + 1}: txtai (the same passages)")
             shutil.rmtree(work / "txtai-index", ignore_errors=True)
@@ -129,9 +159,13 @@ def _systems(args: argparse.Namespace, work: Path, out: dict) -> None:
         embedding["ours"].append(
             _run_json([sys.executable, "-m", "bench.embed_ours", str(passages), *args.ingest_variant.split()])
         )
-        if args.baseline:
+        if has_before:  # the same passage texts as ours
+            python = str(baseline_python(before)) if before else sys.executable
             embedding["before"].append(
-                _run_json([sys.executable, "-m", "bench.embed_ours", str(passages), *args.baseline.split()])
+                _run_json(
+                    [python, "-m", "bench.embed_ours", str(passages), *args.baseline.split()],
+                    cwd=before or ROOT,
+                )
             )
         if txtai:
             embedding["txtai"].append(
@@ -148,8 +182,8 @@ def _systems(args: argparse.Namespace, work: Path, out: dict) -> None:
         out["versions"] = {"txtai_env": theirs.versions()}
 
     servers = {"ours": _our_server(args.variant, ours_dir, work, "ours")}
-    if args.baseline:
-        servers["before"] = _our_server(args.baseline, before_dir, work, "before")
+    if has_before:
+        servers["before"] = _our_server(args.baseline, before_dir, work, "before", before)
     if txtai:
         port = free_port()
         servers["txtai"] = Server(
@@ -175,14 +209,18 @@ def _systems(args: argparse.Namespace, work: Path, out: dict) -> None:
             ).raise_for_status()
             out["memory"][name]["rss_after_first_query_mb"] = round(server.rss_mb(), 1)
         duration = args.duration or (5.0 if args.quick else 15.0)
-        for endpoint in ENDPOINTS:
-            for conc in args.concurrency:
-                for name, server in servers.items():  # alternate, so drifting load hits both
-                    log(f"2. {name} {endpoint} x{conc} for {duration:.0f} s")
-                    with PeakRss(server) as peak:
-                        row = _load(server, endpoint, conc, duration, queries)
-                    row["system"], row["rss_peak_mb"] = name, round(peak.peak, 1)
-                    out["queries"].append(row)
+        slices: dict[tuple[str, str, int], list[dict]] = {}
+        for rnd in range(args.rounds):
+            order = list(servers.items())
+            for endpoint in ENDPOINTS:
+                for conc in args.concurrency:
+                    for name, server in order if rnd % 2 == 0 else order[::-1]:  # alternate
+                        log(f"2. round {rnd + 1}: {name} {endpoint} x{conc} for {duration:.0f} s")
+                        with PeakRss(server) as peak:
+                            row = _load(server, endpoint, conc, duration, queries)
+                        row["system"], row["rss_peak_mb"] = name, round(peak.peak, 1)
+                        slices.setdefault((name, endpoint, conc), []).append(row)
+        out["queries"] = [_merge(rows) for rows in slices.values()]
         for name, server in servers.items():
             out["memory"][name]["rss_after_load_mb"] = round(server.rss_mb(), 1)
             out["memory"][name]["rss_peak_under_load_mb"] = max(
@@ -191,6 +229,30 @@ def _systems(args: argparse.Namespace, work: Path, out: dict) -> None:
     finally:
         for server in servers.values():
             server.stop()
+
+
+def _merge(rows: list[dict]) -> dict:
+    """One level's rounds as one row: median p50/p95/p99, throughput over all requests and seconds;
+    each round's p50 and req/s kept, to show the spread the machine's load put on them."""
+    if len(rows) == 1:
+        return rows[0]
+    import statistics
+
+    requests, seconds = sum(r["requests"] for r in rows), sum(r["seconds"] for r in rows)
+    merged = {**rows[0], "requests": requests, "seconds": round(seconds, 2)}
+    merged["throughput_rps"] = round(requests / seconds, 2) if seconds else None
+    merged["errors"] = sum(r["errors"] for r in rows)
+    kinds: dict[str, int] = {}
+    for r in rows:
+        for kind, n in r.get("error_kinds", {}).items():
+            kinds[kind] = kinds.get(kind, 0) + n
+    merged["error_kinds"] = kinds
+    for key in ("p50_ms", "p95_ms", "p99_ms", "mean_ms"):
+        values = [r[key] for r in rows if r.get(key) is not None]
+        merged[key] = round(statistics.median(values), 1) if values else None
+    merged["rss_peak_mb"] = max(r["rss_peak_mb"] for r in rows)
+    merged["rounds"] = [{"p50_ms": r["p50_ms"], "throughput_rps": r["throughput_rps"]} for r in rows]
+    return merged
 
 
 def _best(runs: list[dict], key: str) -> dict:
@@ -211,14 +273,30 @@ def _model_dir() -> Path:
     return Settings().model_cache / DEFAULT_MODEL
 
 
-def _docqa(variant: str) -> list[str]:
-    """The docqa command line: plain, or through bench.variant with knobs turned."""
+def baseline_python(tree: Path) -> Path:
+    from bench import baseline
+
+    return baseline.python(tree)
+
+
+def _docqa(variant: str, tree: Path | None = None) -> list[str]:
+    """The docqa command line: plain, or through bench.variant with knobs turned; with ``tree``,
+    an older commit's (run from that folder, ``--baseline-commit``)."""
+    python = str(baseline_python(tree)) if tree else sys.executable
     if variant:
-        return [sys.executable, "-m", "bench.variant", *variant.split(), "--"]
-    return [sys.executable, "-m", "docqa.cli"]
+        return [python, "-m", "bench.variant", *variant.split(), "--"]
+    return [python, "-m", "docqa.cli"]
 
 
-def _ingest_ours(docqa: list[str], data_dir: Path, passages: Path) -> dict:
+def _ingest_ours(
+    docqa: list[str],
+    data_dir: Path,
+    passages: Path | None,
+    tree: Path | None = None,
+    counted: dict | None = None,
+) -> dict:
+    """``docqa ingest`` of the corpus, timed; its passages exported to ``passages`` (or, for an
+    older tree whose index this code does not read, the counts of ``counted``: the same corpus)."""
     env = {**os.environ, "DOCQA_DATA_DIR": str(data_dir)}
     t0 = time.perf_counter()
     subprocess.run(
@@ -227,9 +305,14 @@ def _ingest_ours(docqa: list[str], data_dir: Path, passages: Path) -> dict:
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        cwd=tree or ROOT,
     )
     seconds = time.perf_counter() - t0
-    counts = _export_passages(data_dir, passages)
+    if passages is None:
+        assert counted is not None
+        counts = {k: counted[k] for k in ("documents", "passages", "sentences")}
+    else:
+        counts = _export_passages(data_dir, passages)
     return {
         **counts,
         "seconds": round(seconds, 1),
@@ -295,9 +378,9 @@ def _ingest_txtai(python: Path, passages: Path, model: Path, index: Path, ours: 
     }
 
 
-def _our_server(variant: str, data_dir: Path, work: Path, name: str) -> Server:
+def _our_server(variant: str, data_dir: Path, work: Path, name: str, tree: Path | None = None) -> Server:
     port = free_port()
-    argv = [*_docqa(variant), "serve"]
+    argv = [*_docqa(variant, tree), "serve"]
     # The load generator cycles through one question list: with the query-embedding cache on, every
     # pass after the first would be served from memory and flatter us. Measure without it.
     env = {
@@ -306,7 +389,7 @@ def _our_server(variant: str, data_dir: Path, work: Path, name: str) -> Server:
         "DOCQA_HOST": "127.0.0.1",
         "DOCQA_QUERY_CACHE_SIZE": "0",
     }
-    return Server(name, argv, port, env, work / f"{name}.log")
+    return Server(name, argv, port, env, work / f"{name}.log", cwd=tree or ROOT)
 
 
 def _load(server: Server, endpoint: str, conc: int, duration: float, queries: Path) -> dict:
@@ -327,8 +410,8 @@ def _load(server: Server, endpoint: str, conc: int, duration: float, queries: Pa
     return _run_json(argv, timeout=duration + 300)
 
 
-def _run_json(argv: list[str], timeout: float = 3600) -> dict:
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+def _run_json(argv: list[str], timeout: float = 3600, cwd: Path = ROOT) -> dict:
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=cwd)
     if proc.returncode:
         raise RuntimeError(f"{' '.join(argv[:4])} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])

@@ -23,8 +23,10 @@ def free_port() -> int:
 class Server:
     """One service process; ``rss_mb`` counts it and its children."""
 
-    def __init__(self, name: str, argv: list[str], port: int, env: dict[str, str], log: Path):
-        self.name, self.argv, self.port, self.env, self.log = name, argv, port, env, log
+    def __init__(
+        self, name: str, argv: list[str], port: int, env: dict[str, str], log: Path, cwd: Path | None = None
+    ):
+        self.name, self.argv, self.port, self.env, self.log, self.cwd = name, argv, port, env, log, cwd
         self.proc: subprocess.Popen | None = None
         self.base = f"http://127.0.0.1:{port}"
 
@@ -38,6 +40,7 @@ class Server:
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            cwd=self.cwd,
         )
         while time.perf_counter() - t0 < timeout:
             if self.proc.poll() is not None:

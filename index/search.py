@@ -381,8 +381,11 @@ class Searcher:
         answer may quote from all hits; None: left to ``_sentence_scores`` (e5 alone)."""
         if qvec is None or avec is None or not weight or state.gen.aligned is None or not rows:
             return [None] * len(rows)
-        e5 = [_cosines(state.rows, row, qvec) for row in rows]
-        aligned = [_cosines(state.rows, row, avec, "aligned") for row in rows]
+        both = [state.rows.sentence_matrices(row, ("vector", "aligned")) for row in rows]  # one query a hit
+        e5 = [_cosines_of(stored.get("vector"), row, qvec) for stored, row in zip(both, rows, strict=True)]
+        aligned = [
+            _cosines_of(stored.get("aligned"), row, avec) for stored, row in zip(both, rows, strict=True)
+        ]
         sims = sentence_similarity(np.concatenate(e5), np.concatenate(aligned), weight, _quotable(rows))
         bounds = np.cumsum([0, *(len(c) for c in e5)])
         return [sims[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
@@ -444,10 +447,16 @@ def _known(lexical: Any) -> Callable[[str], bool]:
     return lambda term: bool(lexical.known([term]))
 
 
-def _cosines(rows: Rows, row: StoredPassage, vec: np.ndarray, column: str = "vector") -> np.ndarray:
+def _cosines(rows: Rows, row: StoredPassage, vec: np.ndarray) -> np.ndarray:
     """Cosines of a passage's sentences to ``vec`` (0 for a passage without sentence vectors)."""
+    return _cosines_of(rows.sentence_vectors(row), row, vec)
+
+
+def _cosines_of(
+    stored: tuple[np.ndarray, np.ndarray] | None, row: StoredPassage, vec: np.ndarray
+) -> np.ndarray:
+    """``_cosines`` from the passage's stored (starts, vectors) of one column."""
     spans = row.passage.sentences
-    stored = rows.sentence_vectors(row, column)
     if stored is None:
         return np.zeros(len(spans), dtype=np.float32)
     starts, matrix = stored

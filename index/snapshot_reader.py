@@ -39,6 +39,9 @@ class Rows(Protocol):
     def sentence_vectors(
         self, passage: StoredPassage, column: str = "vector"
     ) -> tuple[np.ndarray, np.ndarray] | None: ...
+    def sentence_matrices(
+        self, passage: StoredPassage, columns: tuple[str, ...]
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]: ...
     def allowed(self, filters: Filters) -> np.ndarray: ...
     def remember_terms(self, key: tuple[str, int], terms: frozenset[str]) -> None: ...
     def close(self) -> None: ...
@@ -104,19 +107,31 @@ class SnapshotReader(RememberedTerms):
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """(sorted starts, vectors) of the stored sentences inside a passage; None when it has none.
         ``column``: ``vector`` (e5) or ``aligned``."""
+        return self.sentence_matrices(passage, (column,)).get(column)
+
+    def sentence_matrices(
+        self, passage: StoredPassage, columns: tuple[str, ...]
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """``sentence_vectors`` of several columns in one query (a cross-lingual hit needs e5's and
+        the aligned vectors): column -> (sorted starts, vectors), columns without any left out."""
         p = passage.passage
+        picked = ", ".join(columns)
+        stored = " OR ".join(f"{c} IS NOT NULL" for c in columns)
         rows = (
             self.store()
             .conn.execute(
-                f"SELECT start, {column} FROM sentences WHERE doc_id = ? AND start >= ? AND start < ? "
-                f"AND {column} IS NOT NULL ORDER BY start",
+                f"SELECT start, {picked} FROM sentences WHERE doc_id = ? AND start >= ? AND start < ? "
+                f"AND ({stored}) ORDER BY start",
                 (p.doc_id, p.start, max(p.end, p.start + 1)),
             )
             .fetchall()
         )
-        if not rows:
-            return None
-        return np.asarray([s for s, _ in rows]), np.vstack([from_blob(b) for _, b in rows])
+        found: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for n, column in enumerate(columns, 1):
+            kept = [(row[0], row[n]) for row in rows if row[n] is not None]
+            if kept:
+                found[column] = np.asarray([s for s, _ in kept]), np.vstack([from_blob(b) for _, b in kept])
+        return found
 
     def allowed(self, filters: Filters) -> np.ndarray:
         """Ids of the passages whose document passes ``filters``."""

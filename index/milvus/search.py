@@ -164,6 +164,13 @@ class MemoryRows(RememberedTerms):
         lo, hi = np.searchsorted(starts, [p.start, max(p.end, p.start + 1)])
         return (starts[lo:hi], matrix[lo:hi]) if hi > lo else None
 
+    def sentence_matrices(
+        self, passage: StoredPassage, columns: tuple[str, ...]
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """``sentence_vectors`` of several columns (``SnapshotReader.sentence_matrices``)."""
+        found = {column: self.sentence_vectors(passage, column) for column in columns}
+        return {column: stored for column, stored in found.items() if stored is not None}
+
     def allowed(self, filters: Filters) -> np.ndarray:
         keep = [
             pid

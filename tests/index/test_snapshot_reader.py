@@ -81,3 +81,32 @@ def test_rows_terms_and_sentences_per_hit_are_the_snapshots(settings, searcher):
     for f in (Filters(source="경향신문"), Filters(published_from="2025-01-01"), Filters(source="없는 출처")):
         assert reader.allowed(f).tolist() == brute(f), f
     assert len(reader.allowed(Filters(published_from="2025-01-01"))) > 0
+
+
+def test_a_hits_e5_and_aligned_sentence_vectors_come_in_one_query(settings, searcher):
+    """A cross-lingual hit reads both sentence columns with one SQL query (it took one per column),
+    and each column is what the whole-table reads give."""
+    manifest, store = _snapshot(settings)
+    try:
+        every = store.passage_rows()
+        columns = {"vector": store.sentence_vectors(), "aligned": store.aligned_sentence_vectors()}
+    finally:
+        store.close()
+    reader = searcher._state.rows
+    assert isinstance(reader, SnapshotReader)
+    statements: list[str] = []
+    reader.store().conn.set_trace_callback(statements.append)
+    try:
+        for pid in sorted(every)[::7]:
+            row = every[pid]
+            statements.clear()
+            found = reader.sentence_matrices(row, ("vector", "aligned"))
+            assert len(statements) == 1, statements
+            assert set(found) == {"vector", "aligned"}
+            for column, by_doc in columns.items():
+                starts, matrix = by_doc[row.passage.doc_id]
+                inside = (starts >= row.passage.start) & (starts < row.passage.end)
+                assert np.array_equal(found[column][0], starts[inside])
+                assert np.array_equal(found[column][1], matrix[inside])
+    finally:
+        reader.store().conn.set_trace_callback(None)
