@@ -320,9 +320,10 @@ class Searcher:
             named = {t for e in expansions if e.kind == "alias" for t in e.source}
             words = [(w, src) for w, src in question_words(text, analyse, segmented) if not named & set(src)]
             if words:
-                vectors = self.aligned_vectors.get_many([w for w, _ in words])
-                context = None if segmented else self.aligned_vectors.get(text)  # English: in context
-                translated = state.term_vectors.translate(words, vectors, context=context)
+                # the words and the question in one batch (the question's vector also ranks)
+                vectors = self.aligned_vectors.get_many([w for w, _ in words] + [text])
+                context = None if segmented else vectors[-1]  # an English word is read in context
+                translated = state.term_vectors.translate(words, vectors[:-1], context=context)
                 done = {e.via for e in translated}
                 rest = [(w, src) for w, src in words if w not in done]
                 table = glosses() if segmented and rest else {}
