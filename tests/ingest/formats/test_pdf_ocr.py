@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pdf_print
 import pymupdf
 import pytest
 from kiwipiepy import Kiwi
@@ -51,6 +52,17 @@ def test_only_the_image_page_is_read_by_ocr(half_scanned_doc: Document, kiwi: Ki
     passages = make_passages(doc, kiwi)
     assert {p.ocr for p in passages if p.end <= doc.pages[1].start} == {False}
     assert {p.ocr for p in passages if p.start >= doc.pages[1].start} == {True}
+
+
+def test_the_character_error_rate_by_hand() -> None:
+    # "인공지능 산업" against "인공 지능 산엽": one space inserted, one syllable substituted
+    assert pdf_print.char_errors("인공지능 산업", "인공 지능 산엽") == (2, 7)
+    # whitespace runs and line breaks are one space on both sides; spaces aside, only the syllable
+    assert pdf_print.char_errors(" 인공지능\n\n산업 ", "인공지능  산엽") == (1, 7)
+    assert pdf_print.char_errors("인공지능 산업", "인공 지능 산엽", spaces=False) == (1, 6)
+    # every deletion counts: a page read as nothing is 100%, extra text is insertions
+    assert pdf_print.char_errors("가나다", "") == (3, 3)
+    assert pdf_print.char_errors("가나다", "가나다 라마") == (3, 3)
 
 
 def test_without_tesseract_a_scan_is_a_clear_422(
