@@ -20,13 +20,13 @@ from typing import Any
 
 from ..errors import UnreadableDocument
 from ..limits import Budget
-from ..spacing import repair_spaces
 from .pdf_lines import TextLine
 
 DPI = 300
 # Korean alone: on the printed corpus pages adding eng or chi_sim read more Hangul words as
 # Latin or Han than it read their Latin and Han right (CER 5.4% kor, 8.4% kor+eng, 8.3% with chi_sim)
 LANGUAGES = ("kor",)
+SPACE = 0.29  # a blank this many line heights wide before a word is a space (see _spaces)
 Word = tuple[int, int, int, int, str]  # left, top, width, height (pixels), text
 INSTALL = "apt-get install tesseract-ocr tesseract-ocr-kor tesseract-ocr-chi-sim"
 
@@ -80,15 +80,75 @@ def ocr_lines(page: Any, number: int, langs: Sequence[str], budget: Budget) -> l
         raise UnreadableDocument(f"{budget.name}: OCR failed while {doing} (Tesseract: {reason[0][:200]})")
     scale = 72 / DPI
     x, y = page.rect.x0, page.rect.y0
+    ink = _ink(pixmap)
     words: dict[tuple[str, str, str], list[Word]] = {}
+    boxes: dict[tuple[str, str, str], tuple[int, int, int, int]] = {}
     for row in run.stdout.decode("utf-8", errors="replace").splitlines()[1:]:
         cells = row.split("\t")
-        if len(cells) != 12 or cells[0] != "5" or _junk(cells[11].strip(), float(cells[10])):
+        if len(cells) != 12:
+            continue
+        key = (cells[2], cells[3], cells[4])
+        if cells[0] == "4":
+            boxes[key] = tuple(int(v) for v in cells[6:10])  # type: ignore[assignment]
+        if cells[0] != "5" or _junk(cells[11].strip(), float(cells[10])):
             continue
         left, top, width, height = (int(v) for v in cells[6:10])
-        words.setdefault((cells[2], cells[3], cells[4]), []).append((left, top, width, height, cells[11]))
-    lines = [_line(found, number, scale, x, y) for ws in words.values() for found in _pieces(sorted(ws))]
+        words.setdefault(key, []).append((left, top, width, height, cells[11]))
+    lines = [
+        _line(piece, number, scale, x, y)
+        for key, ws in words.items()
+        for piece in _pieces(sorted(ws), boxes[key], ink)
+    ]
     return _one_size(lines)
+
+
+def _ink(pixmap: Any) -> Any:
+    """The rendered page as a boolean array, True where a pixel is ink: darker than Otsu's
+    threshold of the page's grey levels (the one that best splits them in two)."""
+    import numpy as np
+
+    gray = np.frombuffer(pixmap.samples, dtype=np.uint8).reshape(pixmap.height, pixmap.width)
+    counts = np.bincount(gray.ravel(), minlength=256).astype(float)
+    levels = np.arange(256)
+    below = np.cumsum(counts)
+    mass = np.cumsum(counts * levels)
+    above = below[-1] - below
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mass[-1] * below / below[-1] - mass) ** 2 / (below * above)
+    return gray <= int(np.nanargmax(between))
+
+
+def _pieces(words: list[Word], box: tuple[int, int, int, int], ink: Any) -> list[list[tuple[str, Word]]]:
+    """A Tesseract line as pieces, each word with what goes before it ("" for the first).
+
+    A piece ends where the gap between word boxes is wider than two word heights: with one
+    column assumed (``--psm 4``), a line runs across a page's columns, its side column and its
+    print header. Within a piece, the spaces come from the image: Tesseract's Korean model
+    often ends a word at every syllable (``인 공 지능``). Its word widths are unreliable (a
+    syllable 4 or 180 pixels wide), its left edges are not, so the blank before a word is the
+    widest run of empty pixel columns in the line's box that ends within 0.3 line heights of
+    the word's left edge; one of ``SPACE`` line heights is a space (on the corpus's pages the
+    blank between two syllables of a word is 0-0.25 line heights, a space 0.33-0.6)."""
+    left, top, width, height = box
+    blank = ~ink[top : top + height, left : left + width].any(axis=0)
+    runs: list[tuple[int, int]] = []  # (end, length) of each blank run, in page pixels
+    start = None
+    for i, empty in enumerate([*blank.tolist(), False]):
+        if empty and start is None:
+            start = i
+        elif not empty and start is not None:
+            runs.append((left + i, i - start))
+            start = None
+    word_height = statistics.median(w[3] for w in words)
+    out = [[("", words[0])]]
+    for word in words[1:]:
+        last = out[-1][-1][1]
+        if word[0] - (last[0] + last[2]) > 2 * word_height:
+            out.append([("", word)])
+            continue
+        before = max((n for end, n in runs if abs(end - word[0]) <= 0.3 * height), default=0)
+        out[-1].append((" " if before >= SPACE * height else "", word))
+    return out
 
 
 def _one_size(lines: list[TextLine]) -> list[TextLine]:
@@ -108,26 +168,13 @@ def _junk(word: str, confidence: float) -> bool:
     return not word or confidence < 20 or len(_JAMO.findall(word)) * 2 >= len(word)
 
 
-def _pieces(words: list[Word]) -> list[list[Word]]:
-    """A Tesseract line cut where a gap is wider than two line heights: with one column assumed
-    (``--psm 4``), a line runs across a page's columns, its side column and its print header."""
-    height = statistics.median(w[3] for w in words)
-    out = [[words[0]]]
-    for word in words[1:]:
-        last = out[-1][-1]
-        if word[0] - (last[0] + last[2]) > 2 * height:
-            out.append([word])
-        else:
-            out[-1].append(word)
-    return out
-
-
-def _line(found: list[Word], number: int, scale: float, x: float, y: float) -> TextLine:
+def _line(piece: list[tuple[str, Word]], number: int, scale: float, x: float, y: float) -> TextLine:
+    found = [w for _, w in piece]
     x0 = min(w[0] for w in found) * scale + x
     y0 = min(w[1] for w in found) * scale + y
     x1 = max(w[0] + w[2] for w in found) * scale + x
     y1 = max(w[1] + w[3] for w in found) * scale + y
-    text = repair_spaces(" ".join(w[4] for w in found))  # Tesseract spaces syllables apart
+    text = "".join(space + w[4] for space, w in piece)
     # a size from the words' median height (a Hangul syllable fills ~0.9 em), whole points so
     # that the lines of a paragraph agree
     size = round(statistics.median(w[3] for w in found) * scale / 0.9, 1)

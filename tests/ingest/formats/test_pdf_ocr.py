@@ -54,6 +54,17 @@ def test_only_the_image_page_is_read_by_ocr(half_scanned_doc: Document, kiwi: Ki
     assert {p.ocr for p in passages if p.start >= doc.pages[1].start} == {True}
 
 
+def test_spaces_are_read_from_the_image(half_scanned_doc: Document) -> None:
+    # Tesseract's Korean model ends a word at nearly every syllable ("중 국 의 최대 관 광 도시 중
+    # 하 나 인 항 저 우 는"), and Kiwi's joins left "관광 도시", "항 저우는": the blank in the image
+    # before each word says which of its spaces are real
+    page = half_scanned_doc.pages[1]
+    assert (
+        "[보안뉴스 윤서정 기자] 중국의 최대 관광도시 중 하나인 항저우는 인터넷, 빅데이터, 스마트 "
+        "제조업 분야 등의 선두도시로 특히 인공지능 산업에서 주목받고 있다."
+    ) in half_scanned_doc.text[page.start : page.end]
+
+
 def test_the_character_error_rate_by_hand() -> None:
     # "인공지능 산업" against "인공 지능 산엽": one space inserted, one syllable substituted
     assert pdf_print.char_errors("인공지능 산업", "인공 지능 산엽") == (2, 7)
