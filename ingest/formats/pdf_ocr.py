@@ -60,8 +60,8 @@ def check_available(name: str) -> tuple[str, ...]:
 
 
 def ocr_lines(page: Any, number: int, langs: Sequence[str], budget: Budget) -> list[TextLine]:
-    """The page rendered at ``DPI`` and read by Tesseract: one line per line it found, words
-    joined by a space, boxes in PDF points; the document's time limit bounds the run."""
+    """The page rendered at ``DPI`` and read by Tesseract: one line per piece of a line it found
+    (``_pieces``), spaced as the image is, boxes in PDF points; the document's time limit bounds the run."""
     pixmap = page.get_pixmap(dpi=DPI, colorspace="gray")
     doing = f"reading page {number + 1:,} by OCR"
     try:
@@ -82,22 +82,14 @@ def ocr_lines(page: Any, number: int, langs: Sequence[str], budget: Budget) -> l
     x, y = page.rect.x0, page.rect.y0
     ink = _ink(pixmap)
     words: dict[tuple[str, str, str], list[Word]] = {}
-    boxes: dict[tuple[str, str, str], tuple[int, int, int, int]] = {}
     for row in run.stdout.decode("utf-8", errors="replace").splitlines()[1:]:
         cells = row.split("\t")
-        if len(cells) != 12:
-            continue
-        key = (cells[2], cells[3], cells[4])
-        if cells[0] == "4":
-            boxes[key] = tuple(int(v) for v in cells[6:10])  # type: ignore[assignment]
-        if cells[0] != "5" or _junk(cells[11].strip(), float(cells[10])):
+        if len(cells) != 12 or cells[0] != "5" or _junk(cells[11].strip(), float(cells[10])):
             continue
         left, top, width, height = (int(v) for v in cells[6:10])
-        words.setdefault(key, []).append((left, top, width, height, cells[11]))
+        words.setdefault((cells[2], cells[3], cells[4]), []).append((left, top, width, height, cells[11]))
     lines = [
-        _line(piece, number, scale, x, y)
-        for key, ws in words.items()
-        for piece in _pieces(sorted(ws), boxes[key], ink)
+        _line(piece, number, scale, x, y) for key, ws in words.items() for piece in _pieces(sorted(ws), ink)
     ]
     return _one_size(lines)
 
@@ -118,19 +110,37 @@ def _ink(pixmap: Any) -> Any:
     return gray <= int(np.nanargmax(between))
 
 
-def _pieces(words: list[Word], box: tuple[int, int, int, int], ink: Any) -> list[list[tuple[str, Word]]]:
+def _pieces(words: list[Word], ink: Any) -> list[list[tuple[str, Word]]]:
     """A Tesseract line as pieces, each word with what goes before it ("" for the first).
 
     A piece ends where the gap between word boxes is wider than two word heights: with one
     column assumed (``--psm 4``), a line runs across a page's columns, its side column and its
-    print header. Within a piece, the spaces come from the image: Tesseract's Korean model
-    often ends a word at every syllable (``인 공 지능``). Its word widths are unreliable (a
-    syllable 4 or 180 pixels wide), its left edges are not, so the blank before a word is the
-    widest run of empty pixel columns in the line's box that ends within 0.3 line heights of
-    the word's left edge; one of ``SPACE`` line heights is a space (on the corpus's pages the
-    blank between two syllables of a word is 0-0.25 line heights, a space 0.33-0.6)."""
-    left, top, width, height = box
-    blank = ~ink[top : top + height, left : left + width].any(axis=0)
+    print header. Within a piece, the spaces come from the image (``_spaces``)."""
+    word_height = statistics.median(w[3] for w in words)
+    pieces = [[words[0]]]
+    for word in words[1:]:
+        last = pieces[-1][-1]
+        if word[0] - (last[0] + last[2]) > 2 * word_height:
+            pieces.append([word])
+        else:
+            pieces[-1].append(word)
+    return [list(zip(_spaces(piece, ink), piece, strict=True)) for piece in pieces]
+
+
+def _spaces(words: list[Word], ink: Any) -> list[str]:
+    """What goes before each word: Tesseract's Korean model ends a word at nearly every
+    syllable (``인 공 지능``), so a space is kept only where the image has one. Its word widths
+    are unreliable (a syllable 4 or 180 pixels wide), its left edges are not: the blank before a
+    word is the widest run of empty pixel columns, across the words' usual height, that ends
+    within 0.3 heights of the word's left edge; one of ``SPACE`` heights is a space (on the
+    corpus's pages the blank between two syllables of a word is 0-0.25 heights, a space
+    0.33-0.6). The usual height, not the line's box: a line running across two columns whose
+    rows do not align has a box as tall as two rows."""
+    top = int(statistics.median(w[1] for w in words))
+    bottom = int(statistics.median(w[1] + w[3] for w in words))
+    height = max(1, bottom - top)
+    left, right = words[0][0], max(w[0] + w[2] for w in words)
+    blank = ~ink[top:bottom, left:right].any(axis=0)
     runs: list[tuple[int, int]] = []  # (end, length) of each blank run, in page pixels
     start = None
     for i, empty in enumerate([*blank.tolist(), False]):
@@ -139,15 +149,10 @@ def _pieces(words: list[Word], box: tuple[int, int, int, int], ink: Any) -> list
         elif not empty and start is not None:
             runs.append((left + i, i - start))
             start = None
-    word_height = statistics.median(w[3] for w in words)
-    out = [[("", words[0])]]
+    out = [""]
     for word in words[1:]:
-        last = out[-1][-1][1]
-        if word[0] - (last[0] + last[2]) > 2 * word_height:
-            out.append([("", word)])
-            continue
         before = max((n for end, n in runs if abs(end - word[0]) <= 0.3 * height), default=0)
-        out[-1].append((" " if before >= SPACE * height else "", word))
+        out.append(" " if before >= SPACE * height else "")
     return out
 
 
