@@ -6,7 +6,13 @@ header and footer) and as a two-column newsletter page with a table (``tests/pdf
 builds both). Each PDF is read back by docqa and measured against its source: the share of
 stored lines that are debris (not the source's text), lines of 8 characters or fewer, body
 sentences lost (exactly, and with spaces ignored) and passages whose page is wrong.
-Targets: debris <= 2%, no sentence lost, every page right. Writes
+
+Then each PDF is rasterised at 300 dpi into an image-only copy (a scan), read back through OCR,
+and each page's text is compared with the same page read from the text layer: the character
+error rate is the edit distance over the reference's length (both texts NFC, whitespace runs one
+space), summed over the pages; also with all whitespace removed ("spaces aside"). ``--no-ocr``
+skips it (~10 s a page).
+Targets: debris <= 2%, no sentence lost, every page right, OCR CER <= 3%. Writes
 ``bench/results/<timestamp>-pdf.json`` and ``.md``; exits 1 when a target is missed.
 """
 
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
@@ -28,6 +35,7 @@ import pdf_print  # noqa: E402  (the tests' page builders)
 
 from docqa.ingest.kiwi import get_kiwi  # noqa: E402
 from docqa.ingest.readers import read_path  # noqa: E402
+from docqa.ingest.records import Document  # noqa: E402
 
 
 def news_texts() -> dict[str, str]:
@@ -38,9 +46,11 @@ def news_texts() -> dict[str, str]:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.pdf_quality", description=__doc__.splitlines()[0])
     p.add_argument("--results", type=Path, default=HERE / "results")
+    p.add_argument("--no-ocr", action="store_true", help="skip the OCR of the rasterised copies")
     args = p.parse_args(argv)
     kiwi = get_kiwi()
     rows = []
+    ocr_rows: list[dict] = []
     with tempfile.TemporaryDirectory() as scratch:
         for name, title in news_texts().items():
             title = pdf_print.drawable(title)
@@ -72,13 +82,18 @@ def main(argv: list[str] | None = None) -> int:
                         "lost_sentences": q.lost,
                     }
                 )
+                if not args.no_ocr:
+                    ocr_rows += ocr_pages(doc, path, name, layout)
     total = {k: sum(r[k] for r in rows) for k in ("lines", "debris", "short_lines", "sentences", "lost")}
     total |= {k: sum(r[k] for r in rows) for k in ("lost_spaces_aside", "wrong_pages")}
     share = total["debris"] / total["lines"] if total["lines"] else 0.0
+    ocr = ocr_total(ocr_rows)
     ok = share <= 0.02 and total["lost"] == 0 and total["wrong_pages"] == 0
+    ok = ok and (not ocr_rows or ocr["cer"] <= 0.03)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     args.results.mkdir(parents=True, exist_ok=True)
     out = {"when": stamp, "documents": rows, "total": total, "debris_share": round(share, 4), "ok": ok}
+    out |= {"ocr_pages": ocr_rows, "ocr": ocr} if ocr_rows else {}
     (args.results / f"{stamp}-pdf.json").write_text(json.dumps(out, ensure_ascii=False, indent=1))
     head = ["file", "layout", "pages", "lines", "debris", "≤8 chars", "sentences", "lost"]
     head += ["lost (spaces aside)", "wrong pages"]
@@ -98,10 +113,76 @@ def main(argv: list[str] | None = None) -> int:
         *("| " + " | ".join([r["file"][:3], r["layout"], *(str(r[k]) for k in keys)]) + " |" for r in rows),
         "| " + " | ".join(["all", "", "", *(str(total[k]) for k in keys[1:])]) + " |",
         f"\ndebris share {share:.1%} (target <= 2%)",
+        *(ocr_table(ocr_rows, ocr) if ocr_rows else []),
     ]
     (args.results / f"{stamp}-pdf.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
     return 0 if ok else 1
+
+
+def ocr_pages(doc: Document, path: Path, name: str, layout: str) -> list[dict]:
+    """The PDF rasterised at 300 dpi and read through OCR: each page against the text layer's."""
+    scan = pdf_print.rasterise(path, path.with_name(path.stem + "-scan.pdf"), dpi=300)
+    started = time.perf_counter()
+    read = read_path(scan)
+    seconds = (time.perf_counter() - started) / max(1, len(read.pages))
+    out = []
+    for ref, hyp in zip(doc.pages, read.pages, strict=True):
+        reference, hypothesis = doc.text[ref.start : ref.end], read.text[hyp.start : hyp.end]
+        edits, chars = pdf_print.char_errors(reference, hypothesis)
+        bare_edits, bare_chars = pdf_print.char_errors(reference, hypothesis, spaces=False)
+        out.append(
+            {
+                "file": name,
+                "layout": layout,
+                "page": ref.number,
+                "ocr": hyp.ocr,
+                "chars": chars,
+                "edits": edits,
+                "cer": round(edits / max(1, chars), 4),
+                "bare_chars": bare_chars,
+                "bare_edits": bare_edits,
+                "cer_spaces_aside": round(bare_edits / max(1, bare_chars), 4),
+                "seconds_per_page": round(seconds, 2),
+                "text": hypothesis,
+            }
+        )
+    return out
+
+
+def ocr_total(rows: list[dict]) -> dict:
+    out: dict = {}
+    for layout in ("news", "newsletter", None):
+        mine = [r for r in rows if layout in (None, r["layout"])]
+        if not mine:
+            continue
+        sums = {k: sum(r[k] for r in mine) for k in ("chars", "edits", "bare_chars", "bare_edits")}
+        out[layout or "all"] = {
+            "pages": len(mine),
+            **sums,
+            "cer": round(sums["edits"] / max(1, sums["chars"]), 4),
+            "cer_spaces_aside": round(sums["bare_edits"] / max(1, sums["bare_chars"]), 4),
+            "seconds_per_page": round(statistics.fmean(r["seconds_per_page"] for r in mine), 2),
+        }
+    return out | {"cer": out["all"]["cer"]} if out else out
+
+
+def ocr_table(rows: list[dict], total: dict) -> list[str]:
+    def row(cells: list[str], t: dict) -> str:
+        figures = [str(t["chars"]), f"{t['cer']:.1%}", f"{t['cer_spaces_aside']:.1%}"]
+        figures.append(str(t["seconds_per_page"]))
+        return "| " + " | ".join([*cells, *figures]) + " |"
+
+    lines = ["\nOCR of the rasterised copies (300 dpi) against the text layer, page by page:\n"]
+    lines.append("| file | layout | page | chars | CER | CER spaces aside | s/page |")
+    lines.append("|---|---|---|---|---|---|---|")
+    lines += [row([r["file"][:3], r["layout"], str(r["page"])], r) for r in rows]
+    for layout in ("news", "newsletter", "all"):
+        if layout in total:
+            t = total[layout]
+            lines.append(row(["all" if layout == "all" else "", layout, f"{t['pages']} pages"], t))
+    lines.append(f"\nOCR character error rate {total['cer']:.1%} (target <= 3%)")
+    return lines
 
 
 if __name__ == "__main__":

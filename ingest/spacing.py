@@ -1,10 +1,9 @@
 """Spaces that split a word, repaired with Kiwi (issue 15).
 
 Browsers break Korean lines between any two syllables, so a PDF's line break may fall inside a
-word (``이야`` / ``기``), and Tesseract puts spaces between syllables (``중 국 의``). Where a break
-or a space sits between two Hangul syllables, the two words around it are joined when Kiwi
-agrees twice: its spacing model (``Kiwi.space``) puts no space there, and its analysis of the
-joined words scores ``MARGIN`` (log-probability) better than of the spaced ones.
+word (``이야`` / ``기``). Where a break sits between two Hangul syllables, the two words around
+it are joined when Kiwi agrees twice: its spacing model (``Kiwi.space``) puts no space there,
+and its analysis of the joined words scores ``MARGIN`` (log-probability) better than of the spaced ones.
 
 Measured with ``python -m bench.spacing`` on the sample corpus's clean texts (every space between
 two syllables a false join if joined, every position inside a word a split to repair): see
@@ -13,15 +12,12 @@ two syllables a false join if joined, every position inside a word a split to re
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 from .kiwi import get_kiwi
 
 MARGIN = 1.0  # log-probability the joined words must win by, when Kiwi.space agrees
 ALONE = 6.0  # ... and when it does not
-_HANGUL = "\uac00-\ud7a3"
-_SPACE = re.compile(f"(?<=[{_HANGUL}]) (?=[{_HANGUL}])")  # OCR: only between syllables
 
 
 def is_hangul(char: str) -> bool:
@@ -71,17 +67,3 @@ def _spaced_at(spaced: str, n: int) -> bool:
             if seen == n:
                 return spaced[i + 1 : i + 2] == " "
     return True
-
-
-def repair_spaces(text: str) -> str:
-    """Every space between two Hangul syllables of ``text`` judged by ``glue`` (for OCR'd lines,
-    where Tesseract spaces syllables apart)."""
-    out: list[str] = []
-    last = 0
-    for match in _SPACE.finditer(text):
-        out.append(text[last : match.start()])
-        left = "".join(out)
-        out = [left + glue(left, text[match.end() :])]
-        last = match.end()
-    out.append(text[last:])
-    return "".join(out)

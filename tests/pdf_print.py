@@ -236,3 +236,49 @@ def _table_row(line: str) -> bool:
 def _stored_row(row: list[str]) -> str:
     label, *rest = row
     return f"{label} " + ", ".join(f"{h} {v}" for h, v in zip(TABLE[0][1:], rest, strict=True))
+
+
+# ---------------------------------------------------------------------------------------------
+# Scans, and how well OCR reads them
+
+
+def rasterise(src: Path, out: Path, *, dpi: int = 300) -> Path:
+    """An image-only copy of ``src`` (``get_pixmap`` at ``dpi``, one image per page, no text
+    layer), the way a scanner would make it."""
+    import pymupdf
+
+    with pymupdf.open(src) as pdf, pymupdf.open() as scan:
+        for page in pdf:
+            new = scan.new_page(width=page.rect.width, height=page.rect.height)
+            new.insert_image(new.rect, pixmap=page.get_pixmap(dpi=dpi))
+        scan.save(out)
+    return out
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions of one character, each 1."""
+    if len(a) < len(b):
+        a, b = b, a
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def normalised(text: str, *, spaces: bool = True) -> str:
+    """NFC, every run of whitespace (line breaks too) one space, trimmed; or, with ``spaces``
+    false, no whitespace at all. Applied alike to the reference and to the OCR output."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFC", text)
+    return re.sub(r"\s+", " ", text).strip() if spaces else re.sub(r"\s+", "", text)
+
+
+def char_errors(reference: str, hypothesis: str, *, spaces: bool = True) -> tuple[int, int]:
+    """(edits, reference length) of the two texts, both ``normalised``: the character error rate
+    is edits / length, summed over pages before dividing."""
+    ref, hyp = normalised(reference, spaces=spaces), normalised(hypothesis, spaces=spaces)
+    return edit_distance(ref, hyp), len(ref)

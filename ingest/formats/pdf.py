@@ -13,6 +13,7 @@ from . import pdf_ocr
 from .base import Extracted, optional_import
 from .pdf_layout import layout_pages
 from .pdf_lines import TextLine, page_lines
+from .pdf_tables import Grid
 
 # PyMuPDF is not thread-safe, and MuPDF's warnings are one store per process: one PDF at a time,
 # so the warnings read after a file are that file's.
@@ -69,6 +70,7 @@ def _pages(pdf: Any, name: str, budget: Budget) -> tuple[list[list[str]], frozen
     the limits; then the text by layout, and the 0-based pages read by OCR."""
     pages: list[list[TextLine]] = []
     ocr_pages: set[int] = set()
+    grids: dict[int, list[Grid]] = {}
     total = 0
     for number, page in enumerate(pdf, start=1):
         doing = f"reading page {number:,} of {pdf.page_count:,}"
@@ -80,7 +82,7 @@ def _pages(pdf: Any, name: str, budget: Budget) -> tuple[list[list[str]], frozen
         lines = page_lines(page, number - 1)
         if pdf_ocr.needs_ocr(page, lines):
             langs = pdf_ocr.check_available(name)
-            lines = pdf_ocr.ocr_lines(page, number - 1, langs, budget)
+            lines, grids[number - 1] = pdf_ocr.ocr_lines(page, number - 1, langs, budget)
             ocr_pages.add(number - 1)
         chars = sum(len(line.text) + 1 for line in lines)
         budget.check_page_chars(chars, number)
@@ -88,7 +90,7 @@ def _pages(pdf: Any, name: str, budget: Budget) -> tuple[list[list[str]], frozen
         budget.check_chars(total, f"by page {number:,} of {pdf.page_count:,}")
         pages.append(lines)
     budget.check_time("laying out the pages")
-    return layout_pages(pdf, pages), frozenset(ocr_pages)
+    return layout_pages(pdf, pages, grids), frozenset(ocr_pages)
 
 
 def _count_text(page: Any, budget: Budget) -> tuple[int, bool]:

@@ -30,7 +30,7 @@ from typing import Any
 from ..clean import ends_sentence, is_cjk
 from ..spacing import glue
 from .pdf_lines import Column, TextLine, merge_row, rows
-from .pdf_tables import Table, find_tables, table_lines
+from .pdf_tables import Grid, Table, find_tables, table_lines
 
 SHORT = 8  # a fragment: a menu word, a share button, a clipped headline's piece
 EDGE_BAND = 0.06  # the print header and footer sit in this share of the page's height
@@ -346,8 +346,11 @@ def _right_edge(unit: Sequence[Sequence[TextLine]], columns: Sequence[Column], s
     return max(t.x1 for r in unit for t in r)
 
 
-def layout_pages(pdf: Any, pages: list[list[TextLine]]) -> list[list[str]]:
-    """Every page's text by its layout (see the module's docstring)."""
+def layout_pages(
+    pdf: Any, pages: list[list[TextLine]], grids: Mapping[int, Sequence[Grid]] | None = None
+) -> list[list[str]]:
+    """Every page's text by its layout (see the module's docstring); ``grids``: the ruled tables
+    seen in the images of the pages read by OCR, by 0-based page."""
     pages = drop_print_furniture(pages, [page.rect.height for page in pdf])
     everything = [t for lines in pages for t in lines]
     columns = main_columns(everything)
@@ -355,9 +358,9 @@ def layout_pages(pdf: Any, pages: list[list[TextLine]]) -> list[list[str]]:
         return [[t.text for t in lines] for lines in pages]
     size = body_size(everything)
     kept: list[tuple[list[TextLine], list[Table]]] = []
-    for page, lines in zip(pdf, pages, strict=True):
+    for number, (page, lines) in enumerate(zip(pdf, pages, strict=True)):
         lines = site_rows(lines, columns, size)
-        tables = find_tables(page, lines)
+        tables = find_tables(page, lines, (grids or {}).get(number, ()))
         kept.append((drop_widgets([t for t in lines if not any(tb.holds(t) for tb in tables)]), tables))
     spacing = line_spacing([lines for lines, _ in kept], columns, size)
     return [

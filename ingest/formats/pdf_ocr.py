@@ -2,13 +2,17 @@
 ``kor``, ``chi_sim`` and ``eng`` data), page by page.
 
 A page is read by OCR only when it draws no text but shows an image (a scan); a mixed PDF keeps
-the text layer of its other pages. The page is rendered at ``DPI`` and Tesseract's words come
-back as lines with their boxes (in PDF points), so OCR'd text goes through the same layout
-steps and cleanup as a text layer.
+the text layer of its other pages. The page is rendered at ``DPI``; the grids of its ruled
+tables are found in the image and their rules erased; the page is cut into blocks (columns,
+a side column, the print header), each read by Tesseract; and Tesseract's words come back as
+lines with their boxes (in PDF points), spaced where the image shows a space, so OCR'd text
+goes through the same layout steps, table rows and cleanup as a text layer.
+``python -m bench.pdf_quality`` measures it.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 import statistics
@@ -20,13 +24,22 @@ from typing import Any
 
 from ..errors import UnreadableDocument
 from ..limits import Budget
-from ..spacing import repair_spaces
+from .base import optional_import
 from .pdf_lines import TextLine
+from .pdf_tables import Grid
 
 DPI = 300
 # Korean alone: on the printed corpus pages adding eng or chi_sim read more Hangul words as
-# Latin or Han than it read their Latin and Han right (CER 5.4% kor, 8.4% kor+eng, 8.3% with chi_sim)
+# Latin or Han than it read their Latin and Han right (000's first news pages, whole-page CER
+# 20.9% and 10.1% kor, 22.0% and 13.5% kor+eng, before the spaces came from the image)
 LANGUAGES = ("kor",)
+COLUMN_GAP = 16 * DPI // 72  # a blank this wide (16 pt) from top to bottom of a block parts columns
+LINE_GAP = 3 * DPI // 72  # a blank this high (3 pt) across a block parts its lines (see _regions)
+MARGIN = 24  # pixels of white around each block given to Tesseract
+RULE_LENGTH = 100  # pixels of ink in a row (24 pt at 300 dpi): a rule, not a stroke of a glyph
+RULE_WIDTH = 6  # pixels: the most a rule is thick
+PIECE = 0.8  # a blank this many word heights wide parts a line into pieces (see _pieces)
+SPACE = 0.29  # a blank this many word heights wide before a word is a space (see _blanks)
 Word = tuple[int, int, int, int, str]  # left, top, width, height (pixels), text
 INSTALL = "apt-get install tesseract-ocr tesseract-ocr-kor tesseract-ocr-chi-sim"
 
@@ -59,15 +72,65 @@ def check_available(name: str) -> tuple[str, ...]:
     return found
 
 
-def ocr_lines(page: Any, number: int, langs: Sequence[str], budget: Budget) -> list[TextLine]:
-    """The page rendered at ``DPI`` and read by Tesseract: one line per line it found, words
-    joined by a space, boxes in PDF points; the document's time limit bounds the run."""
+def ocr_lines(
+    page: Any, number: int, langs: Sequence[str], budget: Budget
+) -> tuple[list[TextLine], list[Grid]]:
+    """The page rendered at ``DPI``, its ruled tables found (``ruled_grids``) and their rules
+    erased (Tesseract misses cell text between rules: "매출"), cut into its blocks
+    (``_regions``) and each read by Tesseract: one line per piece of a line it found
+    (``_pieces``), spaced as the image is, boxes in PDF points; and the tables' grids. The
+    document's time limit bounds the run."""
+    import numpy as np
+
+    pymupdf = optional_import("pymupdf", "pymupdf")
     pixmap = page.get_pixmap(dpi=DPI, colorspace="gray")
+    gray = np.frombuffer(pixmap.samples, dtype=np.uint8).reshape(pixmap.height, pixmap.width).copy()
+    ink = _ink(gray)
+    grids = ruled_grids(ink)
+    half = RULE_WIDTH // 2 + 1
+    tables: list[Box] = []
+    for xs, ys in grids:
+        for at in ys:
+            gray[at - half : at + half, xs[0] - half : xs[-1] + half] = 255
+        for at in xs:
+            gray[ys[0] - half : ys[-1] + half, at - half : at + half] = 255
+        tables.append((xs[0], ys[0], xs[-1], ys[-1]))
+    ink = _ink(gray)
+    rest = ink.copy()
+    for x0, y0, x1, y1 in tables:  # a table is read as one block, the rest of the page around it
+        rest[y0:y1, x0:x1] = False
+    words: dict[tuple[int, str, str, str], list[Word]] = {}
+    for region, (x0, y0, x1, y1) in enumerate(
+        [*tables, *_regions(rest, (0, 0, pixmap.width, pixmap.height))]
+    ):
+        crop = np.full((y1 - y0 + 2 * MARGIN, x1 - x0 + 2 * MARGIN), 255, dtype=np.uint8)
+        crop[MARGIN:-MARGIN, MARGIN:-MARGIN] = gray[y0:y1, x0:x1]
+        if region >= len(tables):
+            crop[MARGIN:-MARGIN, MARGIN:-MARGIN][~rest[y0:y1, x0:x1] & ink[y0:y1, x0:x1]] = 255
+        image = pymupdf.Pixmap(pymupdf.csGRAY, crop.shape[1], crop.shape[0], crop.tobytes(), False)
+        png = image.tobytes("png")
+        x0, y0 = x0 - MARGIN, y0 - MARGIN
+        for row in _tesseract(png, langs, number, budget).splitlines()[1:]:
+            cells = row.split("\t")
+            if len(cells) != 12 or cells[0] != "5" or _junk(cells[11].strip(), float(cells[10])):
+                continue
+            left, top, width, height = (int(v) for v in cells[6:10])
+            key = (region, cells[2], cells[3], cells[4])
+            words.setdefault(key, []).append((left + x0, top + y0, width, height, cells[11]))
+    scale = 72 / DPI
+    x, y = page.rect.x0, page.rect.y0
+    lines = [_line(piece, number, scale, x, y) for ws in words.values() for piece in _pieces(sorted(ws), ink)]
+    points = [Grid(tuple(v * scale + x for v in xs), tuple(v * scale + y for v in ys)) for xs, ys in grids]
+    return _one_size(lines), points
+
+
+def _tesseract(png: bytes, langs: Sequence[str], number: int, budget: Budget) -> str:
+    """Tesseract's TSV of one image, within the document's time limit."""
     doing = f"reading page {number + 1:,} by OCR"
     try:
         run = subprocess.run(
             ["tesseract", "stdin", "stdout", "-l", "+".join(langs), "--psm", "4", "tsv"],
-            input=pixmap.tobytes("png"),
+            input=png,
             capture_output=True,
             timeout=max(1.0, budget.limits.seconds - budget.spent() + 0.5),
             check=False,
@@ -78,17 +141,167 @@ def ocr_lines(page: Any, number: int, langs: Sequence[str], budget: Budget) -> l
     if run.returncode != 0:
         reason = run.stderr.decode(errors="replace").strip().splitlines()[-1:] or ["no message"]
         raise UnreadableDocument(f"{budget.name}: OCR failed while {doing} (Tesseract: {reason[0][:200]})")
-    scale = 72 / DPI
-    x, y = page.rect.x0, page.rect.y0
-    words: dict[tuple[str, str, str], list[Word]] = {}
-    for row in run.stdout.decode("utf-8", errors="replace").splitlines()[1:]:
-        cells = row.split("\t")
-        if len(cells) != 12 or cells[0] != "5" or _junk(cells[11].strip(), float(cells[10])):
+    return run.stdout.decode("utf-8", errors="replace")
+
+
+def _ink(gray: Any) -> Any:
+    """True where a pixel is ink: darker than Otsu's threshold of the page's grey levels (the
+    one that best splits them in two); nothing on a page of one grey level."""
+    import numpy as np
+
+    counts = np.bincount(gray.ravel(), minlength=256).astype(float)
+    levels = np.arange(256)
+    below = np.cumsum(counts)
+    mass = np.cumsum(counts * levels)
+    above = below[-1] - below
+    with np.errstate(divide="ignore", invalid="ignore"):
+        between = (mass[-1] * below / below[-1] - mass) ** 2 / (below * above)
+    between = np.where(np.isfinite(between), between, -1.0)
+    if between.max() < 0:
+        return np.zeros(gray.shape, dtype=bool)
+    return gray <= int(between.argmax())
+
+
+def ruled_grids(ink: Any) -> list[tuple[list[int], list[int]]]:
+    """Ruled tables in the image, as the columns and the rows (pixels) their rules run along:
+    horizontal rules of one left and right edge (three or more), crossed by vertical rules that
+    run from the first to the last (three or more)."""
+    across = _rules(ink)  # (position, start, end) in pixels
+    down = _rules(ink.T)
+    tol = 2 * RULE_WIDTH
+    groups: dict[tuple[int, int], list[int]] = {}
+    for at, start, end in across:
+        key = next((k for k in groups if abs(k[0] - start) <= tol and abs(k[1] - end) <= tol), (start, end))
+        groups.setdefault(key, []).append(at)
+    grids = []
+    for (start, end), ys in groups.items():
+        if len(ys) < 3:
             continue
-        left, top, width, height = (int(v) for v in cells[6:10])
-        words.setdefault((cells[2], cells[3], cells[4]), []).append((left, top, width, height, cells[11]))
-    lines = [_line(found, number, scale, x, y) for ws in words.values() for found in _pieces(sorted(ws))]
-    return _one_size(lines)
+        xs = [at for at, top, bottom in down if start - tol <= at <= end + tol]
+        xs = [at for at, top, bottom in down if at in xs and top <= ys[0] + tol and bottom >= ys[-1] - tol]
+        if len(xs) >= 3:
+            grids.append((xs, sorted(ys)))
+    return grids
+
+
+def _rules(ink: Any) -> list[tuple[int, int, int]]:
+    """The image's horizontal rules: runs of ink at least ``RULE_LENGTH`` long in rows no more
+    than ``RULE_WIDTH`` together, as (middle row, first column, after last column)."""
+    import numpy as np
+
+    found: list[tuple[int, int, int]] = []
+    for row in np.flatnonzero(ink.sum(axis=1) >= RULE_LENGTH):
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], ink[row].view(np.int8), [0]])))
+        runs = [
+            (int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True) if b - a >= RULE_LENGTH
+        ]
+        if runs:
+            start, end = min(a for a, _ in runs), max(b for _, b in runs)
+            if found and row - found[-1][0] <= RULE_WIDTH and abs(found[-1][1] - start) <= RULE_WIDTH:
+                continue  # the same rule, a row further down
+            found.append((int(row), start, end))
+    return [(at + 1, start, end) for at, start, end in found]  # rules here are ~3 pixels thick
+
+
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 (pixels)
+
+
+def _regions(ink: Any, box: Box) -> list[Box]:
+    """The page cut into blocks Tesseract can read one at a time (a recursive XY cut). Where
+    blank columns at least ``COLUMN_GAP`` wide run through a block from top to bottom, its
+    columns are cut apart. Else it is cut at the blank rows between its lines (``LINE_GAP``)
+    into strips, and consecutive strips are put back together as long as together they keep
+    the column gaps each has: a print header or a title across the columns ends a block, a
+    line that stops short of a side column does not. With one column assumed (``--psm 4``),
+    Tesseract otherwise reads a row across two columns whose lines do not align as one line,
+    and garbles it or reads it twice."""
+    x0, y0, x1, y1 = box
+    filled = ink[y0:y1, x0:x1].any(axis=0)
+    cuts = _gaps(filled, COLUMN_GAP)
+    if cuts:
+        edges = [x0, *((x0 + a + x0 + b) // 2 for a, b in cuts), x1]
+        return [r for a, b in itertools.pairwise(edges) for r in _regions(ink, (a, y0, b, y1))]
+    rows = _gaps(ink[y0:y1, x0:x1].any(axis=1), LINE_GAP)
+    edges = [y0, *((y0 + a + y0 + b) // 2 for a, b in rows), y1]
+    blocks: list[tuple[int, int, Any]] = []  # top, bottom, which columns hold ink
+    for top, bottom in itertools.pairwise(edges):
+        strip = ink[top:bottom, x0:x1].any(axis=0)
+        if blocks:
+            joined = blocks[-1][2] | strip
+            had = max(len(_gaps(blocks[-1][2], COLUMN_GAP)), len(_gaps(strip, COLUMN_GAP)))
+            if len(_gaps(joined, COLUMN_GAP)) == had:
+                blocks[-1] = (blocks[-1][0], bottom, joined)
+                continue
+        blocks.append((top, bottom, strip))
+    if len(blocks) == 1:
+        return [box]
+    return [r for top, bottom, _ in blocks for r in _regions(ink, (x0, top, x1, bottom))]
+
+
+def _gaps(filled: Any, least: int) -> list[tuple[int, int]]:
+    """The runs of False in ``filled`` at least ``least`` long with True on both sides, as
+    (first, after last) indexes."""
+    import numpy as np
+
+    at = np.flatnonzero(filled)
+    wide = np.flatnonzero(np.diff(at) > least)
+    return [(int(at[i]) + 1, int(at[i + 1])) for i in wide]
+
+
+def _pieces(words: list[Word], ink: Any) -> list[list[tuple[str, Word]]]:
+    """A Tesseract line as pieces, each word with what goes before it ("" for the first).
+
+    A piece ends where the gap between word boxes is wider than two word heights: with one
+    column assumed (``--psm 4``), a line runs across a page's columns, its side column and its
+    print header. It also ends at a blank of ``PIECE`` heights in the image (``_blanks``): a
+    menu's or share bar's items, which a text layer draws as lines of their own (how the
+    layout steps know them), come back from Tesseract as one line. Within a piece, a blank of
+    ``SPACE`` heights is a space."""
+    word_height = statistics.median(w[3] for w in words)
+    groups = [[words[0]]]
+    for word in words[1:]:
+        last = groups[-1][-1]
+        if word[0] - (last[0] + last[2]) > 2 * word_height:
+            groups.append([word])
+        else:
+            groups[-1].append(word)
+    pieces: list[list[tuple[str, Word]]] = []
+    for group in groups:
+        for blank, word in zip(_blanks(group, ink), group, strict=True):
+            if blank >= PIECE or blank < 0:
+                pieces.append([("", word)])
+            else:
+                pieces[-1].append((" " if blank >= SPACE else "", word))
+    return pieces
+
+
+def _blanks(words: list[Word], ink: Any) -> list[float]:
+    """The blank before each word, in the words' usual heights (-1 for the first).
+
+    Tesseract's Korean model ends a word at nearly every syllable (``인 공 지능``), so a space
+    is kept only where the image has one. Its word widths are unreliable (a syllable 4 or 180
+    pixels wide), its left edges are not: the blank before a word is the widest run of empty
+    pixel columns, across the words' usual height, that ends within 0.3 heights of the word's
+    left edge. On the corpus's pages the blank between two syllables of a word is 0-0.25
+    heights, a space 0.33-0.6. The usual height, not the line's box: a line running across two
+    columns whose rows do not align has a box as tall as two rows."""
+    top = int(statistics.median(w[1] for w in words))
+    bottom = int(statistics.median(w[1] + w[3] for w in words))
+    height = max(1, bottom - top)
+    left, right = words[0][0], max(w[0] + w[2] for w in words)
+    blank = ~ink[top:bottom, left:right].any(axis=0)
+    runs: list[tuple[int, int]] = []  # (end, length) of each blank run, in page pixels
+    start = None
+    for i, empty in enumerate([*blank.tolist(), False]):
+        if empty and start is None:
+            start = i
+        elif not empty and start is not None:
+            runs.append((left + i, i - start))
+            start = None
+    out = [-1.0]
+    for word in words[1:]:
+        out.append(max((n for end, n in runs if abs(end - word[0]) <= 0.3 * height), default=0) / height)
+    return out
 
 
 def _one_size(lines: list[TextLine]) -> list[TextLine]:
@@ -108,26 +321,13 @@ def _junk(word: str, confidence: float) -> bool:
     return not word or confidence < 20 or len(_JAMO.findall(word)) * 2 >= len(word)
 
 
-def _pieces(words: list[Word]) -> list[list[Word]]:
-    """A Tesseract line cut where a gap is wider than two line heights: with one column assumed
-    (``--psm 4``), a line runs across a page's columns, its side column and its print header."""
-    height = statistics.median(w[3] for w in words)
-    out = [[words[0]]]
-    for word in words[1:]:
-        last = out[-1][-1]
-        if word[0] - (last[0] + last[2]) > 2 * height:
-            out.append([word])
-        else:
-            out[-1].append(word)
-    return out
-
-
-def _line(found: list[Word], number: int, scale: float, x: float, y: float) -> TextLine:
+def _line(piece: list[tuple[str, Word]], number: int, scale: float, x: float, y: float) -> TextLine:
+    found = [w for _, w in piece]
     x0 = min(w[0] for w in found) * scale + x
     y0 = min(w[1] for w in found) * scale + y
     x1 = max(w[0] + w[2] for w in found) * scale + x
     y1 = max(w[1] + w[3] for w in found) * scale + y
-    text = repair_spaces(" ".join(w[4] for w in found))  # Tesseract spaces syllables apart
+    text = "".join(space + w[4] for space, w in piece)
     # a size from the words' median height (a Hangul syllable fills ~0.9 em), whole points so
     # that the lines of a paragraph agree
     size = round(statistics.median(w[3] for w in found) * scale / 0.9, 1)

@@ -1,4 +1,5 @@
-"""Tables on a PDF page (PyMuPDF ``page.find_tables``), stored one row per line.
+"""Tables on a PDF page (PyMuPDF ``page.find_tables``, or on a scanned page the grid of rules
+found in its image), stored one row per line.
 
 A row alone ("2025년 2.35억 위안 0.34억 위안") does not say what its numbers are, so each cell is
 stored after its column's header: "2025년 매출 2.35억 위안, 순이익 0.34억 위안". A row is one
@@ -7,6 +8,7 @@ line, so a passage never cuts it.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +32,15 @@ class Table:
         return self.x0 <= cx <= self.x1 and self.y0 <= cy <= self.y1
 
 
+@dataclass(frozen=True)
+class Grid:
+    """A ruled table seen in a page's image (``pdf_ocr.ruled_grids``): where its rules run, in
+    PDF points, left to right and top to bottom."""
+
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+
+
 def pymupdf_rect(box: Sequence[float]) -> Any:
     return optional_import("pymupdf", "pymupdf").Rect(box)
 
@@ -45,8 +56,11 @@ def _cell(box: Sequence[float] | None, lines: Sequence[TextLine]) -> str:
     return re.sub(r"\s+", " ", " ".join(t.text for t in inside)).strip()
 
 
-def find_tables(page: Any, lines: Sequence[TextLine]) -> list[Table]:
-    """Ruled tables of two or more columns and rows, holding text of the main area's lines."""
+def find_tables(page: Any, lines: Sequence[TextLine], grids: Sequence[Grid] = ()) -> list[Table]:
+    """Ruled tables of two or more columns and rows, holding text of the main area's lines; on a
+    page read by OCR, those of the ``grids`` its image shows."""
+    if grids:
+        return grid_tables(grids, lines)
     drawings = [d["rect"] for d in page.get_drawings()]
     if len(drawings) < 3:  # no rules drawn: no ruled table (and find_tables is slow)
         return []
@@ -63,6 +77,22 @@ def find_tables(page: Any, lines: Sequence[TextLine]) -> list[Table]:
         candidate = Table(x0, y0, x1, y1, tuple(cells[0]), tuple(tuple(r) for r in cells[1:]))
         if any(candidate.holds(t) for t in lines):
             found.append(candidate)
+    return found
+
+
+def grid_tables(grids: Sequence[Grid], lines: Sequence[TextLine]) -> list[Table]:
+    """A table per grid: its cells' text from the lines inside them (OCR reads a row across its
+    cells as pieces of one line)."""
+    found: list[Table] = []
+    for grid in grids:
+        cells = [
+            [_cell((x0, y0, x1, y1), lines) for x0, x1 in itertools.pairwise(grid.xs)]
+            for y0, y1 in itertools.pairwise(grid.ys)
+        ]
+        cells = [row for row in cells if any(row)]
+        if len(cells) >= 2 and len(grid.xs) >= 3:
+            rows = tuple(tuple(r) for r in cells[1:])
+            found.append(Table(grid.xs[0], grid.ys[0], grid.xs[-1], grid.ys[-1], tuple(cells[0]), rows))
     return found
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from docqa.ingest.spacing import glue, repair_spaces
+from docqa.ingest.spacing import glue
 
 
 @pytest.mark.parametrize(
@@ -33,9 +33,3 @@ def test_a_word_split_by_a_line_break_is_joined(left: str, right: str) -> None:
 )
 def test_a_break_between_words_keeps_its_space(left: str, right: str) -> None:
     assert glue(left, right) == " "
-
-
-def test_ocr_spaces_between_syllables_are_repaired() -> None:
-    # Tesseract's spacing of a line of the printed 003 article
-    repaired = repair_spaces("중 국 의 최대 관 광 도시 중 하 나 인 항 저 우 는")
-    assert repaired == "중국의 최대 관광 도시 중 하나인 항 저우는"  # 16 words -> 8 (the source has 6)
