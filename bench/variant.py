@@ -1,7 +1,7 @@
 """Run any ``docqa`` command with one speed knob turned, to measure it before index/ or service/ change.
 
     python -m bench.variant [--torch-threads N] [--faiss-threads N] [--query-cache N] [--int8]
-                            [--runtime onnx|onnx-int8|torch] -- serve
+                            [--runtime onnx|onnx-int8|torch] [--aligned MODEL|none] -- serve
     python -m bench.variant --int8 -- ingest data/corpus
     python -m bench.variant --int8 -- eval eval/sets/corpus_v1.jsonl --mode all --out DIR
 
@@ -9,7 +9,8 @@ The knobs are applied where ``Embedder.load`` returns, so ingest, serve and eval
 ``--int8`` swaps every nn.Linear of the model for torch's dynamic int8 version (weights int8,
 activations quantised per batch; no new dependency; torch runtime only), ``--query-cache``
 memoises query vectors, ``--runtime`` sets DOCQA_ENCODER_RUNTIME (``--runtime torch``: the
-encoder as it ran before issue 16).
+encoder as it ran before issue 16), ``--aligned`` sets DOCQA_ALIGNED_MODEL (``--aligned none``:
+e5 alone, what the aligned second encoder of issue 14 costs).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     p.add_argument("--query-cache", type=int, default=0)
     p.add_argument("--int8", action="store_true")
     p.add_argument("--runtime", choices=["onnx", "onnx-int8", "torch"])
+    p.add_argument("--aligned", help="DOCQA_ALIGNED_MODEL: a model name or path, or none")
     return p.parse_args(ours), docqa_args
 
 
@@ -39,6 +41,8 @@ def apply(args: argparse.Namespace) -> None:
 
     if args.runtime:
         os.environ["DOCQA_ENCODER_RUNTIME"] = args.runtime
+    if args.aligned:
+        os.environ["DOCQA_ALIGNED_MODEL"] = args.aligned
 
     original = Embedder.load.__func__
 
