@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from docqa.index import incremental
+from docqa.index import incremental, snapshots
 from docqa.index.aliases import (
     AliasTable,
     Pair,
@@ -136,8 +136,11 @@ def build(
     name = f"gen-{store.revision():06d}-{time.time_ns()}"
     folder = data_dir / GENERATIONS / name
     folder.mkdir(parents=True)
-    store.snapshot(folder / SNAPSHOT)
     previous = _readable(data_dir)
+    prev_folder = data_dir / GENERATIONS / previous.generation if previous else None
+    snapshots.write(
+        store.conn, store.path, folder, prev_folder if prev_folder and prev_folder.is_dir() else None
+    )
     manifest = _index_snapshot(folder, name, model, dim, aligned, encoder_runtime, previous, data_dir)
     _fsync_tree(folder)
     pause_for_test("built")
@@ -247,7 +250,8 @@ def _full(
 
 def alias_table(store: Store) -> AliasTable:
     """The aliases mined from every document of ``store`` (a generation's snapshot)."""
-    records = alias_groups(store) if isinstance(store, Store) else store.alias_records()
+    # a local database groups them in SQL; a Milvus store (no connection) gives every row
+    records = alias_groups(store) if getattr(store, "conn", None) is not None else store.alias_records()
     return build_table(records, fold_han, pinyin_syllables)
 
 

@@ -8,10 +8,12 @@ postings score like bm25s itself, bit for bit.
 
 from __future__ import annotations
 
+import sqlite3
+
 import numpy as np
 import pytest
 
-from docqa.index import generation, incremental
+from docqa.index import generation, incremental, snapshots
 from docqa.index.backends.bm25s import Bm25sIndex
 from docqa.index.backends.bm25tf import TfBm25Index
 from docqa.index.pipeline import Indexer
@@ -144,3 +146,87 @@ def test_an_upsert_analyses_its_passages_only_and_scores_like_a_full_build(
     assert analysed == [0, 1]
     assert_like_a_full_build(indexer.data_dir)
     assert doc_ids_found(searcher, "Suzhou") == set()
+
+
+def own_passages(snapshot_path) -> int:
+    """Passages stored in a snapshot file itself (not through its base)."""
+    conn = sqlite3.connect(f"{snapshot_path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        return int(conn.execute("SELECT count(*) FROM passages").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def everything(store: Store) -> tuple:
+    """What readers ask of a snapshot, whole (rows, vectors, aliases, meta)."""
+    conn = store.conn
+    return (
+        store.documents(),
+        store.counts(),
+        store.revision(),
+        store.passage_rows(),
+        store.passage_terms(),
+        store.document_stamps(),
+        conn.execute(
+            "SELECT doc_id, start, end, vector, aligned FROM sentences ORDER BY doc_id, start"
+        ).fetchall(),
+        conn.execute("SELECT id, vector, aligned FROM passages ORDER BY id").fetchall(),
+        store.alias_records(),
+        store.term_vectors()[0],
+    )
+
+
+def test_a_write_snapshots_its_documents_only_on_a_shared_base(indexer, tmp_path, monkeypatch):
+    monkeypatch.setattr(generation, "GRACE_S", 0.0)
+    monkeypatch.setattr(snapshots, "MERGE_SHARE", 10.0)  # no merge in this test: the deltas grow
+    inputs = tmp_path / "in"
+    data = indexer.data_dir
+    indexer.ingest([read(inputs, f"{m}.txt", body(m)) for m in ("alderon", "bluefinx", "cobaltix")])
+    first = generation.read_manifest(data)
+    assert first is not None
+    full = data / generation.GENERATIONS / first.generation / generation.SNAPSHOT
+    assert not (full.parent / snapshots.BASE).exists()  # the first snapshot is a full one
+    base_inode = full.stat().st_ino
+    old_reader = generation.open_snapshot(data, first)  # a reader still on the first generation
+    before = everything(old_reader)
+
+    report = indexer.ingest([read(inputs, "d.txt", GLOSSED + body("dravenor", paragraphs=2))])
+    second = generation.read_manifest(data)
+    assert second is not None
+    folder = data / generation.GENERATIONS / second.generation
+    assert (folder / snapshots.BASE).stat().st_ino == base_inode  # the base is shared, not copied
+    assert own_passages(folder / generation.SNAPSHOT) == report.outcomes[0].passages
+    replaced = indexer.ingest([read(inputs, "bluefinx.txt", body("bluefinx", paragraphs=1))])  # a replacement
+    assert indexer.delete("cobaltix") is not None
+    third = generation.read_manifest(data)
+    assert third is not None
+    folder = data / generation.GENERATIONS / third.generation
+    assert (folder / snapshots.BASE).stat().st_ino == base_inode
+    assert (
+        own_passages(folder / generation.SNAPSHOT)
+        == report.outcomes[0].passages + replaced.outcomes[0].passages
+    )
+
+    # base + delta reads as the database at that revision, whole
+    live, snap = Store(data / generation.DATABASE), generation.open_snapshot(data, third)
+    try:
+        assert everything(snap) == everything(live)
+        assert {d["doc_id"] for d in snap.documents()} == {"alderon", "bluefinx", "d"}
+    finally:
+        live.close()
+        snap.close()
+    assert everything(old_reader) == before  # the superseded state, unchanged for its reader
+    old_reader.close()
+    assert_like_a_full_build(data)
+
+
+def test_a_delta_past_its_share_of_the_base_is_merged_into_a_full_snapshot(indexer, tmp_path):
+    inputs = tmp_path / "in"
+    indexer.ingest([read(inputs, "a.txt", body("alderon"))])
+    indexer.ingest([read(inputs, "b.txt", body("bluefinx"))])  # as many passages as the base: merged
+    manifest = generation.read_manifest(indexer.data_dir)
+    assert manifest is not None
+    folder = indexer.data_dir / generation.GENERATIONS / manifest.generation
+    assert not (folder / snapshots.BASE).exists()
+    assert own_passages(folder / generation.SNAPSHOT) == manifest.passages
+    assert_like_a_full_build(indexer.data_dir)
