@@ -230,3 +230,19 @@ def test_a_delta_past_its_share_of_the_base_is_merged_into_a_full_snapshot(index
     assert not (folder / snapshots.BASE).exists()
     assert own_passages(folder / generation.SNAPSHOT) == manifest.passages
     assert_like_a_full_build(indexer.data_dir)
+
+
+def test_alias_rows_grouped_in_sql_make_the_table_of_every_row(searcher):
+    from docqa.index.aliases import build_table
+    from docqa.index.lexical import fold_han
+    from docqa.index.readings import pinyin_syllables
+
+    snapshot = searcher.open_rows(searcher.manifest)
+    try:
+        by_row = build_table(snapshot.alias_records(), fold_han, pinyin_syllables)
+        by_group = generation.alias_table(snapshot)
+    finally:
+        snapshot.close()
+    assert by_group.pairs == by_row.pairs > 0
+    assert by_group.aliases() == by_row.aliases()
+    assert generation.gloss_terms_by_name(by_group) == generation.gloss_terms_by_name(by_row)
