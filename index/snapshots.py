@@ -28,7 +28,7 @@ SNAPSHOT = "snapshot.sqlite"
 CHANGED = "changed"
 TOUCHED = "touched"
 BY_DOCUMENT = ("documents", "passages", "sentences", "aliases")  # tables keyed by doc_id
-MERGE_SHARE = 0.1  # a delta of more passages than this share of its base's: a full snapshot
+MERGE_SHARE = 0.1  # a delta that holds or hides more passages than this share of its base's: full
 
 _REVISION = "(SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'revision')"
 TRIGGERS = [
@@ -117,11 +117,11 @@ def _delta(live: Path, folder: Path) -> bool:
             conn.execute(sql)
         conn.execute(f"CREATE TABLE {CHANGED} (doc_id TEXT PRIMARY KEY)")
         conn.execute(f"INSERT INTO {CHANGED} SELECT doc_id FROM live.{TOUCHED} WHERE revision >= ?", (since,))
-        changed = conn.execute(
-            f"SELECT count(*) FROM live.passages WHERE doc_id IN (SELECT doc_id FROM {CHANGED})"
-        )
+        # the delta's own passages, and the base's it hides (a delete leaves them in the base)
+        count = "SELECT count(*) FROM {}.passages WHERE doc_id IN (SELECT doc_id FROM main.changed)"
+        changed = sum(conn.execute(count.format(db)).fetchone()[0] for db in ("live", "base"))
         base_passages = conn.execute("SELECT count(*) FROM base.passages").fetchone()[0]
-        if changed.fetchone()[0] > MERGE_SHARE * base_passages:
+        if changed > MERGE_SHARE * base_passages:
             return False
         for table in BY_DOCUMENT:
             conn.execute(

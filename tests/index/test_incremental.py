@@ -230,6 +230,13 @@ def test_a_delta_past_its_share_of_the_base_is_merged_into_a_full_snapshot(index
     assert not (folder / snapshots.BASE).exists()
     assert own_passages(folder / generation.SNAPSHOT) == manifest.passages
     assert_like_a_full_build(indexer.data_dir)
+    # a delete leaves its rows in the base, hidden by the delta: they count towards the share
+    indexer.delete("a")
+    manifest = generation.read_manifest(indexer.data_dir)
+    assert manifest is not None
+    folder = indexer.data_dir / generation.GENERATIONS / manifest.generation
+    assert not (folder / snapshots.BASE).exists()
+    assert own_passages(folder / generation.SNAPSHOT) == manifest.passages
 
 
 def test_alias_rows_grouped_in_sql_make_the_table_of_every_row(searcher):
