@@ -22,7 +22,6 @@ import json
 import os
 import secrets
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -77,7 +76,9 @@ def newsletter(korquad: Path = scale_seed.KORQUAD, passages: int = NEWSLETTER_PA
 
 
 def disk_mb(path: Path) -> float:
-    return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20, 1)
+    """Bytes on disk under ``path``, each file once (generations share their base by hard link)."""
+    sizes = {(st.st_dev, st.st_ino): st.st_size for f in path.rglob("*") if f.is_file() for st in [f.stat()]}
+    return round(sum(sizes.values()) / 2**20, 1)
 
 
 def loadgen(base: str, queries: Path, concurrency: int, seconds: float, until: Path | None = None, **kw):
@@ -137,7 +138,10 @@ def timed_update(server: Server, key: str, queries: Path, work: Path) -> dict:
 
 def exact_top10(snapshot: Path, qvecs: np.ndarray) -> list[list[str]]:
     """Exact inner-product top 10 of each query over every passage vector, read in blocks."""
-    conn = sqlite3.connect(f"file:{snapshot}?mode=ro&immutable=1", uri=True)
+    from docqa.index.store import Store
+
+    store = Store(snapshot, readonly=True)  # a delta snapshot reads through its base
+    conn = store.conn
     best_s = np.full((len(qvecs), 10), -np.inf, np.float32)
     best_i = np.zeros((len(qvecs), 10), np.int64)
     cursor = conn.execute("SELECT id, vector FROM passages ORDER BY id")
@@ -149,7 +153,7 @@ def exact_top10(snapshot: Path, qvecs: np.ndarray) -> list[list[str]]:
         top = np.argsort(-scores, axis=1)[:, :10]
         best_s, best_i = np.take_along_axis(scores, top, 1), np.take_along_axis(pool, top, 1)
     names = dict(conn.execute("SELECT id, doc_id || '#' || ordinal FROM passages"))
-    conn.close()
+    store.close()
     return [[names[int(i)] for i in row] for row in best_i]
 
 
@@ -204,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         rss = round(server.rss_mb(), 1)
         log(f"search p50 {single['p50_ms']} ms, p95 {single['p95_ms']} ms, RSS {rss} MB; the update")
         update = timed_update(server, key, queries, work)
+        update["disk_after_update_mb"] = disk_mb(data_dir)
         log(f"update {update['update_s']} s, delete {update['delete_s']} s; recall")
         recall = dense_recall(server, data_dir, picked[-RECALL_QUERIES:])
         manifest = httpx.get(server.base + "/v1/stats", timeout=30, trust_env=False).json()

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
 import sys
 import time
 from dataclasses import dataclass
@@ -24,7 +25,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from docqa.index.aliases import AliasTable, build_table, gloss_terms_by_name, with_alias_terms
+from docqa.index import incremental, snapshots
+from docqa.index.aliases import (
+    AliasTable,
+    Pair,
+    PairRecord,
+    build_table,
+    gloss_terms_by_name,
+    with_alias_terms,
+)
 from docqa.index.backends import (
     DEFAULT_DENSE,
     DEFAULT_LEXICAL,
@@ -32,6 +41,8 @@ from docqa.index.backends import (
     lexical_backend,
 )
 from docqa.index.backends.base import DenseIndex, Ids, LexicalIndex
+from docqa.index.backends.bm25tf import TfBm25Index
+from docqa.index.backends.faiss import FaissIndex
 from docqa.index.lexical import fold_han
 from docqa.index.manifest import (  # re-exported: the names readers of a data directory use
     FORMAT,
@@ -120,45 +131,75 @@ def build(
     """Write a new generation from the database and make it current; returns its manifest.
 
     With ``aligned``, the generation also gets a dense index of the aligned vectors, provided
-    every passage has one (the pipeline embeds what is missing before it builds)."""
+    every passage has one (the pipeline embeds what is missing before it builds). The indexes
+    are the current generation's updated by what changed when they can be (``incremental``)."""
     name = f"gen-{store.revision():06d}-{time.time_ns()}"
     folder = data_dir / GENERATIONS / name
     folder.mkdir(parents=True)
-    store.snapshot(folder / SNAPSHOT)
-    manifest = _index_snapshot(folder, name, model, dim, aligned, encoder_runtime)
+    previous = _readable(data_dir)
+    prev_folder = data_dir / GENERATIONS / previous.generation if previous else None
+    snapshots.write(
+        store.conn, store.path, folder, prev_folder if prev_folder and prev_folder.is_dir() else None
+    )
+    manifest = _index_snapshot(folder, name, model, dim, aligned, encoder_runtime, previous, data_dir)
     _fsync_tree(folder)
     pause_for_test("built")
-    previous = current_name(data_dir)
     _replace_json(data_dir / MANIFEST, manifest.to_json())
     try:
-        _retire(data_dir, previous)
+        _retire(data_dir, previous.generation if previous else None)
         _drop_old_generations(data_dir, keep={name})
     except OSError as exc:  # the new generation is live: tidying up is left to the next build
         log.warning("could not remove superseded generations: %s", exc)
     return manifest
 
 
+def _readable(data_dir: Path) -> Manifest | None:
+    try:
+        return read_manifest(data_dir)
+    except IndexUnavailable:
+        return None
+
+
 def _index_snapshot(
-    folder: Path, name: str, model: str, dim: int, aligned: AlignedEncoder | None, encoder_runtime: str
+    folder: Path,
+    name: str,
+    model: str,
+    dim: int,
+    aligned: AlignedEncoder | None,
+    encoder_runtime: str,
+    previous: Manifest | None = None,
+    data_dir: Path | None = None,
 ) -> Manifest:
     """Build the indexes and the manifest from the generation's own snapshot, so all agree."""
     snapshot = Store(folder / SNAPSHOT, readonly=True)
     try:
-        ids, terms, vectors = snapshot.index_material()
-        aligned_ids, aligned_vectors = snapshot.aligned_material() if aligned else (ids[:0], vectors)
-        terms = lexical_terms(snapshot, ids, terms, alias_table(snapshot))
+        gloss = gloss_terms_by_name(alias_table(snapshot))
         documents, passages = snapshot.counts()
         revision = snapshot.revision()
+        with_aligned = aligned is not None and passages > 0 and _all_aligned(snapshot)
+        prev_folder = data_dir / GENERATIONS / previous.generation if previous and data_dir else folder
+        made = incremental.update(
+            previous,
+            prev_folder,
+            snapshot,
+            gloss,
+            dim,
+            aligned.dim if aligned and with_aligned else 0,
+            ALIGNED,
+        )
+        if made is None:
+            made = _full(snapshot, gloss, dim, aligned.dim if aligned and with_aligned else 0)
     finally:
         snapshot.close()
-    dense = dense_backend(DEFAULT_DENSE).build(ids, vectors, dim)
+    dense = made.dense
     dense.save(folder)
-    lexical_backend(DEFAULT_LEXICAL).build(ids, terms).save(folder)
+    made.lexical.save(folder)
+    incremental.save_gloss(folder, gloss)
     backends = {"dense": DEFAULT_DENSE, "lexical": DEFAULT_LEXICAL}
     aligned_model, aligned_dim, aligned_version = None, 0, ""
-    if aligned is not None and len(ids) and np.array_equal(aligned_ids, ids):
+    if aligned is not None and made.aligned is not None:
         (folder / ALIGNED).mkdir()
-        dense_backend(DEFAULT_DENSE).build(ids, aligned_vectors, aligned.dim).save(folder / ALIGNED)
+        made.aligned.save(folder / ALIGNED)
         backends["aligned"] = DEFAULT_DENSE
         aligned_model, aligned_dim, aligned_version = aligned.name, aligned.dim, aligned.version
     manifest = Manifest(
@@ -183,9 +224,54 @@ def _index_snapshot(
     return manifest
 
 
+def _all_aligned(snapshot: Store) -> bool:
+    missing: int = snapshot.conn.execute("SELECT count(*) FROM passages WHERE aligned IS NULL").fetchone()[0]
+    return missing == 0
+
+
+def _full(
+    snapshot: Store, gloss: dict[str, tuple[str, ...]], dim: int, aligned_dim: int
+) -> incremental.Indexes:
+    """Every index built from every passage of the snapshot."""
+    ids, terms, vectors = snapshot.index_material()
+    texts = snapshot.passage_texts()
+    terms = with_alias_terms(terms, [texts[int(i)] for i in ids], gloss)
+    dense = dense_backend(DEFAULT_DENSE).build(ids, vectors, dim)
+    lexical = lexical_backend(DEFAULT_LEXICAL).build(ids, terms)
+    aligned = None
+    if aligned_dim:
+        aligned_ids, aligned_vectors = snapshot.aligned_material()
+        if np.array_equal(aligned_ids, ids):
+            aligned = dense_backend(DEFAULT_DENSE).build(ids, aligned_vectors, aligned_dim)
+    assert isinstance(dense, FaissIndex) and isinstance(lexical, TfBm25Index)
+    assert aligned is None or isinstance(aligned, FaissIndex)
+    return incremental.Indexes(dense, lexical, aligned, len(ids), 0)
+
+
 def alias_table(store: Store) -> AliasTable:
     """The aliases mined from every document of ``store`` (a generation's snapshot)."""
-    return build_table(store.alias_records(), fold_han, pinyin_syllables)
+    # a local database groups them in SQL; a Milvus store (no connection) gives every row
+    records = alias_groups(store) if getattr(store, "conn", None) is not None else store.alias_records()
+    return build_table(records, fold_han, pinyin_syllables)
+
+
+def alias_groups(store: Store) -> list[PairRecord]:
+    """One record per (Korean name, gloss, script) with the counts of every document summed, in
+    the order of each group's first row: ``build_table`` makes the same table of them as of
+    every document's rows (it sums counts, and keeps the first row's terms per slot), without
+    a Python object per document's pair (58,000 rows at 100k passages, 817 groups)."""
+    sql = (
+        "SELECT min(doc_id) AS first, korean, gloss, script, sum(count), korean_terms, gloss_terms "
+        "FROM aliases GROUP BY korean, gloss, script ORDER BY first, korean, gloss"
+    )
+    try:
+        rows = store.conn.execute(sql).fetchall()
+    except sqlite3.OperationalError:  # no such table (a read-only snapshot of an old database)
+        return []
+    return [
+        PairRecord(d, Pair(k, g, s), n, tuple(json.loads(kt)), tuple(json.loads(gt)))
+        for d, k, g, s, n, kt, gt in rows
+    ]
 
 
 def lexical_terms(store: Store, ids: Ids, terms: list[list[str]], table: AliasTable) -> list[list[str]]:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from docqa.index import snapshots
 from docqa.index.aliases import Pair, PairRecord
 from docqa.index.records import DocumentInfo, StoredPassage
 from docqa.ingest.records import Article, Document, Page, Passage, Span
@@ -105,6 +106,7 @@ class Store:
             # A generation's snapshot never changes once written: immutable reads take no locks.
             uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
             self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            snapshots.attach_base(self.conn, path)  # a delta reads as its base + its rows
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(path, timeout=60, check_same_thread=False, isolation_level=None)

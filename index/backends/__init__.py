@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from docqa.index.backends.base import DenseBackend, LexicalBackend
 from docqa.index.backends.bm25s import Bm25sIndex
+from docqa.index.backends.bm25tf import TfBm25Index
 from docqa.index.backends.faiss import FaissIndex
 
 DENSE: dict[str, type[DenseBackend]] = {FaissIndex.name: FaissIndex}
-LEXICAL: dict[str, type[LexicalBackend]] = {Bm25sIndex.name: Bm25sIndex}
+LEXICAL: dict[str, type[LexicalBackend]] = {Bm25sIndex.name: Bm25sIndex, TfBm25Index.name: TfBm25Index}
 DEFAULT_DENSE = FaissIndex.name
-DEFAULT_LEXICAL = Bm25sIndex.name
+DEFAULT_LEXICAL = TfBm25Index.name  # bm25s's scores, from postings a generation can update
 
 
 def dense_backend(name: str) -> type[DenseBackend]:

@@ -80,13 +80,17 @@ class Bm25sIndex:
         if not known or not len(self._ids):
             scores: Floats = np.zeros(len(self._ids), dtype=np.float32)
         else:
-            scores = np.asarray(self.retriever.get_scores(known), dtype=np.float32)[: len(self._ids)]
+            scores = self._scores_of(known)
         scores.setflags(write=False)
         with self._lock:
             self._scores[key] = scores
             while len(self._scores) > SCORE_CACHE:
                 self._scores.popitem(last=False)
         return scores
+
+    def _scores_of(self, known: list[str]) -> Floats:
+        """BM25 score of every row for terms that are all in the vocabulary."""
+        return np.asarray(self.retriever.get_scores(known), dtype=np.float32)[: len(self._ids)]
 
     def search(self, terms: Sequence[str], k: int, allowed: Ids | None = None) -> tuple[Ids, Floats]:
         scores = self._all_scores(terms)
