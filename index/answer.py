@@ -119,7 +119,12 @@ def _pick_sentences(hits: list[Hit], question: str = "") -> list[tuple[int, str]
     if not scored:
         return []
     best = scored[0][0]
-    return [(rank, text) for score, rank, text in scored[:MAX_SENTENCES] if score >= best - SENTENCE_MARGIN]
+    picked: dict[str, tuple[int, str]] = {}  # a text the document repeats is quoted once, at its best
+    for score, rank, text in scored:
+        if len(picked) == MAX_SENTENCES or score < best - SENTENCE_MARGIN:
+            break
+        picked.setdefault(_one_line(text), (rank, text))
+    return list(picked.values())
 
 
 def _one_line(text: str) -> str:

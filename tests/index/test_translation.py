@@ -144,3 +144,11 @@ def test_an_english_word_is_translated_in_its_questions_context(searcher):
     query = searcher._lexical_query(state, question, analyze(question, searcher.kiwi))
     found = {e.via: e.terms for e in query.expansions if e.kind == "translation"}
     assert "net" not in found and "이익" in found["profit"]
+
+
+def test_a_sentence_the_document_repeats_is_quoted_once(searcher):
+    # the newsletter opens each zone's article with the same sentence ("현재까지 국가자주혁신구는
+    # 총 23곳에 달하며, ..."): the answer quoted it once per article
+    reply = answer(searcher.search("武汉东湖自主创新示范区有多少家国家级孵化器？", k=5))
+    assert reply.found and len(reply.quoted) > 1
+    assert len(set(reply.quoted)) == len(reply.quoted), reply.quoted
