@@ -21,9 +21,8 @@ from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
-
 from docqa.index.expansion import Expansion
+from docqa.index.query_vectors import QueryVectors
 from docqa.index.translation import TermVectors
 
 GLOSSES_PER_WORD = 2
@@ -76,7 +75,7 @@ def clean(sense: str) -> str:
 
 
 def glosses() -> dict[str, str]:
-    """The glossary of this process, read on first use (about a second)."""
+    """The glossary of this process, read on first use (about two seconds)."""
     global _table
     with _lock:
         if _table is None:
@@ -87,7 +86,7 @@ def glosses() -> dict[str, str]:
 def gloss_expansions(
     words: Sequence[tuple[str, tuple[str, ...]]],
     table: dict[str, str],
-    embed: object,
+    embed: QueryVectors,
     term_vectors: TermVectors,
 ) -> list[Expansion]:
     """For each Chinese word (with its index terms) the Korean terms nearest its glosses, as a
@@ -96,7 +95,7 @@ def gloss_expansions(
     if not wanted or not len(term_vectors):
         return []
     texts = [g for _, _, gs in wanted for g in gs]
-    vectors = np.asarray(embed.get_many(texts))  # type: ignore[attr-defined]
+    vectors = embed.get_many(texts)
     out: list[Expansion] = []
     row = 0
     for word, source, gs in wanted:
