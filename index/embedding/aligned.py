@@ -24,8 +24,8 @@ USE_M3 = "use-multilingual-v3"
 OFF = "none"
 
 
-class AlignedEncoder(Protocol):
-    """What the pipeline and the searcher use of an aligned encoder (thread-safe)."""
+class AlignedModel(Protocol):
+    """What identifies an aligned encoder in a manifest (a Milvus publish records only this)."""
 
     @property
     def name(self) -> str: ...
@@ -33,6 +33,11 @@ class AlignedEncoder(Protocol):
     def dim(self) -> int: ...
     @property
     def version(self) -> str: ...
+
+
+class AlignedEncoder(AlignedModel, Protocol):
+    """What the pipeline and the searcher use of an aligned encoder (thread-safe)."""
+
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
 

@@ -14,26 +14,14 @@ import json
 import time
 from datetime import UTC, datetime
 from importlib import metadata
-from typing import Protocol
 
 from docqa.index import generation
 from docqa.index.backends.milvus import EF_SEARCH, bm25_weights
+from docqa.index.embedding.aligned import AlignedModel
 from docqa.index.manifest import Manifest
 from docqa.index.milvus import client as mc
 from docqa.index.milvus.store import GRACE_S, MilvusStore
 from docqa.index.milvus.write import _upsert, collect
-
-
-class AlignedModel(Protocol):
-    """What a publish records of the aligned encoder (an ``AlignedModel`` is one)."""
-
-    @property
-    def name(self) -> str: ...
-    @property
-    def dim(self) -> int: ...
-    @property
-    def version(self) -> str: ...
-
 
 DRIFT = 0.02  # the mean passage length may move this much before every passage is re-weighted
 BACKEND = "milvus"
