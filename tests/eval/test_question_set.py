@@ -200,3 +200,20 @@ def test_newsletter_spread(questions, stripped_docs, newsletter_stems):
                 thirds[third] += 1
         for third in range(3):
             assert thirds[third] >= MIN_PER_THIRD, f"{stem}: third {third + 1} has {thirds[third]} questions"
+
+
+def test_the_crosslingual_set_translates_korean_questions_of_the_set(questions):
+    korean = {q["id"]: q for q in questions if q["lang"] == "ko"}
+    lines = SET_PATH.with_name("crosslingual_v1.jsonl").read_text(encoding="utf-8").splitlines()
+    translated = [json.loads(line) for line in lines if line.strip()]
+    assert Counter(q["lang"] for q in translated) == {"en": 61, "zh": 61}
+    for q in translated:
+        original = korean[q["id"][:-1]]
+        assert q["id"][-1] == q["lang"][0]
+        assert (q["evidence"], q["doc"], q["answer"]) == (
+            original["evidence"],
+            original["doc"],
+            original["answer"],
+        )
+        assert not _HANGUL.search(q["question"]), q["id"]
+        assert bool(_CJK.search(q["question"])) == (q["lang"] == "zh"), q["id"]
