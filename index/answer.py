@@ -61,6 +61,8 @@ _CAPTION = re.compile(r"^\s*(?:[◼■▶●⚫-]\s*)?(?:도표|그림|표|图�
 _AMOUNT = re.compile(
     r"\d[\d,.]*\s*(?:여\s*)?(?:개|명|곳|대|건|억|만|천|조|%|퍼센트|위안|달러|원|회|배|가지|종|편|톤"
     r"|㎢|km|kg|GW|MW|위|pct|세대|차례|채|척|기)"
+    # a count in native Korean numerals: "다섯 차례", "세 가지", "두 곳"
+    r"|(?<![가-힣])(?:한|두|세|네|다섯|여섯|일곱|여덟|아홉|열|수십|수백|수천)\s?(?:차례|번|가지|개|명|곳|종|배)"
 )
 _DATE = re.compile(r"\d{4} ?년|\d{1,2} ?월|\d{1,2} ?일|\d{4}[.\-/]\d{1,2}|\d{4}")
 # Up to 4 sentences within .05 of the best (3 / .03 quoted the evidence for ko / en / zh

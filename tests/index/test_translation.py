@@ -132,6 +132,13 @@ def test_a_how_many_question_wants_a_counted_number_and_a_date_question_a_date(s
         searcher.search("쑤저우 스마트 제조 도시 기사는 어느 도시발, 몇 월 며칠자 신화망 보도인가?", k=5)
     )
     assert dated.found and "2월11일" in dated.quoted[0]
+    # a count written in native Korean numerals is a counted number too
+    times = answer(
+        searcher.search(
+            "How many times has Kanop taken part in drafting national standards for industrial robots?", k=5
+        )
+    )
+    assert times.found and "다섯 차례" in times.quoted[0]
 
 
 def test_an_english_word_is_translated_in_its_questions_context(searcher):
