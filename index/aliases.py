@@ -58,6 +58,13 @@ MIN_LATIN = 2
 MIN_PINYIN = 4  # shorter romanised keys collide with English words
 MAX_NGRAM = 4  # adjacent Latin words joined when matching (wu qingwen)
 MAX_NAMES = 3  # Korean names a gloss expands to at query time
+# English writes a Chinese firm as the pinyin of its name without the trade word, then the trade
+# word in English: 曜影医疗 -> "Yaoying Medical", 晓多科技 -> "Xiaoduo Technology". The stem's
+# pinyin is a key of its own where no gloss has it already.
+_TRADE_SUFFIX = re.compile(
+    "(?:科技|技术|医疗|医药|生物|集团|控股|股份|有限公司|公司|汽车|智能|机器人|网络|资讯|信息|国际"
+    "|仪器|机电|电子|电气|能源|动力|自动化|软件|数据|半导体|通信|光电|材料|研究院|实验室)$"
+)
 # Latin "glosses" that are English words or generic abbreviations rather than names.
 LATIN_STOP = frozenset("the and of for app etc eg ie vs pct ceo cto yoy mom no".split())
 
@@ -236,18 +243,36 @@ def build_table(rows: Iterable[PairRecord], fold: Fold, pinyin: Romanise) -> Ali
         else:
             latin[key] = Alias(key, "latin", row.pair.gloss, None, names, row.gloss_terms)
     for alias in list(han.values()):  # Suzhou meets 苏州
-        if not alias.pinyin or len(alias.pinyin) < MIN_PINYIN:
-            continue
-        same = latin.get(alias.pinyin)
-        if same is None:
-            latin[alias.pinyin] = alias
-        else:
-            merged = Counter({n.korean: n.count for n in same.names})
-            merged.update({n.korean: n.count for n in alias.names})
-            latin[alias.pinyin] = Alias(
-                same.key, "latin", same.gloss, None, _names(merged, korean_terms), same.gloss_terms
-            )
+        if alias.pinyin and len(alias.pinyin) >= MIN_PINYIN:
+            _add_latin(latin, alias.pinyin, alias, korean_terms)
+    stems = {alias.key: trade_stem(alias.key, pinyin) for alias in han.values()}
+    shared = Counter(stems.values())
+    for key, stem in stems.items():  # Yaoying (Medical) meets 曜影医疗, where only it has that stem
+        if stem and stem not in latin and shared[stem] == 1:
+            latin[stem] = han[key]
     return AliasTable(han, latin, len(pairs))
+
+
+def trade_stem(key: str, pinyin: Romanise) -> str | None:
+    """The pinyin of a firm's name without its trade word (曜影医疗 -> yaoying), if it has one."""
+    stem = _TRADE_SUFFIX.sub("", key)
+    if stem == key or len(stem) < MIN_HAN:
+        return None
+    romanised = romanise(stem, pinyin)
+    return romanised if len(romanised) >= MIN_PINYIN else None
+
+
+def _add_latin(
+    latin: dict[str, Alias], key: str, alias: Alias, korean_terms: Mapping[str, tuple[str, ...]]
+) -> None:
+    """``alias`` under the Latin ``key``, its names merged into those already there."""
+    same = latin.get(key)
+    if same is None:
+        latin[key] = alias
+        return
+    merged = Counter({n.korean: n.count for n in same.names})
+    merged.update({n.korean: n.count for n in alias.names})
+    latin[key] = Alias(same.key, "latin", same.gloss, None, _names(merged, korean_terms), same.gloss_terms)
 
 
 # --- index time ------------------------------------------------------------------------
@@ -351,7 +376,9 @@ def listing(rows: Iterable[PairRecord], fold: Fold, pinyin: Romanise) -> list[Li
     out = []
     for pair, group in grouped.items():
         key = gloss_key(pair, fold)
-        keys = (key, romanise(key, pinyin)) if pair.script == "han" else (key,)
+        stem = trade_stem(key, pinyin) if pair.script == "han" else None
+        keys: tuple[str, ...] = (key, romanise(key, pinyin)) if pair.script == "han" else (key,)
+        keys += (stem,) if stem else ()
         docs = tuple(sorted({r.doc_id for r in group}))
         out.append(Listed(pair.korean, pair.gloss, pair.script, keys, sum(r.count for r in group), docs))
     return sorted(out, key=lambda x: (x.keys[0], x.korean, x.gloss))

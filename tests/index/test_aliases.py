@@ -126,3 +126,21 @@ def test_listing_merges_documents(kiwi):
         ("蘇州", ("苏州", "suzhou"), 2, ("a", "b")),
     ]
     assert Pair("쑤저우", "蘇州", "han") in {r.pair for r in rows}
+
+
+def test_a_firm_is_met_by_the_pinyin_of_its_name_without_the_trade_word(kiwi):
+    analyse = lambda t: analyze(t, kiwi)  # noqa: E731
+    line = corpus_line("004_38555d9f2bda2031.txt", 2326)
+    assert "야오잉의료(曜影医疗" in line
+    table = build_table(records("004", line + " " + SUZHOU, analyse), fold_han, pinyin_syllables)
+    assert table.latin["yaoying"] is table.han["曜影医疗"]  # 医疗 (medical) is the trade word
+    assert "su" not in table.latin and "suzhou" in table.latin  # a place has no trade word
+    found = alias_expansions(
+        match_aliases("How many clinics does Yaoying Medical run?", table, fold_han), analyse
+    )
+    assert [(e.via, e.terms) for e in found] == [("Yaoying", tuple(analyse("야오잉의료")))]
+    listed = {
+        (x.korean, x.gloss): x.keys
+        for x in listing(records("004", line, analyse), fold_han, pinyin_syllables)
+    }
+    assert listed[("야오잉의료", "曜影医疗")] == ("曜影医疗", "yaoyingyiliao", "yaoying")
