@@ -109,9 +109,8 @@ def _target(args: argparse.Namespace, evalset):
     kiwi = runtime.kiwi()
     if evalset.format == "squad":
         data_dir = (args.index_dir or settings.data_dir.parent / _index_name(evalset.name)).resolve()
-        report = runner.ensure_index(
-            evalset, data_dir, lambda: embedder, lambda: kiwi, progress=not args.quiet
-        )
+        indexer = runtime.indexer(settings, model=embedder, analyser=kiwi, data_dir=data_dir)
+        report = runner.ensure_index(evalset, indexer, progress=not args.quiet)
         added = report.count("added") + report.count("updated")
         print(f"{evalset.name}: {len(evalset.documents)} paragraphs in {data_dir} ({added} newly indexed)")
     elif runtime.read_manifest(settings, data_dir) is None:

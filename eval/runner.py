@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from docqa.eval import sets
 from docqa.eval.sets import EvalSet, Qrels, Question
 from docqa.index.records import MODES
+
+if TYPE_CHECKING:
+    from docqa.index.pipeline import Indexer, Report
 
 DEPTH = 10  # the measures' cut-off: a question is "failed" with nothing relevant in this many
 SNIPPET_CHARS = 160
@@ -290,19 +293,11 @@ def write_outputs(result: RunResult, out: Path) -> dict:
 
 
 # --- SQuAD-style sets: their own index ----------------------------------------------------
-def ensure_index(
-    evalset: EvalSet,
-    data_dir: Path,
-    embedder_factory: Callable[[], object],
-    kiwi_factory: Callable[[], object],
-    progress: bool = True,
-):
-    """Ingest the set's paragraphs into ``data_dir``; unchanged documents are skipped."""
+def ensure_index(evalset: EvalSet, indexer: Indexer, progress: bool = True) -> Report:
+    """Ingest the set's paragraphs with ``indexer`` (``runtime.indexer``: the settings' encoders,
+    the aligned one included, and backend); unchanged documents are skipped."""
     from tqdm import tqdm
 
-    from docqa.index.pipeline import Indexer
-
-    indexer = Indexer(data_dir, embedder_factory, kiwi_factory)
     with tqdm(
         total=len(evalset.documents), desc="indexing paragraphs", unit="doc", disable=not progress
     ) as bar:

@@ -248,3 +248,19 @@ def test_http_run_matches_the_local_run(tmp_path, client, searcher):
     assert runner.run_of(remote.answers["hybrid"]).keys() == runner.run_of(local.answers["hybrid"]).keys()
     for a, b in zip(local.answers["hybrid"], remote.answers["hybrid"], strict=True):
         assert [h.passage_id for h in a.hits] == [h.passage_id for h in b.hits]
+
+
+def test_a_squad_set_is_indexed_with_the_settings_encoders(tmp_path, settings, embedder, monkeypatch, capsys):
+    # its own index had no aligned vectors: English and Chinese questions ranked by e5 alone
+    from docqa import runtime
+    from docqa.cli import main
+    from docqa.index.manifest import read_manifest
+
+    monkeypatch.setattr(runtime, "embedder", lambda _settings: embedder)  # the session's model
+    index = tmp_path / "index"
+    squad = Path(__file__).parents[1] / "data" / "squad_tiny.json"
+    args = ["eval", str(squad), "--data-dir", str(settings.data_dir), "--index-dir", str(index)]
+    assert main([*args, "--out", str(tmp_path / "out"), "--quiet", "--mode", "hybrid"]) == 0
+    assert "2 newly indexed" in capsys.readouterr().out
+    manifest = read_manifest(index)
+    assert manifest is not None and manifest.aligned_model == runtime.aligned(settings).name
