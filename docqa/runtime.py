@@ -61,7 +61,7 @@ def aligned(settings: Settings) -> AlignedEncoder | None:
     """The aligned second encoder (``DOCQA_ALIGNED_MODEL``), once per process; None when off."""
     from docqa.index.embedding.aligned import load_aligned
 
-    return load_aligned(settings.aligned_model, settings.model_cache)
+    return load_aligned(settings.aligned_model, settings.model_cache, settings.aligned_runtime)
 
 
 def kiwi() -> Any:
