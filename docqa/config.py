@@ -34,6 +34,11 @@ class Settings(BaseSettings):
         "compute), onnx-int8 (the same graph, int8 compute: faster, not bit-faithful) or torch "
         "(sentence-transformers); other models run on torch",
     )
+    aligned_runtime: Literal["onnx", "numpy"] = Field(
+        default="onnx",
+        description="what runs the built-in aligned encoder (USE-m3): onnx (its weights as one ONNX "
+        "Runtime graph, the same float32 arithmetic) or numpy (the fallback)",
+    )
     query_prefix: str | None = None
     passage_prefix: str | None = None
     host: str = "127.0.0.1"

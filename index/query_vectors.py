@@ -46,3 +46,23 @@ class QueryVectors:
                 while len(self._cache) > self.size:
                     self._cache.popitem(last=False)
         return found
+
+    def for_one_search(self) -> QueryVectors:
+        """A view for one search: each text is encoded at most once while it lasts, whatever the
+        cache size (a question's aligned vector serves its words' translations and the ranking)."""
+        return _OneSearch(self)
+
+
+class _OneSearch(QueryVectors):
+    """``QueryVectors.for_one_search``: remembers what it looked up; not shared between threads."""
+
+    def __init__(self, shared: QueryVectors) -> None:
+        super().__init__(shared.embedder, 0)
+        self._shared = shared
+        self._seen: dict[str, np.ndarray] = {}
+
+    def _lookup(self, queries: list[str]) -> dict[str, np.ndarray]:
+        missing = [q for q in queries if q not in self._seen]
+        if missing:
+            self._seen.update(self._shared._lookup(missing))
+        return {q: self._seen[q] for q in queries}

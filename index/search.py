@@ -200,10 +200,12 @@ class Searcher:
         allowed = self._allowed(state, filters) if filters.active() else None
         text = scrub(query)  # Kiwi and the tokenizer take only text that encodes as UTF-8
         terms = analyze(text, self.kiwi)
-        lexical = self._lexical_query(state, text, terms)
+        # the question's aligned vector is wanted twice (its words' translations, the ranking)
+        aligned = self.aligned_vectors.for_one_search() if self.aligned_vectors is not None else None
+        lexical = self._lexical_query(state, text, terms, aligned)
         weights = weights_for(script(text))
         qvec, rvec = self._query_vectors(text, lexical, mode, weights.rendering)
-        avec = self._aligned_query(state, text, mode, weights)
+        avec = self._aligned_query(state, text, mode, weights, aligned)
         ranked, coverage, best_aligned = self._rank(
             state, lexical, qvec, k, mode, allowed, avec, weights, rvec
         )
@@ -218,12 +220,12 @@ class Searcher:
         return SearchResult(query, mode, hits, took, coverage, best_aligned)
 
     def _aligned_query(
-        self, state: _State, text: str, mode: Mode, weights: ScriptWeights
+        self, state: _State, text: str, mode: Mode, weights: ScriptWeights, aligned: QueryVectors | None
     ) -> np.ndarray | None:
         """The aligned query vector, only where the question's script uses it (never for Hangul)."""
-        if self.aligned_vectors is None or state.gen.aligned is None or mode == "lexical":
+        if aligned is None or state.gen.aligned is None or mode == "lexical":
             return None
-        return self.aligned_vectors.get(text) if weights.aligned or weights.sentences else None
+        return aligned.get(text) if weights.aligned or weights.sentences else None
 
     def _query_vectors(
         self, text: str, query: LexicalQuery, mode: Mode, weight: float
@@ -298,7 +300,9 @@ class Searcher:
         best_aligned = float(aligned.max()) if aligned is not None and len(aligned) else None
         return [(int(union[i]), float(fused[i]), float(cos[i])) for i in order], coverage, best_aligned
 
-    def _lexical_query(self, state: _State, text: str, terms: list[str]) -> LexicalQuery:
+    def _lexical_query(
+        self, state: _State, text: str, terms: list[str], aligned: QueryVectors | None = None
+    ) -> LexicalQuery:
         """The question's terms plus, for a question without Hangul, the Korean names of the
         aliases it names, (Chinese) the Sino-Korean readings of its words, the aligned term
         translations and (Chinese words without one) those of their English glosses. Korean
@@ -316,20 +320,19 @@ class Searcher:
         if segmented:
             skip = [matched for matched, _ in matches]
             expansions += reading_expansions(segmented, hanja_reading, analyse, skip)
-        if len(state.term_vectors) and self.aligned_vectors is not None:
+        aligned = aligned if aligned is not None else self.aligned_vectors  # the search's view, or the cache
+        if len(state.term_vectors) and aligned is not None:
             named = {t for e in expansions if e.kind == "alias" for t in e.source}
             words = [(w, src) for w, src in question_words(text, analyse, segmented) if not named & set(src)]
             if words:
                 # the words and the question in one batch (the question's vector also ranks)
-                vectors = self.aligned_vectors.get_many([w for w, _ in words] + [text])
+                vectors = aligned.get_many([w for w, _ in words] + [text])
                 context = None if segmented else vectors[-1]  # an English word is read in context
                 translated = state.term_vectors.translate(words, vectors[:-1], context=context)
                 done = {e.via for e in translated}
                 rest = [(w, src) for w, src in words if w not in done]
                 table = glosses() if segmented and rest else {}
-                expansions += translated + gloss_expansions(
-                    rest, table, self.aligned_vectors, state.term_vectors
-                )
+                expansions += translated + gloss_expansions(rest, table, aligned, state.term_vectors)
         return LexicalQuery(tuple(terms), tuple(expansions))
 
     def _spellings(self, state: _State) -> Spellings:

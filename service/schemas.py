@@ -224,6 +224,11 @@ class StatsOut(BaseModel):
     index_encoder_runtime: str | None = Field(
         default=None, description="what ran the encoder that built the generation, as its manifest says"
     )
+    aligned_runtime: str | None = Field(
+        default=None,
+        description="what runs the aligned encoder here (onnx, numpy; torch for a sentence-transformers "
+        "model); none when it is off",
+    )
 
 
 def _form_field(name: str, value: str | None = None, description: str | None = None) -> dict[str, Any]:

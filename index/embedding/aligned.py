@@ -22,6 +22,8 @@ from docqa.index.embedding.errors import EmbeddingModelError
 
 USE_M3 = "use-multilingual-v3"
 OFF = "none"
+# DOCQA_ALIGNED_RUNTIME: what runs USE-m3 (usem3_onnx.py, or usem3.py's numpy forward pass)
+ALIGNED_RUNTIMES = ("onnx", "numpy")
 
 
 class AlignedModel(Protocol):
@@ -51,6 +53,7 @@ class SentenceTransformerAligned:
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self.dim = int(get_dim())
         self.version = metadata.version("sentence-transformers")
+        self.runtime = "torch"
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if isinstance(texts, str):
@@ -69,19 +72,27 @@ def is_off(name: str) -> bool:
 
 
 @functools.lru_cache(maxsize=4)
-def load_aligned(name: str, cache_dir: Path) -> AlignedEncoder | None:
+def load_aligned(name: str, cache_dir: Path, runtime: str = "onnx") -> AlignedEncoder | None:
     """The configured aligned encoder, loaded once per process (it is read-only); None when off.
 
     USE-m3's 65 MB word table is decompressed once into ``cache_dir`` and mapped from there, so
-    only the rows of tokens actually seen become resident (34 MB instead of 97 MB after load).
+    only the rows of tokens actually seen become resident (34 MB instead of 97 MB after load);
+    on ``runtime`` onnx its graph is written there too, once.
     """
     if is_off(name):
         return None
     if name == USE_M3:
         from docqa.index.embedding.usem3 import UseM3Encoder, locate_use_m3
 
+        if runtime not in ALIGNED_RUNTIMES:
+            raise EmbeddingModelError(f"unknown aligned runtime {runtime!r}: use one of {ALIGNED_RUNTIMES}")
         version = locate_use_m3()[2]
-        return UseM3Encoder(table_cache=Path(cache_dir) / USE_M3 / f"word-table-{version}.npy")
+        table = Path(cache_dir) / USE_M3 / f"word-table-{version}.npy"
+        if runtime == "numpy":
+            return UseM3Encoder(table_cache=table)
+        from docqa.index.embedding.usem3_onnx import UseM3Onnx, graph_file
+
+        return UseM3Onnx(graph_file(Path(cache_dir) / USE_M3, version), table_cache=table)
     try:
         from sentence_transformers import SentenceTransformer
 

@@ -37,8 +37,9 @@ _STAMP_KEY = "docqa_stamp"
 
 
 def onnx_file(directory: Path, accuracy_level: int) -> Path:
-    """Where the graph for ``accuracy_level`` is cached inside the prepared model directory."""
-    return directory / f"model-q4-acc{accuracy_level}.onnx"
+    """Where the graph for ``accuracy_level`` is cached inside the prepared model directory (the
+    graph version in the name: checkouts of two versions sharing a model cache keep one each)."""
+    return directory / f"model-q4-acc{accuracy_level}-g{GRAPH_VERSION}.onnx"
 
 
 def _stamp(directory: Path) -> str:

@@ -106,6 +106,7 @@ class UseM3Encoder:
 
     name = NAME
     dim = DIM
+    runtime = "numpy"  # what runs the forward pass (DOCQA_ALIGNED_RUNTIME)
 
     def __init__(
         self, weights: Path | None = None, sp_model: Path | None = None, table_cache: Path | None = None
@@ -216,10 +217,7 @@ class UseM3Encoder:
         width = DIM + len(_ORDERS) * _BRANCH
         feats = np.empty((n, width), dtype=np.float32)
         emb = feats[:, :DIM]
-        chunk = flat % _CHUNKS
-        emb[:] = self._table[flat]
-        emb *= self._scale[chunk, None]
-        emb += self._lo[chunk, None]
+        emb[:] = self._words(flat)
         x = _layernorm(emb @ self._proj + self._proj_b, self._ln1_g, self._ln1_b, self._eps)
         window = self._windows(starts, lens, n)
         padded = np.zeros((n + 1, _BRANCH), dtype=np.float32)  # row n: the zero outside a sentence
@@ -240,6 +238,14 @@ class UseM3Encoder:
         z /= np.sqrt(np.clip(np.einsum("ij,ij->i", z, z), self._eps, None))[:, None]
         vectors: np.ndarray = z.astype(np.float32, copy=False)
         return vectors
+
+    def _words(self, flat: np.ndarray) -> np.ndarray:
+        """The dequantised word rows of the token ids ``flat``, float32 (n, 512)."""
+        chunk = flat % _CHUNKS
+        emb: np.ndarray = self._table[flat].astype(np.float32)
+        emb *= self._scale[chunk, None]
+        emb += self._lo[chunk, None]
+        return emb
 
     @staticmethod
     def _windows(starts: np.ndarray, lens: np.ndarray, n: int) -> np.ndarray:

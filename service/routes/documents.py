@@ -214,6 +214,7 @@ def stats(searcher: CurrentSearcherDep, settings: SettingsDep) -> StatsOut:
             index_type=None,
             backends=None,
             encoder_runtime=_runtime(searcher),
+            aligned_runtime=_aligned_runtime(searcher),
         )
     return StatsOut(
         documents=manifest.documents,
@@ -227,9 +228,15 @@ def stats(searcher: CurrentSearcherDep, settings: SettingsDep) -> StatsOut:
         aliases=searcher.aliases.pairs,
         encoder_runtime=_runtime(searcher),
         index_encoder_runtime=manifest.encoder_runtime or None,
+        aligned_runtime=_aligned_runtime(searcher),
     )
 
 
 def _runtime(searcher: Searcher) -> str | None:
     runtime = getattr(searcher.embedder, "runtime", None)
+    return str(runtime) if runtime else None
+
+
+def _aligned_runtime(searcher: Searcher) -> str | None:
+    runtime = getattr(searcher.aligned, "runtime", None)
     return str(runtime) if runtime else None

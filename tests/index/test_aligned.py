@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from docqa.index.embedding.aligned import SentenceTransformerAligned, load_aligned
+from docqa.index.embedding.aligned import USE_M3, SentenceTransformerAligned, load_aligned
 from docqa.index.embedding.usem3 import BOS, DIM, EOS, UNK
 
 # Real corpus text: a Suzhou sentence with its Han gloss, a name whose Han characters have no
@@ -93,3 +93,53 @@ def test_unloadable_model_names_the_setting(tmp_path: Path) -> None:
 
     with pytest.raises(EmbeddingModelError, match="DOCQA_ALIGNED_MODEL"):
         load_aligned(str(tmp_path / "no-such-model"), tmp_path)
+
+
+def _corpus_lines() -> list[str]:
+    """Every 9th non-blank line of the sample corpus: real sentences of every length."""
+    root = Path(__file__).resolve().parents[2] / "data" / "corpus"
+    lines = [
+        line.strip()
+        for path in sorted(root.glob("*.txt"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    return lines[::9]
+
+
+def test_the_default_runs_on_onnx_and_gives_the_numpy_vectors(use_m3, model_cache_dir: Path) -> None:
+    numpy_path = load_aligned(USE_M3, model_cache_dir, "numpy")
+    assert (use_m3.runtime, numpy_path.runtime) == ("onnx", "numpy")
+    texts = TEXTS + _corpus_lines() + ["", "AI", "쑤저우"]
+    ours, theirs = use_m3.encode(texts), numpy_path.encode(texts)
+    assert ours.shape == theirs.shape == (len(texts), DIM)
+    assert np.abs(ours - theirs).max() < 1e-5
+    assert float(np.min(np.sum(ours * theirs, axis=1))) > 0.99999
+
+
+def test_the_onnx_graph_is_built_once_and_a_damaged_one_rebuilt(
+    tmp_path: Path, model_cache_dir: Path
+) -> None:
+    from docqa.index.embedding.usem3 import locate_use_m3
+    from docqa.index.embedding.usem3_onnx import UseM3Onnx, graph_file
+
+    version = locate_use_m3()[2]
+    table = model_cache_dir / USE_M3 / f"word-table-{version}.npy"
+    path = graph_file(tmp_path, version)
+    first = UseM3Onnx(path, table_cache=table).encode(TEXTS)
+    built = path.stat().st_mtime_ns
+    UseM3Onnx(path, table_cache=table)
+    assert path.stat().st_mtime_ns == built  # reused
+    path.write_bytes(b"not an onnx file")
+    np.testing.assert_array_equal(UseM3Onnx(path, table_cache=table).encode(TEXTS), first)
+
+
+def test_an_unknown_aligned_runtime_is_refused(model_cache_dir: Path) -> None:
+    from docqa.core.errors import UsageError
+    from docqa.index.embedding import EmbeddingModelError
+    from docqa.runtime import settings
+
+    with pytest.raises(EmbeddingModelError, match="unknown aligned runtime 'tensorflow'"):
+        load_aligned(USE_M3, model_cache_dir, "tensorflow")
+    with pytest.raises(UsageError, match="DOCQA_ALIGNED_RUNTIME"):
+        settings(aligned_runtime="tensorflow")

@@ -31,3 +31,30 @@ def test_the_aliases_are_those_of_the_corpus(searcher):
     assert table.pairs == 243
     assert [n.korean for n in table.han["苏州"].names] == ["쑤저우"]
     assert table.latin["huawei"].names[0].korean == "화웨이"
+
+
+class _Counting:
+    """The real aligned encoder, counting the texts it is asked to encode."""
+
+    def __init__(self, encoder):
+        self.encoder, self.texts = encoder, []
+
+    def encode_queries(self, texts):
+        self.texts += list(texts)
+        return self.encoder.encode_queries(texts)
+
+
+def test_a_question_is_encoded_once_by_the_aligned_encoder_with_the_cache_off(searcher, monkeypatch):
+    # its words' translations and the ranking both want the question's vector; with the query
+    # cache off (as in the bench) it was encoded twice
+    from docqa.index.query_vectors import QueryVectors
+
+    question = "What compound revenue growth has AISpeech posted over the past five years?"
+    expected = searcher.search(question, k=5)
+    counting = _Counting(searcher.aligned)
+    monkeypatch.setattr(searcher, "aligned_vectors", QueryVectors(counting, size=0))
+    result = searcher.search(question, k=5)
+    assert counting.texts.count(question) == 1 and len(counting.texts) > 1  # and its words
+    assert [(h.passage.passage_id, h.score) for h in result.hits] == [
+        (h.passage.passage_id, h.score) for h in expected.hits
+    ]

@@ -147,6 +147,7 @@ def test_documents_listing_and_stats(client, corpus_report):
     assert stats["aliases"] == 243  # Korean name + gloss pairs mined from the five documents
     # the encoder runtime in use (the default, ONNX Runtime) and the one the manifest records
     assert (stats["encoder_runtime"], stats["index_encoder_runtime"]) == ("onnx", "onnx")
+    assert stats["aligned_runtime"] == "onnx"  # USE-m3's graph (DOCQA_ALIGNED_RUNTIME)
     newsletter = client.get(f"/v1/documents/{NEWSLETTER}").json()
     assert newsletter["kind"] == "newsletter" and len(newsletter["articles"]) > 10
 
