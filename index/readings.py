@@ -42,10 +42,8 @@ def reading_expansions(
     """
     skipped = set(skip)
     out: list[Expansion] = []
-    for word, pos in words:
-        if len(word) < MIN_WORD or not _HAN_RE.fullmatch(word) or word in CHINESE_STOP_WORDS:
-            continue
-        if pos.startswith(SKIP_POS) or any(word in s or s in word for s in skipped):
+    for word in content_words(words):
+        if any(word in s or s in word for s in skipped):
             continue
         reading = read(word)
         if not reading or _HAN_RE.search(reading):
@@ -69,6 +67,19 @@ def hanja_reading(word: str) -> str:
 
     reading: str = hanja.translate(_s2t().convert(word), "substitution")
     return reading
+
+
+def content_words(words: Sequence[tuple[str, str]]) -> list[str]:
+    """The words of a segmented question worth reading or transliterating: two Han characters
+    or more, neither a question or function word nor a numeral, measure word, pronoun ..."""
+    return [
+        word
+        for word, pos in words
+        if len(word) >= MIN_WORD
+        and _HAN_RE.fullmatch(word)
+        and word not in CHINESE_STOP_WORDS
+        and not pos.startswith(SKIP_POS)
+    ]
 
 
 def jieba_words(question: str) -> list[tuple[str, str]]:

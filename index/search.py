@@ -10,7 +10,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ import numpy as np
 
 from docqa.core.text import has_content, scrub
 from docqa.index import generation
-from docqa.index.aliases import AliasTable, alias_expansions, gloss_terms_by_name, match_aliases
+from docqa.index.aliases import AliasTable, gloss_terms_by_name
 from docqa.index.answer import MIN_SENTENCE_CHARS, script
 from docqa.index.expansion import LexicalQuery, coverage, rendering
 from docqa.index.fusion import (
@@ -30,17 +30,17 @@ from docqa.index.fusion import (
     sentence_similarity,
     weights_for,
 )
-from docqa.index.glossary import gloss_expansions, glosses
-from docqa.index.lexical import analyze, fold_han, terms_from_tokens
+from docqa.index.glossary import glosses
+from docqa.index.lexical import analyze, terms_from_tokens
 from docqa.index.manifest import Manifest
 from docqa.index.query_vectors import QueryVectors
-from docqa.index.readings import hanja_reading, jieba_words, reading_expansions
+from docqa.index.question_terms import foreign_expansions, known_to
 from docqa.index.records import Filters, Hit, Mode, ScoredSentence, SearchResult, StoredPassage
 from docqa.index.snapshot_reader import Rows, SnapshotReader
 from docqa.index.snapshot_reader import date_range as date_range  # where callers found it
 from docqa.index.spelling import Spellings, spelling_expansions
 from docqa.index.store import Store
-from docqa.index.translation import TermVectors, question_words
+from docqa.index.translation import TermVectors
 from docqa.ingest.records import Span
 
 SENTENCE_LEXICAL_BONUS = 0.08  # how much a sentence's term overlap adds to its cosine
@@ -50,7 +50,6 @@ SENTENCE_LEXICAL_BONUS = 0.08  # how much a sentence's term overlap adds to its 
 SENTENCE_COVERAGE_BONUS = 0.06
 RETRY_S = 1.0  # after a failed load, wait this long before a query triggers another attempt
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 log = logging.getLogger(__name__)
 
@@ -303,36 +302,20 @@ class Searcher:
     def _lexical_query(
         self, state: _State, text: str, terms: list[str], aligned: QueryVectors | None = None
     ) -> LexicalQuery:
-        """The question's terms plus, for a question without Hangul, the Korean names of the
-        aliases it names, (Chinese) the Sino-Korean readings of its words, the aligned term
-        translations and (Chinese words without one) those of their English glosses. Korean
-        questions get only typo expansions (a word the index never saw, one jamo from one it
-        has): they already write the Korean name (aliases cost .003-.008 MRR)."""
+        """The question's terms plus, for a question without Hangul, the Korean terms its words
+        stand for (``question_terms.foreign_expansions``). Korean questions get only typo
+        expansions (a word the index never saw, one jamo from one it has): they already write
+        the Korean name (aliases cost .003-.008 MRR)."""
         if _HANGUL.search(text):
-            known = _known(state.gen.lexical)
+            known = known_to(state.gen.lexical)
             return LexicalQuery(
                 tuple(terms), tuple(spelling_expansions(terms, self._spellings(state), known))
             )
         analyse = lambda part: analyze(part, self.kiwi)  # noqa: E731
-        matches = match_aliases(text, state.aliases, fold_han)
-        expansions = alias_expansions(matches, analyse)
-        segmented = jieba_words(text) if _HAN.search(text) else []
-        if segmented:
-            skip = [matched for matched, _ in matches]
-            expansions += reading_expansions(segmented, hanja_reading, analyse, skip)
         aligned = aligned if aligned is not None else self.aligned_vectors  # the search's view, or the cache
-        if len(state.term_vectors) and aligned is not None:
-            named = {t for e in expansions if e.kind == "alias" for t in e.source}
-            words = [(w, src) for w, src in question_words(text, analyse, segmented) if not named & set(src)]
-            if words:
-                # the words and the question in one batch (the question's vector also ranks)
-                vectors = aligned.get_many([w for w, _ in words] + [text])
-                context = None if segmented else vectors[-1]  # an English word is read in context
-                translated = state.term_vectors.translate(words, vectors[:-1], context=context)
-                done = {e.via for e in translated}
-                rest = [(w, src) for w, src in words if w not in done]
-                table = glosses() if segmented and rest else {}
-                expansions += translated + gloss_expansions(rest, table, aligned, state.term_vectors)
+        expansions = foreign_expansions(
+            text, analyse, state.gen.lexical, state.aliases, state.term_vectors, aligned
+        )
         return LexicalQuery(tuple(terms), tuple(expansions))
 
     def _spellings(self, state: _State) -> Spellings:
@@ -350,7 +333,7 @@ class Searcher:
             return 0.0
         lexical = state.gen.lexical
         found = state.rows.terms(int(top[0]))
-        known = _known(lexical) if seen_only else None
+        known = known_to(lexical) if seen_only else None
         return coverage(query.terms, query.expansions, found, lexical.idf, known)
 
     def _allowed(self, state: _State, filters: Filters) -> np.ndarray:
@@ -444,11 +427,6 @@ class Searcher:
                 terms = found[span.start] = frozenset(terms_from_tokens(tokens))
                 state.rows.remember_terms((doc_id, span.start), terms)
         return [found[s.start] or frozenset() for s in spans]
-
-
-def _known(lexical: Any) -> Callable[[str], bool]:
-    """Whether the lexical index has seen a term."""
-    return lambda term: bool(lexical.known([term]))
 
 
 def _cosines(rows: Rows, row: StoredPassage, vec: np.ndarray) -> np.ndarray:

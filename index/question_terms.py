@@ -1,0 +1,74 @@
+"""The Korean terms an English or Chinese question's words stand for, every way docqa knows.
+
+A question without Hangul meets the Korean index only through what is added to its own terms
+(``expansion.Expansion``, one kind each): the Korean names of the aliases it names (``aliases``),
+for Chinese words their Sino-Korean readings (``readings``), the Mandarin sound of a Chinese
+word or a pinyin name in Hangul (``transliteration``), the aligned encoder's nearest Korean terms
+(``translation``) and, for a Chinese word without one, those of its English glosses
+(``glossary``). Each kind was measured on its own for issue 14 (the module of each says what it
+gained); the searcher calls :func:`foreign_expansions` for every question without Hangul.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from docqa.index.aliases import AliasTable, alias_expansions, match_aliases
+from docqa.index.expansion import Expansion
+from docqa.index.glossary import gloss_expansions, glosses
+from docqa.index.lexical import fold_han
+from docqa.index.query_vectors import QueryVectors
+from docqa.index.readings import (
+    content_words,
+    hanja_reading,
+    jieba_words,
+    pinyin_syllables,
+    reading_expansions,
+)
+from docqa.index.translation import TermVectors, question_words
+from docqa.index.transliteration import expansions as transliterations
+from docqa.index.transliteration import pinyin_words
+
+Analyze = Callable[[str], list[str]]
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+def known_to(lexical: Any) -> Callable[[str], bool]:
+    """Whether the lexical index has seen a term."""
+    return lambda term: bool(lexical.known([term]))
+
+
+def foreign_expansions(
+    text: str,
+    analyse: Analyze,
+    lexical: Any,
+    aliases: AliasTable,
+    term_vectors: TermVectors,
+    aligned: QueryVectors | None,
+) -> list[Expansion]:
+    """The expansions of a question without Hangul (``text``), in the order they were built."""
+    matches = match_aliases(text, aliases, fold_han)
+    expansions = alias_expansions(matches, analyse)
+    segmented = jieba_words(text) if _HAN.search(text) else []
+    skip = [matched for matched, _ in matches]
+    if segmented:
+        expansions += reading_expansions(segmented, hanja_reading, analyse, skip)
+        sounds = [(w, pinyin_syllables(w)) for w in content_words(segmented)]
+    else:
+        sounds = pinyin_words(text)
+    expansions += transliterations(sounds, analyse, known_to(lexical), skip)
+    if len(term_vectors) and aligned is not None:
+        named = {t for e in expansions if e.kind == "alias" for t in e.source}
+        words = [(w, src) for w, src in question_words(text, analyse, segmented) if not named & set(src)]
+        if words:
+            # the words and the question in one batch (the question's vector also ranks)
+            vectors = aligned.get_many([w for w, _ in words] + [text])
+            context = None if segmented else vectors[-1]  # an English word is read in context
+            translated = term_vectors.translate(words, vectors[:-1], context=context)
+            done = {e.via for e in translated}
+            rest = [(w, src) for w, src in words if w not in done]
+            table = glosses() if segmented and rest else {}
+            expansions += translated + gloss_expansions(rest, table, aligned, term_vectors)
+    return expansions
