@@ -18,7 +18,7 @@ from typing import Any
 from docqa.index.aliases import AliasTable, alias_expansions, match_aliases
 from docqa.index.expansion import Expansion
 from docqa.index.glossary import gloss_expansions, glosses
-from docqa.index.lexical import fold_han
+from docqa.index.lexical import analyze, fold_han
 from docqa.index.query_vectors import QueryVectors
 from docqa.index.readings import (
     content_words,
@@ -27,6 +27,7 @@ from docqa.index.readings import (
     pinyin_syllables,
     reading_expansions,
 )
+from docqa.index.romanization import expansions as romanised_names
 from docqa.index.translation import TermVectors, question_words
 from docqa.index.transliteration import expansions as transliterations
 from docqa.index.transliteration import pinyin_words
@@ -40,15 +41,21 @@ def known_to(lexical: Any) -> Callable[[str], bool]:
     return lambda term: bool(lexical.known([term]))
 
 
+def is_noun(kiwi: Any) -> Callable[[str], bool]:
+    """Whether Kiwi reads a word as one noun (서울, 한명숙; not 지나, a verb's stem)."""
+    return lambda word: [t.tag for t in kiwi.tokenize(word)] in (["NNP"], ["NNG"])
+
+
 def foreign_expansions(
     text: str,
-    analyse: Analyze,
+    kiwi: Any,
     lexical: Any,
     aliases: AliasTable,
     term_vectors: TermVectors,
     aligned: QueryVectors | None,
 ) -> list[Expansion]:
     """The expansions of a question without Hangul (``text``), in the order they were built."""
+    analyse: Analyze = lambda part: analyze(part, kiwi)  # noqa: E731
     matches = match_aliases(text, aliases, fold_han)
     expansions = alias_expansions(matches, analyse)
     segmented = jieba_words(text) if _HAN.search(text) else []
@@ -58,6 +65,7 @@ def foreign_expansions(
         sounds = [(w, pinyin_syllables(w)) for w in content_words(segmented)]
     else:
         sounds = pinyin_words(text)
+        expansions += romanised_names(text, analyse, known_to(lexical), is_noun(kiwi), skip)
     expansions += transliterations(sounds, analyse, known_to(lexical), skip)
     if len(term_vectors) and aligned is not None:
         named = {t for e in expansions if e.kind == "alias" for t in e.source}

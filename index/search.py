@@ -311,10 +311,9 @@ class Searcher:
             return LexicalQuery(
                 tuple(terms), tuple(spelling_expansions(terms, self._spellings(state), known))
             )
-        analyse = lambda part: analyze(part, self.kiwi)  # noqa: E731
         aligned = aligned if aligned is not None else self.aligned_vectors  # the search's view, or the cache
         expansions = foreign_expansions(
-            text, analyse, state.gen.lexical, state.aliases, state.term_vectors, aligned
+            text, self.kiwi, state.gen.lexical, state.aliases, state.term_vectors, aligned
         )
         return LexicalQuery(tuple(terms), tuple(expansions))
 

@@ -1,0 +1,34 @@
+"""Romanised Korean names read back into Hangul, and kept only where the index holds them."""
+
+from __future__ import annotations
+
+from docqa.index.lexical import analyze
+from docqa.index.romanization import names, readings, syllable_readings
+
+
+def test_a_romanised_name_is_read_every_way_its_spelling_allows():
+    assert "명숙" in readings("Myeong-sook") and "영삼" in readings("Young-sam")  # RR and older spellings
+    assert "동대문" in readings("Dongdaemun") and "천안" in readings("Cheonan")  # cut into syllables
+    assert set(syllable_readings("jung")) >= {"중", "정"} and syllable_readings("woo") == ["우"]
+    assert readings("Galaxy") == [] and readings("x") == []
+
+
+def test_the_capitalised_runs_of_a_question_are_its_names():
+    question = "According to Lee Min-woo, whom did Kim Young-sam support in Seoul?"
+    assert names(question) == ["Lee Min-woo", "Kim Young-sam", "Seoul"]
+    assert names("Dongdaemun Apartment is old") == ["Apartment"]  # the first word is the question's
+
+
+def test_a_name_meets_the_hangul_the_corpus_writes(searcher):
+    state = searcher._state
+
+    def romanised(question: str) -> dict[str, tuple[str, ...]]:
+        query = searcher._lexical_query(state, question, analyze(question, searcher.kiwi))
+        return {e.via: e.terms for e in query.expansions if e.kind == "romanised"}
+
+    # the newsletter's "이진수 과기정통관"; no alias, translation or e5 finds the name
+    assert romanised("What was the title of Lee Jin-su's keynote at the dialogue?") == {
+        "Lee Jin-su": ("이진수",)
+    }
+    # China reads 지나 (the index has it, as the stem of 지나다: not a name); Shanghai is an alias
+    assert romanised("Which cities in China did Shanghai's plan name?") == {}
