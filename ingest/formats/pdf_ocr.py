@@ -122,9 +122,12 @@ def ocr_lines(
             key = (region, cells[2], cells[3], cells[4])
             reads.append((key, (left + x0, top + y0, width, height, cells[11]), float(cells[10])))
     again = functools.partial(_tesseract, number=number, budget=budget)
+    reads = pdf_ocr_second.second_readings(gray, reads, langs, again)
+    syllables = [w[3] for _, w, _ in reads if _SYLLABLE.search(w[4])]
+    usual = statistics.median(syllables) if syllables else 0
     words: dict[tuple[int, str, str, str], list[Word]] = {}
-    for key, word, confidence in pdf_ocr_second.second_readings(gray, reads, langs, again):
-        if not _junk(word[4].strip(), confidence):
+    for key, word, confidence in reads:
+        if not _junk(word[4].strip(), confidence) and not _speck(word, confidence, usual):
             words.setdefault(key, []).append(word)
     scale = 72 / DPI
     x, y = page.rect.x0, page.rect.y0
@@ -328,6 +331,17 @@ _JAMO = re.compile("[\u3131-\u318e]")
 def _junk(word: str, confidence: float) -> bool:
     """Nothing, a word Tesseract barely believes, or loose jamo (a speck read as ㄴ, ㅋ)."""
     return not word or confidence < 20 or len(_JAMO.findall(word)) * 2 >= len(word)
+
+
+_SYLLABLE = re.compile("[\uac00-\ud7a3]")
+
+
+def _speck(word: Word, confidence: float, usual: float) -> bool:
+    """Hangul read unsurely from ink less than half as tall as the page's usual Hangul word: a
+    syllable fills the height of its line, so this is a rule's end, a bullet or an icon read as 느
+    or 번 (a particle on its own, 을, can be as short: it is read surely)."""
+    short = word[3] < 0.5 * usual and bool(_SYLLABLE.search(word[4]))
+    return short and confidence < pdf_ocr_second.DOUBT
 
 
 def _line(piece: list[tuple[str, Word]], number: int, scale: float, x: float, y: float) -> TextLine:

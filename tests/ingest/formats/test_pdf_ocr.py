@@ -135,3 +135,14 @@ def test_latin_and_han_inside_korean_are_read_again(tmp_path: Path) -> None:
     assert [p.ocr for p in scanned.pages] == [True]
     for word in ("항저우(杭州)시", "위항(餘杭)구의", "가상현실(VR)", "yama@kyunghyang.com"):
         assert word in scanned.text, scanned.text
+
+
+def test_specks_read_as_hangul_are_dropped() -> None:
+    # A rule's end or an icon came back as a line of its own ("느", "번"), splitting a paragraph
+    # ("14차 5 / 번 / 개년 계획"): Hangul from ink under half the page's usual height, read unsurely,
+    # is dropped; a particle as short but read surely, and short symbols, stay
+    usual = 40.0  # pixels: the page's usual Hangul word
+    assert pdf_ocr._speck((0, 0, 12, 15, "번"), 24.8, usual)
+    assert not pdf_ocr._speck((0, 0, 12, 15, "을"), 92.0, usual)
+    assert not pdf_ocr._speck((0, 0, 30, 38, "번"), 24.8, usual)
+    assert not pdf_ocr._speck((0, 0, 12, 12, "="), 7.1, usual)
