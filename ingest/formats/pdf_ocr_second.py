@@ -31,11 +31,11 @@ GAP = 40  # pixels of white between stacked crops
 
 _HANGUL = re.compile("[\uac00-\ud7a3]")
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_NUMBER = re.compile(r"[\d.,:;%/()~+\-]+")
+_NUMBER = re.compile(r"[(\[]?[+\-]?\d[\d.,:%~\-]*[)\]]?[.,]?")
 _LETTER = re.compile("[A-Za-z]")
-_NOT_HAN = re.compile("[A-Za-z0-9|]")
-_STRAIGHT = re.compile("['\"]+")
-_CURLY = re.compile("[‘’“”]+")
+_HAN_WORD = re.compile("[^\u3400-\u9fff\uf900-\ufaff]*[\u3400-\u9fff\uf900-\ufaff].*")
+_BRACKETS = re.compile("[()\\[\\]]+")  # kept at any confidence: chi_tra is unsure of them alone
+_TRAIL = re.compile("(?<=[)\\]])[^\u3400-\u9fff\uf900-\ufaff]+$")
 
 
 def doubtful(text: str, confidence: float) -> bool:
@@ -56,6 +56,7 @@ def second_readings(gray: Any, reads: list[Read], langs: Sequence[str], tesserac
             runs[-1].append(i)
         else:
             runs.append([i])
+    runs = [r for r in (_trim(run, reads) for run in runs) if r]
     if not runs:
         return reads
     boxes = [_box([reads[i][1] for i in run]) for run in runs]
@@ -66,7 +67,10 @@ def second_readings(gray: Any, reads: list[Read], langs: Sequence[str], tesserac
     for n, run in enumerate(runs):
         korean = " ".join(reads[i][1][4].strip() for i in run)
         confidence = min(reads[i][2] for i in run)
-        text, sure = choose(korean, confidence, latin[n], han[n])
+        x0, y0, x1, y1 = boxes[n]
+        text, sure = choose(
+            korean, confidence, _fits(latin[n], x1 - x0, y1 - y0, 0.3), _fits(han[n], x1 - x0, y1 - y0, 0.5)
+        )
         if text == korean:
             continue
         key = reads[run[0]][0]
@@ -77,26 +81,43 @@ def second_readings(gray: Any, reads: list[Read], langs: Sequence[str], tesserac
     return [r for r in out if r[2] >= 0]
 
 
+def _trim(run: list[int], reads: list[Read]) -> list[int]:
+    """A run that holds a word without Hangul less the Hangul words at its ends: the 으 of
+    "yama@kyunghyang.com으로", which eng reads as "2", stays Korean."""
+    if all(_HANGUL.search(reads[i][1][4]) for i in run):
+        return run
+    while _HANGUL.search(reads[run[0]][1][4]):
+        run = run[1:]
+    while _HANGUL.search(reads[run[-1]][1][4]):
+        run = run[:-1]
+    return run
+
+
 def choose(
     korean: str, confidence: float, latin: list[tuple[str, float]], han: list[tuple[str, float]]
 ) -> tuple[str, float]:
     """The reading to keep, and its confidence: eng's where it reads Latin letters surer than
-    ``SURE`` and than the Korean; chi_tra's where its sure words (``SURE_HAN``) hold Han, at a
-    mean confidence above the Korean; else the Korean. A straight quote that eng reads curly
-    takes eng's (the ``kor`` data reads every quote straight)."""
+    ``SURE`` and than the Korean; chi_tra's where the Korean was noise (below ``NOISE``) and
+    chi_tra's sure words (``SURE_HAN``), at least half of them, hold Han; else the Korean."""
     options = [(korean, confidence)]
     if latin:
         text = " ".join(w for w, _ in latin)
         sure = min(c for _, c in latin)
         if _LETTER.search(text) and sure >= SURE:
             options.append((_capital_i(text), sure))
-        elif _STRAIGHT.fullmatch(korean) and _CURLY.fullmatch(text):
-            return text, sure
-    # chi_tra reads a Hangul syllable beside the Han as Latin or digits (이 as 0|)
-    kept = [(_NOT_HAN.sub("", w), c) for w, c in han if c >= SURE_HAN]
+    # chi_tra reads a Hangul syllable beside the Han as Latin or digits (이 as 0|): of its
+    # words (less what trails their closing bracket), the sure ones with Han, and brackets
+    trimmed = [(_TRAIL.sub("", w), c) for w, c in han]
+    kept = [(w, c) for w, c in trimmed if c >= SURE_HAN and _HAN_WORD.fullmatch(w) or _BRACKETS.fullmatch(w)]
     if confidence < NOISE and 2 * len(kept) >= len(han) and _HAN.search("".join(w for w, _ in kept)):
         options.append(("".join(w for w, _ in kept), sum(c for _, c in kept) / len(kept)))
     return max(options, key=lambda o: o[1])
+
+
+def _fits(words: list[tuple[str, float]], width: int, height: int, em: float) -> list[tuple[str, float]]:
+    """``words``, or none when they hold more characters than the box has room for at ``em``
+    heights each (eng reads a lone quote as "me")."""
+    return words if sum(len(w) for w, _ in words) <= max(1.0, width / (em * max(1, height))) else []
 
 
 def _capital_i(text: str) -> str:
