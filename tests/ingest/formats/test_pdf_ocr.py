@@ -41,6 +41,17 @@ def test_only_the_image_page_is_read_by_ocr(half_scanned_doc: Document, kiwi: Ki
     assert {p.ocr for p in passages if p.start >= doc.pages[1].start} == {True}
 
 
+def test_the_news_sites_chrome_read_by_ocr_is_dropped(half_scanned_doc: Document) -> None:
+    # OCR'd lines go through the same layout steps as a text layer's: the menu, the share bar, the
+    # player's times and the clipped side column of the scanned page are not stored
+    page = half_scanned_doc.pages[1]
+    lines = [re.sub(r"\s+", "", t) for t in half_scanned_doc.text[page.start : page.end].splitlines()]
+    chrome = [*pdf_print.MENU, *pdf_print.SHARE, "0:00", "5:43", "많이본뉴스", "한빛일보"]
+    assert not [t for t in lines if t and any(t == c or t.startswith(c) for c in chrome)], lines
+    side = [re.sub(r"\s+", "", h)[:5] for h in pdf_print.SIDEBAR]
+    assert not [t for t in lines if t and any(t.startswith(h) for h in side)], lines
+
+
 def test_spaces_are_read_from_the_image(half_scanned_doc: Document) -> None:
     # Tesseract's Korean model ends a word at nearly every syllable ("중 국 의 최대 관 광 도시 중
     # 하 나 인 항 저 우 는"), and Kiwi's joins left "관광 도시", "항 저우는": the blank in the image
