@@ -1,10 +1,11 @@
 """OCR for PDF pages without a text layer: Tesseract (Debian's ``tesseract-ocr`` with the
-``kor``, ``chi_sim`` and ``eng`` data), page by page.
+``kor`` data, and ``eng`` and ``chi_tra`` for the Latin and Han inside Korean), page by page.
 
 A page is read by OCR only when it draws no text but shows an image (a scan); a mixed PDF keeps
 the text layer of its other pages. The page is rendered at ``DPI``; the grids of its ruled
 tables are found in the image and their rules erased; the page is cut into blocks (columns,
-a side column, the print header), each read by Tesseract; and Tesseract's words come back as
+a side column, the print header), each read by Tesseract; the words its Korean model doubts are
+read again with eng and chi_tra (``pdf_ocr_second``); and Tesseract's words come back as
 lines with their boxes (in PDF points), spaced where the image shows a space, so OCR'd text
 goes through the same layout steps, table rows and cleanup as a text layer.
 ``python -m bench.pdf_quality`` measures it.
@@ -12,6 +13,7 @@ goes through the same layout steps, table rows and cleanup as a text layer.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import shutil
@@ -24,15 +26,17 @@ from typing import Any
 
 from ..errors import UnreadableDocument
 from ..limits import Budget
+from . import pdf_ocr_second
 from .base import optional_import
 from .pdf_lines import TextLine
 from .pdf_tables import Grid
 
 DPI = 300
-# Korean alone: on the printed corpus pages adding eng or chi_sim read more Hangul words as
-# Latin or Han than it read their Latin and Han right (000's first news pages, whole-page CER
-# 20.9% and 10.1% kor, 22.0% and 13.5% kor+eng, before the spaces came from the image)
-LANGUAGES = ("kor",)
+# The page is read with Korean alone: on the printed corpus pages adding eng or chi_sim read more
+# Hangul words as Latin or Han than it read their Latin and Han right (000's first news pages,
+# whole-page CER 20.9% and 10.1% kor, 22.0% and 13.5% kor+eng, before the spaces came from the
+# image). eng and chi_tra then read again only the words kor doubts (pdf_ocr_second).
+LANGUAGES = ("kor", pdf_ocr_second.LATIN, pdf_ocr_second.HAN)
 COLUMN_GAP = 16 * DPI // 72  # a blank this wide (16 pt) from top to bottom of a block parts columns
 LINE_GAP = 3 * DPI // 72  # a blank this high (3 pt) across a block parts its lines (see _regions)
 MARGIN = 24  # pixels of white around each block given to Tesseract
@@ -41,7 +45,7 @@ RULE_WIDTH = 6  # pixels: the most a rule is thick
 PIECE = 0.8  # a blank this many word heights wide parts a line into pieces (see _pieces)
 SPACE = 0.29  # a blank this many word heights wide before a word is a space (see _blanks)
 Word = tuple[int, int, int, int, str]  # left, top, width, height (pixels), text
-INSTALL = "apt-get install tesseract-ocr tesseract-ocr-kor tesseract-ocr-chi-sim"
+INSTALL = "apt-get install tesseract-ocr tesseract-ocr-kor tesseract-ocr-chi-tra"
 
 
 def needs_ocr(page: Any, lines: Sequence[TextLine]) -> bool:
@@ -99,7 +103,7 @@ def ocr_lines(
     rest = ink.copy()
     for x0, y0, x1, y1 in tables:  # a table is read as one block, the rest of the page around it
         rest[y0:y1, x0:x1] = False
-    words: dict[tuple[int, str, str, str], list[Word]] = {}
+    reads: list[pdf_ocr_second.Read] = []
     for region, (x0, y0, x1, y1) in enumerate(
         [*tables, *_regions(rest, (0, 0, pixmap.width, pixmap.height))]
     ):
@@ -110,13 +114,21 @@ def ocr_lines(
         image = pymupdf.Pixmap(pymupdf.csGRAY, crop.shape[1], crop.shape[0], crop.tobytes(), False)
         png = image.tobytes("png")
         x0, y0 = x0 - MARGIN, y0 - MARGIN
-        for row in _tesseract(png, langs, number, budget).splitlines()[1:]:
+        for row in _tesseract(png, langs[:1], number=number, budget=budget).splitlines()[1:]:
             cells = row.split("\t")
-            if len(cells) != 12 or cells[0] != "5" or _junk(cells[11].strip(), float(cells[10])):
+            if len(cells) != 12 or cells[0] != "5" or not cells[11].strip():
                 continue
             left, top, width, height = (int(v) for v in cells[6:10])
             key = (region, cells[2], cells[3], cells[4])
-            words.setdefault(key, []).append((left + x0, top + y0, width, height, cells[11]))
+            reads.append((key, (left + x0, top + y0, width, height, cells[11]), float(cells[10])))
+    again = functools.partial(_tesseract, number=number, budget=budget)
+    reads = pdf_ocr_second.second_readings(gray, reads, langs, again)
+    syllables = [w[3] for _, w, _ in reads if _SYLLABLE.search(w[4])]
+    usual = statistics.median(syllables) if syllables else 0
+    words: dict[tuple[int, str, str, str], list[Word]] = {}
+    for key, word, confidence in reads:
+        if not _junk(word[4].strip(), confidence) and not _speck(word, confidence, usual):
+            words.setdefault(key, []).append(word)
     scale = 72 / DPI
     x, y = page.rect.x0, page.rect.y0
     lines = [_line(piece, number, scale, x, y) for ws in words.values() for piece in _pieces(sorted(ws), ink)]
@@ -124,12 +136,12 @@ def ocr_lines(
     return _one_size(lines), points
 
 
-def _tesseract(png: bytes, langs: Sequence[str], number: int, budget: Budget) -> str:
+def _tesseract(png: bytes, langs: Sequence[str], psm: str = "4", *, number: int, budget: Budget) -> str:
     """Tesseract's TSV of one image, within the document's time limit."""
     doing = f"reading page {number + 1:,} by OCR"
     try:
         run = subprocess.run(
-            ["tesseract", "stdin", "stdout", "-l", "+".join(langs), "--psm", "4", "tsv"],
+            ["tesseract", "stdin", "stdout", "-l", "+".join(langs), "--psm", psm, "tsv"],
             input=png,
             capture_output=True,
             timeout=max(1.0, budget.limits.seconds - budget.spent() + 0.5),
@@ -319,6 +331,17 @@ _JAMO = re.compile("[\u3131-\u318e]")
 def _junk(word: str, confidence: float) -> bool:
     """Nothing, a word Tesseract barely believes, or loose jamo (a speck read as ㄴ, ㅋ)."""
     return not word or confidence < 20 or len(_JAMO.findall(word)) * 2 >= len(word)
+
+
+_SYLLABLE = re.compile("[\uac00-\ud7a3]")
+
+
+def _speck(word: Word, confidence: float, usual: float) -> bool:
+    """Hangul read unsurely from ink less than half as tall as the page's usual Hangul word: a
+    syllable fills the height of its line, so this is a rule's end, a bullet or an icon read as 느
+    or 번 (a particle on its own, 을, can be as short: it is read surely)."""
+    short = word[3] < 0.5 * usual and bool(_SYLLABLE.search(word[4]))
+    return short and confidence < pdf_ocr_second.DOUBT
 
 
 def _line(piece: list[tuple[str, Word]], number: int, scale: float, x: float, y: float) -> TextLine:

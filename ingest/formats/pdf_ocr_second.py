@@ -1,0 +1,175 @@
+"""A second reading of the words Debian's Korean model cannot read: Latin and Han inside Korean.
+
+Tesseract's ``kor`` data reads Latin and Han as Hangul or as noise (``(www.khan.co.kr)`` as
+``(^/0//.60230106\\5.0007)``, ``(杭州)`` as ``(@#\\)``, ``(VR)`` as ``(\\')``), and reading the
+page with ``kor+eng`` reads more Hangul as Latin than Latin right. So the page is read with
+``kor`` alone, and only the words it doubts (``doubtful``: a low confidence, or no Hangul in a
+reading that is not a number) are read again, all of a page's at once, from one image that
+stacks their crops: with ``eng`` and with ``chi_tra`` (Korean writes Han in its traditional
+forms). A word takes the other reading only when that one is what its model reads well (Latin
+letters, Han characters) and surer than the Korean one (``choose``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+Word = tuple[int, int, int, int, str]  # left, top, width, height (pixels), text
+Read = tuple[Any, Word, float]  # the Tesseract line's key, the word, its confidence
+# (png, langs, psm) -> Tesseract's TSV
+Tesseract = Callable[[bytes, Sequence[str], str], str]
+
+LATIN, HAN = "eng", "chi_tra"
+DOUBT = 60.0  # a Korean reading below this confidence is doubted
+SURE = 80.0  # the least confidence of an eng reading that replaces a Korean one
+SURE_HAN = 50.0  # the least confidence of each Han word (chi_tra reads Han surely or not at all)
+NOISE = 30.0  # the Korean reading of Han is noise: below this confidence
+PAD = 12  # pixels of white around each crop
+GAP = 40  # pixels of white between stacked crops
+
+_HANGUL = re.compile("[\uac00-\ud7a3]")
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_NUMBER = re.compile(r"[(\[]?[+\-]?\d[\d.,:%~\-]*[)\]]?[.,]?")
+_LETTER = re.compile("[A-Za-z]")
+_HAN_WORD = re.compile("[^\u3400-\u9fff\uf900-\ufaff]*[\u3400-\u9fff\uf900-\ufaff].*")
+_BRACKETS = re.compile("[()\\[\\]]+")  # kept at any confidence: chi_tra is unsure of them alone
+_TRAIL = re.compile("(?<=[)\\]])[^\u3400-\u9fff\uf900-\ufaff]+$")
+
+
+def doubtful(text: str, confidence: float) -> bool:
+    """A Korean reading to check: not sure, or no Hangul in it and not a number."""
+    return confidence < DOUBT or (not _HANGUL.search(text) and not _NUMBER.fullmatch(text))
+
+
+def second_readings(gray: Any, reads: list[Read], langs: Sequence[str], tesseract: Tesseract) -> list[Read]:
+    """``reads`` with each run of doubtful words on a line replaced by one word, the better of
+    its three readings (``choose``); unchanged without ``eng`` and ``chi_tra``."""
+    if LATIN not in langs or HAN not in langs:
+        return reads
+    runs: list[list[int]] = []  # indexes into reads of consecutive doubtful words of one line
+    for i, (key, word, confidence) in enumerate(reads):
+        if not doubtful(word[4].strip(), confidence):
+            continue
+        if runs and runs[-1][-1] == i - 1 and reads[i - 1][0] == key:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    runs = [r for r in (_trim(run, reads) for run in runs) if r]
+    if not runs:
+        return reads
+    boxes = [_box([reads[i][1] for i in run]) for run in runs]
+    png, bands = _stack(gray, boxes)
+    latin = _by_band(tesseract(png, [LATIN], "6"), bands)
+    han = _by_band(tesseract(png, [HAN], "6"), bands)
+    out = list(reads)
+    for n, run in enumerate(runs):
+        korean = " ".join(reads[i][1][4].strip() for i in run)
+        confidence = min(reads[i][2] for i in run)
+        x0, y0, x1, y1 = boxes[n]
+        text, sure = choose(
+            korean, confidence, _fits(latin[n], x1 - x0, y1 - y0, 0.3), _fits(han[n], x1 - x0, y1 - y0, 0.5)
+        )
+        if text == korean:
+            continue
+        key = reads[run[0]][0]
+        x0, y0, x1, y1 = boxes[n]
+        out[run[0]] = (key, (x0, y0, x1 - x0, y1 - y0, text), sure)
+        for i in run[1:]:
+            out[i] = (key, reads[i][1], -1.0)  # dropped below
+    return [r for r in out if r[2] >= 0]
+
+
+def _trim(run: list[int], reads: list[Read]) -> list[int]:
+    """A run that holds a word without Hangul less the Hangul words at its ends: the 으 of
+    "yama@kyunghyang.com으로", which eng reads as "2", stays Korean."""
+    if all(_HANGUL.search(reads[i][1][4]) for i in run):
+        return run
+    while _HANGUL.search(reads[run[0]][1][4]):
+        run = run[1:]
+    while _HANGUL.search(reads[run[-1]][1][4]):
+        run = run[:-1]
+    return run
+
+
+def choose(
+    korean: str, confidence: float, latin: list[tuple[str, float]], han: list[tuple[str, float]]
+) -> tuple[str, float]:
+    """The reading to keep, and its confidence: eng's where it reads Latin letters surer than
+    ``SURE`` and than the Korean; chi_tra's where the Korean was noise (below ``NOISE``) and
+    chi_tra's sure words (``SURE_HAN``), at least half of them, hold Han; else the Korean."""
+    options = [(korean, confidence)]
+    if latin:
+        text = " ".join(w for w, _ in latin)
+        sure = min(c for _, c in latin)
+        if _LETTER.search(text) and sure >= SURE:
+            options.append((_capital_i(text), sure))
+    # chi_tra reads a Hangul syllable beside the Han as Latin or digits (이 as 0|): of its
+    # words (less what trails their closing bracket), the sure ones with Han, and brackets
+    trimmed = [(_TRAIL.sub("", w), c) for w, c in han]
+    kept = [(w, c) for w, c in trimmed if c >= SURE_HAN and _HAN_WORD.fullmatch(w) or _BRACKETS.fullmatch(w)]
+    if confidence < NOISE and 2 * len(kept) >= len(han) and _HAN.search("".join(w for w, _ in kept)):
+        options.append(("".join(w for w, _ in kept), sum(c for _, c in kept) / len(kept)))
+    return max(options, key=lambda o: o[1])
+
+
+def _fits(words: list[tuple[str, float]], width: int, height: int, em: float) -> list[tuple[str, float]]:
+    """``words``, or none when they hold more characters than the box has room for at ``em``
+    heights each (eng reads a lone quote as "me")."""
+    return words if sum(len(w) for w, _ in words) <= max(1.0, width / (em * max(1, height))) else []
+
+
+def _capital_i(text: str) -> str:
+    """``l`` read for ``I`` among capitals (``Al`` for ``AI``, ``VR-Al``): a lower-case l in a
+    word whose other letters are all capitals."""
+
+    def fix(word: re.Match[str]) -> str:
+        w = word.group()
+        others = [c for c in w if c != "l"]
+        return w.replace("l", "I") if others and all(c.isupper() for c in others) else w
+
+    return re.sub("[A-Za-z]+", fix, text)
+
+
+def _box(words: list[Word]) -> tuple[int, int, int, int]:
+    return (
+        min(w[0] for w in words),
+        min(w[1] for w in words),
+        max(w[0] + w[2] for w in words),
+        max(w[1] + w[3] for w in words),
+    )
+
+
+def _stack(gray: Any, boxes: list[tuple[int, int, int, int]]) -> tuple[bytes, list[tuple[int, int]]]:
+    """One image of the crops one above the other, as PNG, and each crop's rows in it."""
+    import numpy as np
+
+    from .base import optional_import
+
+    pymupdf = optional_import("pymupdf", "pymupdf")
+    width = max(x1 - x0 for x0, _, x1, _ in boxes) + 2 * PAD
+    height = sum(y1 - y0 + GAP for _, y0, _, y1 in boxes) + GAP
+    image = np.full((height, width), 255, dtype=np.uint8)
+    bands, at = [], GAP
+    for x0, y0, x1, y1 in boxes:
+        image[at : at + y1 - y0, PAD : PAD + x1 - x0] = gray[y0:y1, x0:x1]
+        bands.append((at - GAP // 2, at + y1 - y0 + GAP // 2))
+        at += y1 - y0 + GAP
+    pixmap = pymupdf.Pixmap(pymupdf.csGRAY, width, height, image.tobytes(), False)
+    return pixmap.tobytes("png"), bands
+
+
+def _by_band(tsv: str, bands: list[tuple[int, int]]) -> list[list[tuple[str, float]]]:
+    """Tesseract's words (text, confidence) of the stacked image, crop by crop."""
+    out: list[list[tuple[str, float]]] = [[] for _ in bands]
+    for row in tsv.splitlines()[1:]:
+        cells = row.split("\t")
+        if len(cells) != 12 or cells[0] != "5" or not cells[11].strip():
+            continue
+        middle = int(cells[7]) + int(cells[9]) // 2
+        for n, (top, bottom) in enumerate(bands):
+            if top <= middle < bottom:
+                out[n].append((cells[11].strip(), float(cells[10])))
+                break
+    return out

@@ -1,0 +1,50 @@
+"""Which reading of a doubted word is kept (issue 15). The readings are Tesseract's own, as it
+gave them for words of the rasterised sample corpus (``python -m bench.pdf_quality``)."""
+
+from __future__ import annotations
+
+from docqa.ingest.formats.pdf_ocr_second import _fits, _trim, choose, doubtful
+
+
+def test_which_words_are_doubted() -> None:
+    assert doubtful("(^/0/\\.+130.00.)),", 93.0)  # no Hangul, not a number: www.khan.co.kr
+    assert doubtful("00-00)/", 26.0) and doubtful("00-00)/'", 91.0)  # CD-ROM, not a number
+    assert doubtful("시", 43.0)  # Hangul, but unsure
+    assert not doubtful("현장을", 92.4) and not doubtful("2025", 92.2) and not doubtful("(3)", 90.0)
+
+
+def test_latin_is_taken_from_eng_when_it_is_sure() -> None:
+    assert choose("(\\')", 0.0, [("(VR)", 96.6)], [("(VR)", 86.0)]) == ("(VR)", 96.6)
+    # l among capitals is I: eng reads "AI" as "Al"
+    assert choose("(41),", 50.0, [("(Al),", 93.2)], [("(Al),", 53.8)]) == ("(AI),", 93.2)
+    # a Hangul syllable kor doubts that eng reads unsurely as letters stays Hangul
+    assert choose("디", 0.0, [("acy", 41.0)], [("啪", 0.0), ("相", 31.0)]) == ("디", 0.0)
+
+
+def test_han_is_taken_from_chi_tra_where_kor_read_noise() -> None:
+    han = [("(", 92.4), ("餘", 92.4), ("杭", 88.2), (")", 92.8), ("立", 0.0)]
+    assert choose("(@$)", 0.0, [("(eR)", 0.0)], han)[0] == "(餘杭)"
+    # chi_tra reads the 이 after the bracket as "0|": what trails the bracket goes
+    assert choose("/\\8)", 14.0, [], [("小", 93.2), ("鎮", 90.0), (")0|", 81.4)])[0] == "小鎮)"
+    # Latin that chi_tra reads right is no Han: "(R&D)" did not become "(&)包"
+    han = [("(R&D)", 92.2), ("包", 52.0), ("日", 33.0), ("言", 36.3)]
+    assert choose("(:&0)", 0.0, [("(R&D)WES", 28.3)], han)[0] == "(:&0)"
+    # a Hangul word kor read surely enough is never Han: "된다." was read as "中"
+    assert choose("된다.", 46.0, [], [("中", 71.1)])[0] == "된다."
+
+
+def test_a_reading_with_more_characters_than_its_box_holds_is_none() -> None:
+    # a lone quote (6 by 15 pixels at 300 dpi) read by eng as "me" (89%)
+    assert _fits([("me", 89.1)], 6, 15, 0.3) == []
+    assert choose("'", 76.0, _fits([("me", 89.1)], 6, 15, 0.3), []) == ("'", 76.0)
+    assert _fits([("‘", 87.0)], 6, 15, 0.3) == [("‘", 87.0)]
+    assert _fits([("KOTRA", 92.5)], 160, 40, 0.3) == [("KOTRA", 92.5)]
+
+
+def test_hangul_at_the_ends_of_a_run_stays_korean() -> None:
+    # "yama@kyunghyang.com으로": kor doubted the address and its 으, and eng read 으 as "2"
+    line = (0, "1", "1", "1")
+    reads = [(line, (0, 0, 300, 40, "/3700@1</410091/2309.001"), 0.0), (line, (300, 0, 40, 40, "으"), 41.0)]
+    assert _trim([0, 1], reads) == [0]
+    # a run of Hangul alone is read again whole ("AI" read as "시")
+    assert _trim([1], reads) == [1]
