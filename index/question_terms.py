@@ -24,6 +24,7 @@ from docqa.index.readings import (
     content_words,
     hanja_reading,
     jieba_words,
+    name_expansions,
     pinyin_syllables,
     reading_expansions,
 )
@@ -62,6 +63,7 @@ def foreign_expansions(
     skip = [matched for matched, _ in matches]
     if segmented:
         expansions += reading_expansions(segmented, hanja_reading, analyse, skip)
+        expansions += name_expansions(segmented, hanja_reading, analyse, known_to(lexical))
         sounds = [(w, pinyin_syllables(w)) for w in content_words(segmented)]
     else:
         sounds = pinyin_words(text)

@@ -41,11 +41,12 @@ def reading_expansions(
     ``skip`` holds the question's alias glosses: their mined Korean name wins over a reading.
     """
     skipped = set(skip)
+    people = {w for w, pos in words if pos.startswith("nr")}
     out: list[Expansion] = []
     for word in content_words(words):
         if any(word in s or s in word for s in skipped):
             continue
-        reading = read(word)
+        reading = person_reading(word, read) if word in people else read(word)
         if not reading or _HAN_RE.search(reading):
             continue  # characters the reader does not know
         terms = tuple(analyze(reading))
@@ -67,6 +68,48 @@ def hanja_reading(word: str) -> str:
 
     reading: str = hanja.translate(_s2t().convert(word), "substitution")
     return reading
+
+
+# Korean surnames (simplified): a single one that jieba cut from its given name (韩 / 明淑) is
+# joined to it again; 金 as a surname reads 김, not 금.
+KOREAN_SURNAMES = frozenset(
+    "金李朴崔郑姜赵尹张林韩吴申徐权黄安宋柳洪全高文梁孙裴白许刘南沈卢河丁成车具郭禹朱任罗辛闵陈池严元"
+    "蔡千方孔玄咸卞廉杨边吕秋鲁都苏慎石宣薛马吉延魏表奇潘王琴玉陆孟卓秦鞠余庆殷片龙丘曹房睦桂皮奉智夏"
+)
+
+
+def person_reading(word: str, read: Callable[[str], str]) -> str:
+    """A Korean person's name in Hangul: 金泳三 -> 김영삼 (hanja reads the surname 금)."""
+    return "김" + read(word[1:]) if word.startswith("金") and len(word) > 1 else read(word)
+
+
+def name_expansions(
+    words: Sequence[tuple[str, str]],
+    read: Callable[[str], str],
+    analyze: Analyze,
+    is_name: Callable[[str], bool],
+) -> list[Expansion]:
+    """Korean names of three characters that jieba cut in pieces (韩 / 明淑, 金钟 / 文): a word
+    of one or two characters starting with a surname, joined with the next words up to three
+    characters, read as one name and kept where ``is_name`` (the index holds the reading as a
+    term: 한명숙, 김종문; Kiwi reads a name whole in its sentence, 김종 + 문 alone)."""
+    out: list[Expansion] = []
+    for i, (word, _) in enumerate(words):
+        if len(word) > 2 or word[:1] not in KOREAN_SURNAMES:
+            continue
+        name = word
+        for given, pos in words[i + 1 : i + 3]:
+            if not _HAN_RE.fullmatch(given) or pos.startswith(("v", "p", "u", "c", "x", "w", "m", "q", "r")):
+                break
+            name += given
+            if len(name) >= 3:
+                break
+        if len(name) != 3:
+            continue
+        reading = person_reading(name, read)
+        if reading and is_name(reading):
+            out.append(Expansion("reading", name, tuple(analyze(name)), (reading,)))
+    return out
 
 
 def content_words(words: Sequence[tuple[str, str]]) -> list[str]:

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from docqa.index.lexical import analyze
-from docqa.index.readings import hanja_reading, jieba_words, reading_expansions
+from docqa.index.readings import (
+    hanja_reading,
+    jieba_words,
+    name_expansions,
+    person_reading,
+    reading_expansions,
+)
 
 
 def test_simplified_is_read_through_traditional():
@@ -19,3 +25,26 @@ def test_content_words_of_a_question_are_read(kiwi):
         ("工业", ("工业",), ("공업",)),
         ("企业", ("企业",), ("기업",)),
     ]
+
+
+def test_a_korean_surname_reads_as_a_surname():
+    assert hanja_reading("金泳三") == "금영삼"  # 金 is 금 (gold) to the reader
+    assert (
+        person_reading("金泳三", hanja_reading) == "김영삼"
+        and person_reading("潘基文", hanja_reading) == "반기문"
+    )
+
+
+def test_a_korean_name_jieba_cut_in_pieces_is_read_whole(searcher):
+    question = "金钟文在科技交流大会上的主旨演讲议题是什么？"
+    assert [w for w, _ in jieba_words(question)][:2] == ["金钟", "文"]  # jieba's cut
+    is_name = lambda w: w in ("한명숙", "김종문")  # noqa: E731
+    found = name_expansions(jieba_words(question), hanja_reading, lambda t: [t], is_name)
+    assert [(e.via, e.terms) for e in found] == [("金钟文", ("김종문",))]
+    assert not name_expansions(jieba_words("金融危机的影响？"), hanja_reading, lambda t: [t], lambda w: True)
+    # through the searcher: the newsletter's 김종문 센터장 (KIC 중국), a noun the index holds
+    state = searcher._state
+    query = searcher._lexical_query(state, question, analyze(question, searcher.kiwi))
+    assert ("金钟文", ("김종문",)) in [(e.via, e.terms) for e in query.expansions]
+    hits = searcher.search(question, k=5).hits
+    assert any("김종문" in h.passage.text for h in hits)
