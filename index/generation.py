@@ -237,8 +237,11 @@ def _full(
     ids, terms, vectors = snapshot.index_material()
     texts = snapshot.passage_texts()
     terms = with_alias_terms(terms, [texts[int(i)] for i in ids], gloss)
-    dense = dense_backend(DEFAULT_DENSE).build(ids, vectors, dim)
+    del texts  # each side's material let go once it is indexed: at 1M passages, GBs each
     lexical = lexical_backend(DEFAULT_LEXICAL).build(ids, terms)
+    del terms
+    dense = dense_backend(DEFAULT_DENSE).build(ids, vectors, dim)
+    del vectors
     aligned = None
     if aligned_dim:
         aligned_ids, aligned_vectors = snapshot.aligned_material()
@@ -297,12 +300,14 @@ def load(data_dir: Path, manifest: Manifest) -> Generation:
     aligned = None
     if manifest.aligned_model:
         try:
-            aligned = dense_backend(manifest.backends["aligned"]).load(folder / ALIGNED, manifest.aligned_dim)
+            aligned = dense_backend(manifest.backends["aligned"]).load(
+                folder / ALIGNED, manifest.aligned_dim, mapped=True
+            )
         except (KeyError, ValueError) as exc:
             raise IndexUnavailable(
                 f"generation {manifest.generation} has no usable aligned index ({exc})"
             ) from exc
-    return Generation(manifest, dense.load(folder, manifest.dim), lexical.load(folder), aligned)
+    return Generation(manifest, dense.load(folder, manifest.dim, mapped=True), lexical.load(folder), aligned)
 
 
 def open_snapshot(data_dir: Path, manifest: Manifest) -> Store:

@@ -125,10 +125,14 @@ class FaissIndex:
         faiss.write_index(self.owner, str(folder / self.FILE))
 
     @classmethod
-    def load(cls, folder: Path, dim: int) -> FaissIndex:
+    def load(cls, folder: Path, dim: int, mapped: bool = False) -> FaissIndex:
+        """``mapped`` (a searcher's, read-only): an IVF's lists are memory-mapped from the file, so
+        they take page cache as queries touch them, not heap (the aligned index: only questions
+        without Hangul read it). A flat index is read into memory either way."""
         faiss = _faiss()
 
-        return cls(faiss.read_index(str(folder / cls.FILE)), dim)
+        flags = faiss.IO_FLAG_MMAP if mapped else 0
+        return cls(faiss.read_index(str(folder / cls.FILE), flags), dim)
 
     def __len__(self) -> int:
         return int(self.index.ntotal)

@@ -103,11 +103,14 @@ def test_large_corpora_get_an_inverted_file_that_filters_rescores_and_updates(tm
     assert moved.fits(2000, ivf_from=1000) and not moved.fits(20_000, ivf_from=1000)
     assert exact.fits(2000) and not exact.fits(300_000)
     moved.save(tmp_path)
-    loaded = FaissIndex.load(tmp_path, 16)
-    assert loaded.kind == "ivf" and np.array_equal(loaded.ids, moved.ids)
-    assert np.array_equal(
-        loaded.search(queries[1].astype(np.float32), 5)[0], moved.search(queries[1].astype(np.float32), 5)[0]
-    )
+    for mapped in (False, True):  # a searcher maps the lists from the file instead of reading them
+        loaded = FaissIndex.load(tmp_path, 16, mapped=mapped)
+        assert loaded.kind == "ivf" and np.array_equal(loaded.ids, moved.ids)
+        assert np.array_equal(
+            loaded.search(queries[1].astype(np.float32), 5)[0],
+            moved.search(queries[1].astype(np.float32), 5)[0],
+        )
+        assert np.array_equal(loaded.scores_for(vectors[7], ids[7:9]), moved.scores_for(vectors[7], ids[7:9]))
 
 
 # --- the aligned encoder's weights and the dense / sentence fusion -------------------------------
