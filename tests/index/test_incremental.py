@@ -115,6 +115,14 @@ def test_bm25_postings_score_exactly_like_bm25s(searcher):
     )
     for passage_terms in terms[:20]:
         assert np.array_equal(grown._all_scores(passage_terms[:4]), ours._all_scores(passage_terms[:4]))
+    # a write's usual case (ids only grow): rows dropped, new ones appended, no sort of the rest
+    dropped = np.isin(ids, ids[3:9:2])
+    appended = TfBm25Index.build(ids[:half], terms[:half]).updated(ids[3:9:2], ids[half:], terms[half:])
+    at_once = TfBm25Index.build(ids[~dropped], [t for t, d in zip(terms, dropped, strict=True) if not d])
+    assert np.array_equal(appended._ids, at_once._ids) and appended.doc_freq == at_once.doc_freq
+    for passage_terms in terms[:40]:
+        query = passage_terms[:4]
+        assert np.array_equal(appended._all_scores(query), at_once._all_scores(query)), query
 
 
 def test_an_upsert_analyses_its_passages_only_and_scores_like_a_full_build(
