@@ -134,8 +134,8 @@ def shipped(x, q, truth, nprobe: list[int]) -> dict:
     float16 vectors), searched at each nprobe."""
     from docqa.index.backends.faiss import FaissIndex, ivf_lists
 
-    def build():
-        return FaissIndex.build(np.arange(len(x)), x, x.shape[1], ivf_from=1).index
+    def build():  # the owning index: FaissIndex.index is a view of it
+        return FaissIndex.build(np.arange(len(x)), x, x.shape[1], ivf_from=1).owner
 
     name = f"docqa FaissIndex: IVF{ivf_lists(len(x))},SQfp16 (float16 vectors, not residuals)"
     return measure(name, build, q, truth, "nprobe", nprobe)
