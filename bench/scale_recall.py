@@ -129,6 +129,18 @@ def ivf(x, q, truth, nlist: int, nprobe: list[int]) -> dict:
     return measure(f"IVF{nlist},Flat (exact scores of the probed lists)", build, q, truth, "nprobe", nprobe)
 
 
+def shipped(x, q, truth, nprobe: list[int]) -> dict:
+    """The index docqa builds at this size (``FaissIndex.build``: from IVF_FROM an IVF with
+    float16 vectors), searched at each nprobe."""
+    from docqa.index.backends.faiss import FaissIndex, ivf_lists
+
+    def build():  # the owning index: FaissIndex.index is a view of it
+        return FaissIndex.build(np.arange(len(x)), x, x.shape[1], ivf_from=1).owner
+
+    name = f"docqa FaissIndex: IVF{ivf_lists(len(x))},SQfp16 (float16 vectors, not residuals)"
+    return measure(name, build, q, truth, "nprobe", nprobe)
+
+
 def measure(name: str, build, q, truth, knob: str, values: list[int]) -> dict:
     """Build an index (time, memory), then its recall/latency curve over ``knob`` on one thread."""
     import faiss
@@ -151,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed-dir", type=Path, default=scale_seed.DEFAULT_SEED)
     p.add_argument("--hnsw", default="32:40,32:200", help="M:efConstruction pairs (comma-separated)")
     p.add_argument("--ivf", default="", help="nlist values (comma-separated; default 4 * sqrt(N))")
+    p.add_argument("--shipped", action="store_true", help="also docqa's own index at this size")
     p.add_argument("--results", type=Path, default=HERE / "results")
     args = p.parse_args(argv)
     import faiss
@@ -170,6 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     nlists = [int(v) for v in args.ivf.split(",") if v] or [int(4 * np.sqrt(args.vectors))]
     for nlist in nlists:
         results.append(ivf(x, q, truth, nlist, [8, 16, 32, 64, 128, 256]))
+    if args.shipped:
+        results.append(shipped(x, q, truth, [8, 16, 32, 64]))
     out = {
         "vectors": args.vectors,
         "real_vectors": len(real),

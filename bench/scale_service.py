@@ -76,7 +76,7 @@ def newsletter(korquad: Path = scale_seed.KORQUAD, passages: int = NEWSLETTER_PA
 
 
 def disk_mb(path: Path) -> float:
-    """Bytes on disk under ``path``, each file once (generations share their base by hard link)."""
+    """Bytes on disk under ``path``, each file once (older generations shared a base by hard link)."""
     sizes = {(st.st_dev, st.st_ino): st.st_size for f in path.rglob("*") if f.is_file() for st in [f.stat()]}
     return round(sum(sizes.values()) / 2**20, 1)
 
@@ -136,11 +136,14 @@ def timed_update(server: Server, key: str, queries: Path, work: Path) -> dict:
     return out
 
 
-def exact_top10(snapshot: Path, qvecs: np.ndarray) -> list[list[str]]:
-    """Exact inner-product top 10 of each query over every passage vector, read in blocks."""
-    from docqa.index.store import Store
+def exact_top10(data_dir: Path, qvecs: np.ndarray) -> list[list[str]]:
+    """Exact inner-product top 10 of each query over every passage vector of the served
+    generation's rows, read in blocks."""
+    from docqa.index import generation
 
-    store = Store(snapshot, readonly=True)  # a delta snapshot reads through its base
+    manifest = generation.read_manifest(data_dir)
+    assert manifest is not None
+    store = generation.open_snapshot(data_dir, manifest)  # the database as of that generation
     conn = store.conn
     best_s = np.full((len(qvecs), 10), -np.inf, np.float32)
     best_i = np.zeros((len(qvecs), 10), np.int64)
@@ -159,12 +162,10 @@ def exact_top10(snapshot: Path, qvecs: np.ndarray) -> list[list[str]]:
 
 def dense_recall(server: Server, data_dir: Path, qs: list[str]) -> float:
     from docqa import runtime
-    from docqa.index import generation
 
     embedder = runtime.embedder(runtime.settings())
     qvecs = np.asarray(embedder.encode_queries(qs), np.float32)
-    manifest = generation.read_manifest(data_dir)
-    truth = exact_top10(data_dir / generation.GENERATIONS / manifest.generation / generation.SNAPSHOT, qvecs)
+    truth = exact_top10(data_dir, qvecs)
     found = []
     with httpx.Client(base_url=server.base, timeout=120, trust_env=False) as client:
         for q in qs:
@@ -194,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     queries = work / "queries.json"
     queries.write_text(json.dumps(picked[:2000], ensure_ascii=False), encoding="utf-8")
     disk = disk_mb(data_dir)
+    database = round((data_dir / "docqa.sqlite").stat().st_size / 2**20, 1)  # the stored data
     key = secrets.token_urlsafe(24)
     env = {"DOCQA_DATA_DIR": str(data_dir), "DOCQA_API_KEY": key, "HF_HUB_OFFLINE": "1"}
     env["DOCQA_QUERY_CACHE_SIZE"] = "0"  # every search embeds its question
@@ -233,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
             "search_requests": single["requests"],
             "server_ready_s": round(ready, 1),
             "data_made": made,
+            "database_mb": database,  # disk_mb / database_mb: the issue's "2x the stored data"
+            "disk_ratio": round(disk / database, 2),
             "stats": manifest,
             **update,
         },

@@ -1,10 +1,11 @@
-"""Index generations: a frozen copy of the database plus FAISS + BM25 files, swapped atomically.
+"""Index generations: the database pinned at one state plus FAISS + BM25 files, swapped atomically.
 
-A generation folder holds ``snapshot.sqlite`` (the committed database at one revision), the
-indexes built from that copy, and its manifest. ``DATA_DIR/manifest.json`` names the current
-one. A build writes a new folder, then replaces the manifest with ``os.replace`` (atomic on
-POSIX), so a reader sees the old generation or the new one, never half of one, and never an
-index paired with rows of another revision. A crash before the swap leaves the old generation
+A generation folder holds ``pin.json`` (the live database's epoch it was built at: readers read
+the database as of then, ``snapshots.py``), the indexes built from that state, and its
+manifest. ``DATA_DIR/manifest.json`` names the current one. A build writes a new folder, then
+replaces the manifest with ``os.replace`` (atomic on POSIX), so a reader sees the old
+generation or the new one, never half of one, and never an index paired with rows of another
+revision. A crash before the swap leaves the old generation
 current; the next ingest sees that the database's revision is newer and builds again.
 """
 
@@ -65,6 +66,7 @@ __all__ = [
     "FORMAT",
     "GENERATIONS",
     "MANIFEST",
+    "PIN",
     "SNAPSHOT",
     "Generation",
     "alias_table",
@@ -85,7 +87,8 @@ __all__ = [
 
 DATABASE = "docqa.sqlite"
 GENERATIONS = "generations"
-SNAPSHOT = "snapshot.sqlite"
+SNAPSHOT = snapshots.SNAPSHOT  # older folders' own copy of the database; new ones pin it (PIN)
+PIN = snapshots.PIN
 ALIGNED = "aligned"  # subfolder of a generation: the aligned encoder's dense index (same backend)
 GRACE_S = 60.0  # a superseded generation stays this long for readers that read the old manifest
 PAUSE_ENV = "DOCQA_TEST_PAUSE"
@@ -137,10 +140,7 @@ def build(
     folder = data_dir / GENERATIONS / name
     folder.mkdir(parents=True)
     previous = _readable(data_dir)
-    prev_folder = data_dir / GENERATIONS / previous.generation if previous else None
-    snapshots.write(
-        store.conn, store.path, folder, prev_folder if prev_folder and prev_folder.is_dir() else None
-    )
+    snapshots.pin(store.conn, folder, store.path)
     manifest = _index_snapshot(folder, name, model, dim, aligned, encoder_runtime, previous, data_dir)
     _fsync_tree(folder)
     pause_for_test("built")
@@ -148,6 +148,7 @@ def build(
     try:
         _retire(data_dir, previous.generation if previous else None)
         _drop_old_generations(data_dir, keep={name})
+        snapshots.prune(store.conn, data_dir / GENERATIONS)
     except OSError as exc:  # the new generation is live: tidying up is left to the next build
         log.warning("could not remove superseded generations: %s", exc)
     return manifest
@@ -171,7 +172,7 @@ def _index_snapshot(
     data_dir: Path | None = None,
 ) -> Manifest:
     """Build the indexes and the manifest from the generation's own snapshot, so all agree."""
-    snapshot = Store(folder / SNAPSHOT, readonly=True)
+    snapshot = Store(folder / PIN, readonly=True)
     try:
         gloss = gloss_terms_by_name(alias_table(snapshot))
         documents, passages = snapshot.counts()
@@ -236,8 +237,11 @@ def _full(
     ids, terms, vectors = snapshot.index_material()
     texts = snapshot.passage_texts()
     terms = with_alias_terms(terms, [texts[int(i)] for i in ids], gloss)
-    dense = dense_backend(DEFAULT_DENSE).build(ids, vectors, dim)
+    del texts  # each side's material let go once it is indexed: at 1M passages, GBs each
     lexical = lexical_backend(DEFAULT_LEXICAL).build(ids, terms)
+    del terms
+    dense = dense_backend(DEFAULT_DENSE).build(ids, vectors, dim)
+    del vectors
     aligned = None
     if aligned_dim:
         aligned_ids, aligned_vectors = snapshot.aligned_material()
@@ -296,22 +300,29 @@ def load(data_dir: Path, manifest: Manifest) -> Generation:
     aligned = None
     if manifest.aligned_model:
         try:
-            aligned = dense_backend(manifest.backends["aligned"]).load(folder / ALIGNED, manifest.aligned_dim)
+            aligned = dense_backend(manifest.backends["aligned"]).load(
+                folder / ALIGNED, manifest.aligned_dim, mapped=True
+            )
         except (KeyError, ValueError) as exc:
             raise IndexUnavailable(
                 f"generation {manifest.generation} has no usable aligned index ({exc})"
             ) from exc
-    return Generation(manifest, dense.load(folder, manifest.dim), lexical.load(folder), aligned)
+    return Generation(manifest, dense.load(folder, manifest.dim, mapped=True), lexical.load(folder), aligned)
 
 
 def open_snapshot(data_dir: Path, manifest: Manifest) -> Store:
-    """The rows a generation was built from, read-only (format 1 had none: the live database)."""
-    path = data_dir / GENERATIONS / manifest.generation / SNAPSHOT
+    """The rows a generation was built from, read-only: the live database as of its pin (older
+    folders: their own snapshot file; format 1 had none: the live database)."""
+    folder = data_dir / GENERATIONS / manifest.generation
     if manifest.format < 2:
         return Store(data_dir / DATABASE)
-    if not path.is_file():
-        raise IndexUnavailable(f"{path} is missing; re-run `docqa ingest` to rebuild the index")
-    return Store(path, readonly=True)
+    for path in (folder / PIN, folder / SNAPSHOT):
+        if path.is_file():
+            try:
+                return Store(path, readonly=True)
+            except (OSError, sqlite3.Error) as exc:
+                raise IndexUnavailable(f"generation {manifest.generation} cannot be read ({exc})") from exc
+    raise IndexUnavailable(f"{folder / PIN} is missing; re-run `docqa ingest` to rebuild the index")
 
 
 def is_current(data_dir: Path, manifest: Manifest | None, revision: int) -> bool:

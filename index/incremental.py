@@ -6,14 +6,17 @@ reading). Passage ids are never reused (``AUTOINCREMENT``), so two revisions dif
 that left and the ids that came: a new generation is the previous one's FAISS index with the
 removed ids taken out and the new ones added (``remove_ids`` / ``add_with_ids`` on its
 ``IndexIDMap2``), and its BM25 postings (``backends/bm25tf.py``) with the same rows dropped and
-added. The gloss terms a passage gets for the Korean names it writes depend on the whole
-corpus's aliases (``generation.lexical_terms``); each generation records the name -> gloss terms
-map it used (``gloss.json``), and the passages of the previous one that write a name whose gloss
-terms changed are analysed again with the new map, so the result is the full build's.
+added; an IVF index (from 250k passages) the same way, until its lists are 4x longer or
+shorter than its k-means was made for. The gloss terms a passage gets for the Korean names it
+writes depend on the whole corpus's aliases (``generation.lexical_terms``); each generation
+records the name -> gloss terms map it used (``gloss.json``), and the passages of the previous
+one that write a name whose gloss terms changed are analysed again with the new map, so the
+result is the full build's.
 
 Falls back to the full build (returns None) where that is not possible: no previous generation
-of this format, another backend or model, an HNSW index (it cannot remove), a change of index
-type with the size, aligned vectors that came or went, or too many changed names.
+of this format, another backend or model, an older generation's HNSW index (it cannot remove),
+a change of index type with the size, an IVF past its size range, aligned vectors that came or
+went, or too many changed names.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import numpy as np
 from docqa.index.aliases import with_alias_terms
 from docqa.index.backends.base import Ids
 from docqa.index.backends.bm25tf import TfBm25Index
-from docqa.index.backends.faiss import FaissIndex, index_type
+from docqa.index.backends.faiss import FaissIndex
 from docqa.index.manifest import FORMAT, Manifest
 from docqa.index.store import Store, from_blob
 
@@ -71,12 +74,13 @@ def update(
     if len(changed_names) > CHANGED_NAMES_MAX:
         log.info("%d alias names changed their gloss terms: indexing every passage", len(changed_names))
         return None
-    ids = np.asarray(
-        [i for (i,) in snapshot.conn.execute("SELECT id FROM passages ORDER BY id")], dtype=np.int64
+    # sorted here: ORDER BY would read the table's pages in id order, not its doc_id index
+    ids = np.sort(
+        np.asarray([i for (i,) in snapshot.conn.execute("SELECT id FROM passages")], dtype=np.int64)
     )
-    if index_type(len(ids)) != "flat":
-        return None
     dense = FaissIndex.load(prev_folder, dim)
+    if not dense.fits(len(ids)):
+        return None
     removed = np.setdiff1d(dense.ids, ids, assume_unique=True)
     added = np.setdiff1d(ids, dense.ids, assume_unique=True)
     kept = np.setdiff1d(dense.ids, removed, assume_unique=True)
@@ -92,9 +96,10 @@ def update(
     aligned = None
     if aligned_dim:
         vectors = np.asarray([r[3] for r, new in zip(rows, fresh, strict=True) if new])
-        aligned = _moved(
-            FaissIndex.load(prev_folder / aligned_folder, aligned_dim), removed, added, vectors, aligned_dim
-        )
+        previous_aligned = FaissIndex.load(prev_folder / aligned_folder, aligned_dim)
+        if not previous_aligned.fits(len(ids)):
+            return None
+        aligned = _moved(previous_aligned, removed, added, vectors, aligned_dim)
     return Indexes(dense, lexical, aligned, len(todo), len(removed))
 
 
@@ -143,11 +148,4 @@ def _rows(
 
 def _moved(index: FaissIndex, removed: Ids, added: Ids, vectors: np.ndarray, dim: int) -> FaissIndex:
     """``index`` without ``removed`` ids and with ``added`` ones (rows of ``vectors``)."""
-    import faiss
-
-    inner = index.index
-    if len(removed):
-        inner.remove_ids(faiss.IDSelectorBatch(np.asarray(removed, dtype=np.int64)))
-    if len(added):
-        inner.add_with_ids(np.ascontiguousarray(vectors.reshape(len(added), dim), dtype=np.float32), added)
-    return FaissIndex(inner, dim)
+    return index.moved(removed, added, vectors.reshape(len(added), dim) if len(added) else vectors)

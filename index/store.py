@@ -1,8 +1,8 @@
 """The SQLite database: documents, passages, sentences, their vectors, lexical terms and aliases.
 
-The database is the source of truth for writers. Each index generation freezes a copy of it
-(``snapshot``) beside FAISS and BM25 files derived from that copy, and readers use only that
-copy, so a reader never pairs an index with rows of another revision. Vectors are kept here so
+The database is the source of truth for writers. Each index generation pins it at an epoch
+(``snapshots.py``) beside FAISS and BM25 files derived from that state, and readers read it as
+of that epoch, so a reader never pairs an index with rows of another revision. Vectors are kept here so
 that rebuilding never re-embeds a passage whose text did not change.
 """
 
@@ -102,8 +102,12 @@ class Store:
 
     def __init__(self, path: Path, readonly: bool = False):
         self.path = path
+        self.epoch: int | None = None  # a generation's pin (pin.json): the live database at its epoch
+        if readonly and path.name == snapshots.PIN:
+            self.conn, self.epoch = snapshots.open_pinned(path)
+            return
         if readonly:
-            # A generation's snapshot never changes once written: immutable reads take no locks.
+            # An older generation's snapshot never changes once written: immutable reads take no locks.
             uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
             self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
             snapshots.attach_base(self.conn, path)  # a delta reads as its base + its rows
@@ -112,7 +116,7 @@ class Store:
         self.conn = sqlite3.connect(path, timeout=60, check_same_thread=False, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA foreign_keys=ON")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA synchronous=FULL")  # committed = on disk: generations read this file
         self.conn.executescript(SCHEMA)
         self._migrate()
 
@@ -145,10 +149,6 @@ class Store:
 
     def set_meta(self, key: str, value: str) -> None:
         self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
-
-    def snapshot(self, path: Path) -> None:
-        """Copy the committed database, compacted, to ``path``: one consistent cut of every table."""
-        self.conn.execute("VACUUM INTO ?", (str(path),))
 
     def revision(self) -> int:
         return int(self.get_meta("revision") or 0)
@@ -243,9 +243,11 @@ class Store:
         return [dict(zip(keys, row, strict=True)) for row in rows]
 
     def counts(self) -> tuple[int, int]:
-        docs = self.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
-        passages = self.conn.execute("SELECT count(*) FROM passages").fetchone()[0]
-        return docs, passages
+        if self.epoch is not None:  # from the live tables' indexes, not a scan through the views
+            return snapshots.counts(self.conn, self.epoch)
+        sql = "SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM passages)"
+        docs, passages = self.conn.execute(sql).fetchone()
+        return int(docs), int(passages)
 
     # --- passages and sentences -------------------------------------------------------
     def known_vectors(self, doc_id: str) -> tuple[list[tuple[Passage, bytes]], dict[str, bytes]]:

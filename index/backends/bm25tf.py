@@ -5,10 +5,11 @@ whole corpus (idf, mean length) and one new passage means indexing every passage
 index keeps what those scores are made of: per term the rows that hold it and how often (CSC
 postings), each row's length and the vocabulary. A generation is then the previous one with the
 rows of removed passages dropped and the new rows added (``updated``: array work, no analysis of
-the rows that stayed). Each posting's bm25s ``lucene`` score is then computed for the whole
-generation at once (numpy, ~0.2 s at 100k passages) with the same operations in the same
-types, so queries sum them as bm25s does and the scores equal bm25s's bit for bit
-(``tests/index/test_incremental.py``). The arrays are memory-mapped, like bm25s's.
+the rows that stayed). A query's terms' postings get bm25s's ``lucene`` scores when it asks (idf
+and mean length change with every write: weighing every posting again took 15 s a write at 1M
+passages), with the same operations in the same types, so queries sum them as bm25s does and
+the scores equal bm25s's bit for bit (``tests/index/test_incremental.py``). The arrays are
+memory-mapped, like bm25s's.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from docqa.index.backends.bm25s import Bm25sIndex
 
 K1 = 1.5  # bm25s's defaults: lucene idf and term-frequency component
 B = 0.75
-FILES = ("tf_ids.npy", "tf_indptr.npy", "tf_rows.npy", "tf_counts.npy", "tf_lengths.npy", "tf_weights.npy")
+FILES = ("tf_ids.npy", "tf_indptr.npy", "tf_rows.npy", "tf_counts.npy", "tf_lengths.npy")
 VOCAB = "tf_vocab.json"
 I32 = np.int32
 
@@ -43,7 +44,6 @@ class TfBm25Index(Bm25sIndex):
         rows: np.ndarray,
         counts: np.ndarray,
         lengths: np.ndarray,
-        weights: np.ndarray | None = None,
     ):
         doc_freq = np.diff(indptr)
         super().__init__(None, ids, {t: int(df) for t, df in zip(vocab, doc_freq, strict=True) if df})
@@ -51,8 +51,14 @@ class TfBm25Index(Bm25sIndex):
         self._term_id = {t: i for i, t in enumerate(vocab)}
         self.indptr, self.postings, self.counts, self.lengths = indptr, rows, counts, lengths
         self.avgdl = np.array(lengths, dtype=np.int64).mean() if len(lengths) else np.float64(1.0)
-        # each posting's score, as bm25s stores it: made once per generation (array work)
-        self.weights = self._weights() if weights is None else weights
+        # what a posting's score is made of besides its count: the term's idf (float32, from
+        # ``math.log`` as bm25s takes it) and the row's length part, k1 (1 - b + b dl / avgdl) in
+        # float64; the scores of a query's terms are made from them (``_term_weights``)
+        n = len(self._ids)
+        self.idf_of = np.asarray(
+            [math.log(1 + (n - df + 0.5) / (df + 0.5)) for df in doc_freq.tolist()], dtype=np.float32
+        )
+        self.norm = K1 * ((1 - B) + B * np.asarray(lengths, dtype=np.int64) / self.avgdl)
 
     # --- building -------------------------------------------------------------------------
     @classmethod
@@ -85,6 +91,9 @@ class TfBm25Index(Bm25sIndex):
         the postings of every other row are carried over as they are."""
         removed = np.asarray(removed, dtype=np.int64)
         keep = ~np.isin(self._ids, removed)
+        added = np.asarray(added, dtype=np.int64)
+        if not len(added) or not keep.any() or added.min() > self._ids[keep].max():
+            return self._appended(keep, added, added_terms)
         ids = np.concatenate([self._ids[keep], np.asarray(added, dtype=np.int64)])
         order = np.argsort(ids, kind="stable")
         ids = ids[order]
@@ -117,35 +126,56 @@ class TfBm25Index(Bm25sIndex):
         counts = np.insert(np.asarray(self.counts)[stays], at, count_new).astype(I32)
         return TfBm25Index(ids, vocab, indptr, rows, counts, lengths.astype(I32))
 
+    def _appended(self, keep: np.ndarray, added: Ids, added_terms: Sequence[list[str]]) -> TfBm25Index:
+        """``updated`` when every added id is above every kept one (ids only grow): kept rows keep
+        their order, new rows come last, so each new posting goes at the end of its term's
+        postings and nothing is sorted or keyed again (at 1M passages: 75M postings)."""
+        rows_kept, counts_kept, indptr = self.postings, self.counts, np.asarray(self.indptr, dtype=np.int64)
+        kept = int(keep.sum())
+        if kept < len(keep):
+            renumber = np.where(keep, np.cumsum(keep) - 1, -1).astype(I32)
+            row_old = renumber[self.postings]
+            gone = np.flatnonzero(row_old < 0)  # the removed rows' postings (few)
+            per_term = np.bincount(np.searchsorted(indptr, gone, side="right") - 1, minlength=len(self.vocab))
+            indptr = indptr - np.concatenate([[0], np.cumsum(per_term)])
+            stays = row_old >= 0
+            rows_kept, counts_kept = row_old[stays], np.asarray(self.counts)[stays]
+        new_vocab: list[str] = []
+        term_new, row_new, count_new, len_new = _postings_of(added_terms, self._term_id, new_vocab)
+        order = np.lexsort((row_new, term_new))  # by term, then row: each term's new rows in order
+        term_new, row_new, count_new = term_new[order], row_new[order] + kept, count_new[order]
+        vocab = self.vocab + new_vocab
+        indptr = np.concatenate([indptr, np.full(len(new_vocab), indptr[-1])])
+        at = indptr[term_new + 1]  # the end of each new posting's term, in the kept postings
+        rows = np.insert(np.asarray(rows_kept, dtype=I32), at, row_new.astype(I32))
+        counts = np.insert(np.asarray(counts_kept, dtype=I32), at, count_new.astype(I32))
+        indptr = indptr + np.concatenate([[0], np.cumsum(np.bincount(term_new, minlength=len(vocab)))])
+        ids = np.concatenate([self._ids[keep], added])
+        lengths = np.concatenate([np.asarray(self.lengths)[keep], len_new]).astype(I32)
+        return TfBm25Index(ids, vocab, indptr, rows, counts, lengths)
+
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        arrays = (self._ids, self.indptr, self.postings, self.counts, self.lengths, self.weights)
+        arrays = (self._ids, self.indptr, self.postings, self.counts, self.lengths)
         for name, array in zip(FILES, arrays, strict=True):
             np.save(folder / name, np.asarray(array))
         (folder / VOCAB).write_text(json.dumps(self.vocab, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> TfBm25Index:
-        ids, indptr, rows, counts, lengths, weights = (
-            np.load(folder / name, mmap_mode="r") for name in FILES
-        )
+        ids, indptr, rows, counts, lengths = (np.load(folder / name, mmap_mode="r") for name in FILES)
         vocab = json.loads((folder / VOCAB).read_text(encoding="utf-8"))
-        return cls(np.asarray(ids), vocab, np.asarray(indptr), rows, counts, np.asarray(lengths), weights)
+        return cls(np.asarray(ids), vocab, np.asarray(indptr), rows, counts, np.asarray(lengths))
 
     # --- scoring --------------------------------------------------------------------------
-    def _weights(self) -> np.ndarray:
-        """bm25s's ``lucene`` score of every posting: idf (float32, from ``math.log`` as bm25s
-        takes it) x tf / (tf + k1 (1 - b + b dl / avgdl)) in float64, stored as float32."""
-        n = len(self._ids)
-        idf = np.asarray(
-            [math.log(1 + (n - df + 0.5) / (df + 0.5)) for df in np.diff(self.indptr).tolist()],
-            dtype=np.float32,
-        )
-        idf_of = np.repeat(idf, np.diff(self.indptr))
-        tf = np.asarray(self.counts, dtype=np.float32)
-        dl = np.asarray(self.lengths, dtype=np.int64)[np.asarray(self.postings, dtype=np.int64)]
-        tfc = tf / (K1 * ((1 - B) + B * dl / self.avgdl) + tf)
-        weights: np.ndarray = (idf_of * tfc).astype(np.float32)
+    def _term_weights(self, j: int, start: int, end: int) -> np.ndarray:
+        """bm25s's ``lucene`` score of term ``j``'s postings: idf x tf / (tf + k1 (1 - b + b dl /
+        avgdl)), in float64 with the float32 idf and tf, stored as float32: the operations bm25s
+        bakes into its index, per query term instead of for every posting at every write (idf
+        and avgdl change with each write: 75M postings at 1M passages)."""
+        tf = np.asarray(self.counts[start:end], dtype=np.float32)
+        tfc = tf / (self.norm[self.postings[start:end]] + tf)
+        weights: np.ndarray = (self.idf_of[j] * tfc).astype(np.float32)
         return weights
 
     def _scores_of(self, known: list[str]) -> Floats:
@@ -154,7 +184,8 @@ class TfBm25Index(Bm25sIndex):
         for term in known:
             j = self._term_id[term]
             start, end = int(self.indptr[j]), int(self.indptr[j + 1])
-            np.add.at(scores, np.asarray(self.postings[start:end], dtype=np.int64), self.weights[start:end])
+            rows = np.asarray(self.postings[start:end], dtype=np.int64)
+            np.add.at(scores, rows, self._term_weights(j, start, end))
         return scores
 
 

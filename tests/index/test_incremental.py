@@ -115,6 +115,14 @@ def test_bm25_postings_score_exactly_like_bm25s(searcher):
     )
     for passage_terms in terms[:20]:
         assert np.array_equal(grown._all_scores(passage_terms[:4]), ours._all_scores(passage_terms[:4]))
+    # a write's usual case (ids only grow): rows dropped, new ones appended, no sort of the rest
+    dropped = np.isin(ids, ids[3:9:2])
+    appended = TfBm25Index.build(ids[:half], terms[:half]).updated(ids[3:9:2], ids[half:], terms[half:])
+    at_once = TfBm25Index.build(ids[~dropped], [t for t, d in zip(terms, dropped, strict=True) if not d])
+    assert np.array_equal(appended._ids, at_once._ids) and appended.doc_freq == at_once.doc_freq
+    for passage_terms in terms[:40]:
+        query = passage_terms[:4]
+        assert np.array_equal(appended._all_scores(query), at_once._all_scores(query)), query
 
 
 def test_an_upsert_analyses_its_passages_only_and_scores_like_a_full_build(
@@ -148,15 +156,6 @@ def test_an_upsert_analyses_its_passages_only_and_scores_like_a_full_build(
     assert doc_ids_found(searcher, "Suzhou") == set()
 
 
-def own_passages(snapshot_path) -> int:
-    """Passages stored in a snapshot file itself (not through its base)."""
-    conn = sqlite3.connect(f"{snapshot_path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
-    try:
-        return int(conn.execute("SELECT count(*) FROM passages").fetchone()[0])
-    finally:
-        conn.close()
-
-
 def everything(store: Store) -> tuple:
     """What readers ask of a snapshot, whole (rows, vectors, aliases, meta)."""
     conn = store.conn
@@ -176,38 +175,38 @@ def everything(store: Store) -> tuple:
     )
 
 
-def test_a_write_snapshots_its_documents_only_on_a_shared_base(indexer, tmp_path, monkeypatch):
-    monkeypatch.setattr(generation, "GRACE_S", 0.0)
-    monkeypatch.setattr(snapshots, "MERGE_SHARE", 10.0)  # no merge in this test: the deltas grow
+def undo_rows(data_dir) -> int:
+    conn = sqlite3.connect(data_dir / generation.DATABASE)
+    try:
+        tables = (*snapshots.BY_DOCUMENT, "docs")
+        return sum(int(conn.execute(f"SELECT count(*) FROM undo_{t}").fetchone()[0]) for t in tables)
+    finally:
+        conn.close()
+
+
+def test_a_generation_pins_the_live_database_and_old_readers_keep_their_state(indexer, tmp_path):
     inputs = tmp_path / "in"
     data = indexer.data_dir
     indexer.ingest([read(inputs, f"{m}.txt", body(m)) for m in ("alderon", "bluefinx", "cobaltix")])
     first = generation.read_manifest(data)
     assert first is not None
-    full = data / generation.GENERATIONS / first.generation / generation.SNAPSHOT
-    assert not (full.parent / snapshots.BASE).exists()  # the first snapshot is a full one
-    base_inode = full.stat().st_ino
     old_reader = generation.open_snapshot(data, first)  # a reader still on the first generation
     before = everything(old_reader)
 
-    report = indexer.ingest([read(inputs, "d.txt", GLOSSED + body("dravenor", paragraphs=2))])
+    indexer.ingest([read(inputs, "d.txt", GLOSSED + body("dravenor", paragraphs=2))])
     second = generation.read_manifest(data)
     assert second is not None
-    folder = data / generation.GENERATIONS / second.generation
-    assert (folder / snapshots.BASE).stat().st_ino == base_inode  # the base is shared, not copied
-    assert own_passages(folder / generation.SNAPSHOT) == report.outcomes[0].passages
-    replaced = indexer.ingest([read(inputs, "bluefinx.txt", body("bluefinx", paragraphs=1))])  # a replacement
+    second_reader = generation.open_snapshot(data, second)
+    middle = everything(second_reader)
+    indexer.ingest([read(inputs, "bluefinx.txt", body("bluefinx", paragraphs=1))])  # a replacement
     assert indexer.delete("cobaltix") is not None
     third = generation.read_manifest(data)
     assert third is not None
-    folder = data / generation.GENERATIONS / third.generation
-    assert (folder / snapshots.BASE).stat().st_ino == base_inode
-    assert (
-        own_passages(folder / generation.SNAPSHOT)
-        == report.outcomes[0].passages + replaced.outcomes[0].passages
-    )
 
-    # base + delta reads as the database at that revision, whole
+    # no generation holds a copy of the database: a pin, and the live file once
+    for manifest in (first, second, third):
+        folder = data / generation.GENERATIONS / manifest.generation
+        assert (folder / generation.PIN).is_file() and not list(folder.glob("*.sqlite"))
     live, snap = Store(data / generation.DATABASE), generation.open_snapshot(data, third)
     try:
         assert everything(snap) == everything(live)
@@ -215,28 +214,29 @@ def test_a_write_snapshots_its_documents_only_on_a_shared_base(indexer, tmp_path
     finally:
         live.close()
         snap.close()
-    assert everything(old_reader) == before  # the superseded state, unchanged for its reader
-    old_reader.close()
+    # the superseded states, unchanged for their readers, and for a reader that opens one now
+    assert everything(old_reader) == before and everything(second_reader) == middle
+    reopened = generation.open_snapshot(data, first)
+    assert everything(reopened) == before
+    for store in (old_reader, second_reader):  # counted from the live tables, as the views read
+        assert store.counts() == (len(store.documents()), len(store.passage_rows()))
+    for store in (old_reader, second_reader, reopened):
+        store.close()
     assert_like_a_full_build(data)
 
 
-def test_a_delta_past_its_share_of_the_base_is_merged_into_a_full_snapshot(indexer, tmp_path):
+def test_undo_rows_go_once_no_generation_can_read_them(indexer, tmp_path, monkeypatch):
     inputs = tmp_path / "in"
-    indexer.ingest([read(inputs, "a.txt", body("alderon"))])
-    indexer.ingest([read(inputs, "b.txt", body("bluefinx"))])  # as many passages as the base: merged
-    manifest = generation.read_manifest(indexer.data_dir)
-    assert manifest is not None
-    folder = indexer.data_dir / generation.GENERATIONS / manifest.generation
-    assert not (folder / snapshots.BASE).exists()
-    assert own_passages(folder / generation.SNAPSHOT) == manifest.passages
+    indexer.ingest([read(inputs, "a.txt", body("alderon")), read(inputs, "b.txt", body("bluefinx"))])
+    indexer.ingest([read(inputs, "a.txt", body("alderon", paragraphs=2))])
+    assert indexer.delete("b") is not None
+    assert undo_rows(indexer.data_dir) > 0  # a's and b's rows as the superseded generations had them
+    monkeypatch.setattr(generation, "GRACE_S", 0.0)
+    indexer.ingest([read(inputs, "c.txt", body("cobaltix", paragraphs=1))])
+    assert undo_rows(indexer.data_dir) == 0  # only the current generation is left: it reads live rows
+    folders = list((indexer.data_dir / generation.GENERATIONS).iterdir())
+    assert len(folders) == 1
     assert_like_a_full_build(indexer.data_dir)
-    # a delete leaves its rows in the base, hidden by the delta: they count towards the share
-    indexer.delete("a")
-    manifest = generation.read_manifest(indexer.data_dir)
-    assert manifest is not None
-    folder = indexer.data_dir / generation.GENERATIONS / manifest.generation
-    assert not (folder / snapshots.BASE).exists()
-    assert own_passages(folder / generation.SNAPSHOT) == manifest.passages
 
 
 def test_alias_rows_grouped_in_sql_make_the_table_of_every_row(searcher):
@@ -253,3 +253,29 @@ def test_alias_rows_grouped_in_sql_make_the_table_of_every_row(searcher):
     assert by_group.pairs == by_row.pairs > 0
     assert by_group.aliases() == by_row.aliases()
     assert generation.gloss_terms_by_name(by_group) == generation.gloss_terms_by_name(by_row)
+
+
+def test_an_inverted_file_is_updated_by_a_write_not_trained_again(indexer, tmp_path, monkeypatch):
+    """From IVF_FROM passages (250k; here every size) the dense index is an IVF: a write removes
+    and adds ids in the previous generation's lists, the k-means of its first build kept."""
+    import faiss
+
+    from docqa.index.backends import faiss as faiss_backend
+
+    monkeypatch.setattr(faiss_backend, "IVF_FROM", 1)
+    inputs = tmp_path / "in"
+    indexer.ingest([read(inputs, f"{m}.txt", body(m)) for m in ("alderon", "bluefinx", "cobaltix")])
+    first = generation.read_manifest(indexer.data_dir)
+    assert first is not None and "IVF" in first.index_type
+
+    def centroids(manifest) -> np.ndarray:
+        gen = generation.load(indexer.data_dir, manifest)
+        quantizer = faiss.downcast_index(gen.dense.index.quantizer)
+        return faiss.rev_swig_ptr(quantizer.get_xb(), quantizer.ntotal * quantizer.d).copy()
+
+    indexer.ingest([read(inputs, "d.txt", body("dravenor", paragraphs=3))])
+    assert indexer.delete("bluefinx") is not None
+    last = generation.read_manifest(indexer.data_dir)
+    assert last is not None and "IVF" in last.index_type
+    assert np.array_equal(centroids(last), centroids(first))  # updated, not built again
+    assert_like_a_full_build(indexer.data_dir)  # the same ids, and the same (float16) cosines

@@ -18,7 +18,7 @@ def test_a_missing_snapshot_is_503_without_paths(settings, corpus_report, embedd
     shutil.copytree(settings.data_dir, data_dir, ignore=shutil.ignore_patterns(".ingest.lock"))
     searcher = Searcher(data_dir, embedder, kiwi)
     assert searcher.manifest is not None
-    snapshot = data_dir / generation.GENERATIONS / searcher.manifest.generation / generation.SNAPSHOT
+    snapshot = data_dir / generation.GENERATIONS / searcher.manifest.generation / generation.PIN
     snapshot.unlink()
     with TestClient(create_app(Settings(data_dir=data_dir), searcher)) as client:
         with caplog.at_level(logging.ERROR):
