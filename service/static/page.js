@@ -570,5 +570,10 @@
   OVERLAY.addEventListener("change", applyOverlay);
   window.addEventListener("popstate", fromUrl);
 
-  loadSources().then(fromUrl);
+  // The URL's state is written into the form once the sources are in; a question typed in the
+  // meantime (a slow server) is the user's, and stays when the URL asks none.
+  loadSources().then(() => {
+    if (ui.question.value.trim() && !stateFromUrl().q) summarizeOptions();
+    else fromUrl();
+  });
 })();

@@ -252,6 +252,25 @@ def test_empty_question_shows_a_clear_message(page):
     expect(page.locator("#question-message")).to_be_hidden()
 
 
+def test_a_question_typed_while_the_page_starts_is_kept(page):
+    # the page writes the URL's state into the form once the document list is in; on a slow
+    # server a question typed before that was wiped, and submitting it said it was empty
+    from playwright.sync_api import expect
+
+    held = []
+    page.route("**/v1/documents", lambda route: held.append(route))
+    page.goto("/")
+    page.fill("#question", SUZHOU_QUESTION)
+    expect(page.locator("#question")).to_have_value(SUZHOU_QUESTION)
+    assert len(held) == 1
+    held[0].continue_()
+    expect(page.locator("#stats")).to_contain_text("문서 5개")
+    expect(page.locator("#question")).to_have_value(SUZHOU_QUESTION)
+    page.click("#submit")
+    expect(page.locator("#answer")).to_be_visible()
+    expect(page.locator("#question-message")).to_be_hidden()
+
+
 def test_api_errors_are_shown_plainly(page):
     from playwright.sync_api import expect
 
