@@ -28,6 +28,12 @@ class Expansion:
     terms: tuple[str, ...]
 
 
+def overlaps(part: str, named: Iterable[str]) -> bool:
+    """Whether ``part`` of a question lies in one of the ``named`` parts or holds one (its alias
+    glosses: their mined Korean name wins over a reading, a sound or a romanised name)."""
+    return any(part in n or n in part for n in named)
+
+
 def expanded_terms(terms: Sequence[str], expansions: Iterable[Expansion]) -> list[str]:
     """The question's terms followed by every expansion's terms: the BM25 query."""
     out = list(terms)

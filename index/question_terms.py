@@ -2,8 +2,10 @@
 
 A question without Hangul meets the Korean index only through what is added to its own terms
 (``expansion.Expansion``, one kind each): the Korean names of the aliases it names (``aliases``),
-for Chinese words their Sino-Korean readings (``readings``), the Mandarin sound of a Chinese
-word or a pinyin name in Hangul (``transliteration``), the aligned encoder's nearest Korean terms
+for Chinese words their Sino-Korean readings and Korean names in Han read as names
+(``readings``), the Mandarin sound of a Chinese word or a pinyin name in Hangul
+(``transliteration``), an English question's romanised Korean names read back
+(``romanization``), the aligned encoder's nearest Korean terms
 (``translation``) and, for a Chinese word without one, those of its English glosses
 (``glossary``). Each kind was measured on its own for issue 14 (the module of each says what it
 gained); the searcher calls :func:`foreign_expansions` for every question without Hangul.
@@ -57,18 +59,19 @@ def foreign_expansions(
 ) -> list[Expansion]:
     """The expansions of a question without Hangul (``text``), in the order they were built."""
     analyse: Analyze = lambda part: analyze(part, kiwi)  # noqa: E731
+    known = known_to(lexical)
     matches = match_aliases(text, aliases, fold_han)
     expansions = alias_expansions(matches, analyse)
     segmented = jieba_words(text) if _HAN.search(text) else []
     skip = [matched for matched, _ in matches]
     if segmented:
         expansions += reading_expansions(segmented, hanja_reading, analyse, skip)
-        expansions += name_expansions(segmented, hanja_reading, analyse, known_to(lexical))
+        expansions += name_expansions(segmented, hanja_reading, analyse, known)
         sounds = [(w, pinyin_syllables(w)) for w in content_words(segmented)]
     else:
         sounds = pinyin_words(text)
-        expansions += romanised_names(text, analyse, known_to(lexical), is_noun(kiwi), skip)
-    expansions += transliterations(sounds, analyse, known_to(lexical), skip)
+        expansions += romanised_names(text, analyse, known, is_noun(kiwi), skip)
+    expansions += transliterations(sounds, analyse, known, skip)
     if len(term_vectors) and aligned is not None:
         named = {t for e in expansions if e.kind == "alias" for t in e.source}
         words = [(w, src) for w, src in question_words(text, analyse, segmented) if not named & set(src)]

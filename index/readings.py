@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from docqa.index.expansion import Expansion
+from docqa.index.expansion import Expansion, overlaps
 
 Analyze = Callable[[str], list[str]]
 
@@ -44,7 +44,7 @@ def reading_expansions(
     people = {w for w, pos in words if pos.startswith("nr")}
     out: list[Expansion] = []
     for word in content_words(words):
-        if any(word in s or s in word for s in skipped):
+        if overlaps(word, skipped):
             continue
         reading = person_reading(word, read) if word in people else read(word)
         if not reading or _HAN_RE.search(reading):

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from itertools import product
 
-from docqa.index.expansion import Expansion
+from docqa.index.expansion import Expansion, overlaps
 
 Analyze = Callable[[str], list[str]]
 
@@ -140,7 +140,7 @@ def expansions(
     the question's alias glosses (Shanghai is the alias 상하이 already)."""
     out: list[Expansion] = []
     for run in names(text):
-        if any(s in run or run in s for s in skip):
+        if overlaps(run, skip):
             continue
         found = _reading_of(run.split(" "), analyze, known, noun)
         if found:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from docqa.index.expansion import Expansion
+from docqa.index.expansion import Expansion, overlaps
 
 Analyze = Callable[[str], list[str]]
 Romanise = Callable[[str], list[str]]  # Han -> toneless pinyin syllables
@@ -96,7 +96,7 @@ def expansions(
     but noise). ``skip``: the question's alias glosses (the mined Korean name wins)."""
     out: list[Expansion] = []
     for word, syllables in words:
-        if len(syllables) < MIN_SYLLABLES or any(word in s or s in word for s in skip):
+        if len(syllables) < MIN_SYLLABLES or overlaps(word, skip):
             continue
         written = hangul(syllables)
         terms = tuple(analyze(written)) if written else ()
