@@ -104,7 +104,7 @@ def readings(word: str) -> list[str]:
 
 
 def _splits(part: str) -> list[list[str]]:
-    """Ways to cut ``part`` into romanised syllables (a syllable starts with its consonant)."""
+    """Ways to cut ``part`` into syllables the tables read (at most seven letters each)."""
     if not part:
         return [[]]
     out = []
