@@ -5,7 +5,9 @@
 Retrieval figures (``docqa eval``) say whether the right passage was found; this says whether the
 sentences picked from the cited passages are the ones that answer. A question counts when the
 answer text contains one of its evidence strings (whitespace ignored, as in ``eval/sets.py``);
-``first`` asks the same of the first quoted sentence alone. jsonl sets only (they carry evidence).
+``first`` asks the same of the first quoted sentence alone. jsonl sets carry evidence strings; a
+SQuAD set's answer span is its evidence (ask the index ``docqa eval`` built for it, with
+``--data-dir``); TREC qrels have none, and are refused.
 It also reports, per language, how many answerable questions are answered (and of
 ``eval/sets/typos_v1.jsonl``, the same questions with a one-letter typo), and how many of
 ``eval/sets/offtopic_v1.jsonl`` (questions the corpus cannot answer) are refused.
@@ -20,7 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from docqa.eval.sets import EvalSet, contains_evidence, load_jsonl
+from docqa.eval.sets import EvalSet, Question, SetError, contains_evidence, load_jsonl, load_set
 from docqa.index.records import MODES, Mode
 
 DEFAULT_SET = Path("eval/sets/corpus_v1.jsonl")
@@ -39,8 +41,8 @@ def score(evalset: EvalSet, searcher: Any, k: int = 5, mode: Mode = "hybrid") ->
         result = answer(searcher.search(q.text, k=k, mode=mode))
         first = result.quoted[0] if result.quoted else ""
         row = counts[q.lang or "all"]
-        row[0] += result.found and contains_evidence(result.answer, q.evidence)
-        row[1] += result.found and contains_evidence(first, q.evidence)
+        row[0] += result.found and contains_evidence(result.answer, evidence(q))
+        row[1] += result.found and contains_evidence(first, evidence(q))
         row[2] += result.found
         row[3] += 1
     n = sum(r[3] for r in counts.values())
@@ -57,6 +59,11 @@ def score(evalset: EvalSet, searcher: Any, k: int = 5, mode: Mode = "hybrid") ->
         "evidence_in_first_sentence_by_lang": {lang: round(r[1] / r[3], 3) for lang, r in by_lang},
         "answered_by_lang": {lang: round(r[2] / r[3], 3) for lang, r in by_lang},
     }
+
+
+def evidence(q: Question) -> tuple[str, ...]:
+    """A question's evidence strings: as the set gives them, or its answer span (SQuAD)."""
+    return q.evidence or ((q.answer,) if q.answer else ())
 
 
 def refusals(path: Path, searcher: Any, k: int = 5, mode: Mode = "hybrid") -> dict[str, Any]:
@@ -98,8 +105,16 @@ def main(argv: list[str] | None = None) -> int:
     if not (settings.data_dir / "manifest.json").exists():
         print(f"no index in {settings.data_dir}: run `docqa ingest data/corpus` first", file=sys.stderr)
         return 2
+    try:
+        evalset = load_set(args.set)
+    except SetError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not all(evidence(q) for q in evalset.questions):
+        print(f"error: {args.set}: every question needs evidence strings or an answer span", file=sys.stderr)
+        return 2
     searcher = runtime.serving_searcher(settings)
-    report = score(load_jsonl(args.set), searcher, args.k, args.mode)
+    report = score(evalset, searcher, args.k, args.mode)
     if args.typos and args.typos.is_file():
         typos = score(load_jsonl(args.typos), searcher, args.k, args.mode)
         report["typos"] = {key: typos[key] for key in ("questions", "answered", "answered_by_lang")}

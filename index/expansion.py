@@ -22,7 +22,9 @@ from typing import Literal
 class Expansion:
     """Korean index terms added for the part ``via`` of a question, standing in for ``source``."""
 
-    kind: Literal["alias", "reading", "transliteration", "romanised", "translation", "gloss", "spelling"]
+    kind: Literal[
+        "alias", "reading", "transliteration", "romanised", "loanword", "translation", "gloss", "spelling"
+    ]
     via: str  # the matched gloss, pinyin or Chinese word, as the question writes it
     source: tuple[str, ...]  # the question's own index terms for that part
     terms: tuple[str, ...]

@@ -5,7 +5,8 @@ A question without Hangul meets the Korean index only through what is added to i
 for Chinese words their Sino-Korean readings and Korean names in Han read as names
 (``readings``), the Mandarin sound of a Chinese word or a pinyin name in Hangul
 (``transliteration``), an English question's romanised Korean names read back
-(``romanization``), the aligned encoder's nearest Korean terms
+(``romanization``), its loanwords and Western names spelt as Korean writes them (``loanwords``:
+startup 스타트업, Nixon 닉슨), the aligned encoder's nearest Korean terms
 (``translation``) and, for a Chinese word without one, those of its English glosses
 (``glossary``). Each kind was measured on its own for issue 14 (the module of each says what it
 gained); the searcher calls :func:`foreign_expansions` for every question without Hangul.
@@ -15,12 +16,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from docqa.index.aliases import AliasTable, alias_expansions, match_aliases
 from docqa.index.expansion import Expansion
 from docqa.index.glossary import gloss_expansions, glosses
 from docqa.index.lexical import analyze, fold_han
+from docqa.index.loanwords import expansions as loanwords
+from docqa.index.loanwords import lexicon
 from docqa.index.query_vectors import QueryVectors
 from docqa.index.readings import (
     content_words,
@@ -71,6 +75,9 @@ def foreign_expansions(
     else:
         sounds = pinyin_words(text)
         expansions += romanised_names(text, analyse, known, is_noun(kiwi), skip)
+        # a pinyin name (Suzhou, Sunan) is Chinese, not English: transliteration reads it
+        chinese = [*skip, *(word for word, _ in sounds)]
+        expansions += loanwords(question_words(text, analyse, ()), known, lexicon(), chinese)
     expansions += transliterations(sounds, analyse, known, skip)
     if len(term_vectors) and aligned is not None:
         named = {t for e in expansions if e.kind == "alias" for t in e.source}
@@ -84,4 +91,22 @@ def foreign_expansions(
             rest = [(w, src) for w, src in words if w not in done]
             table = glosses() if segmented and rest else {}
             expansions += translated + gloss_expansions(rest, table, aligned, term_vectors)
-    return expansions
+    return _spelt_once(expansions)
+
+
+def _spelt_once(expansions: list[Expansion]) -> list[Expansion]:
+    """Loanword spellings less those the word's translation also found (``case``: 케이스 both
+    ways would weigh double; KorQuAD check en, a question's passage rank 1 -> 9)."""
+    translated: dict[str, set[str]] = {}
+    for e in expansions:
+        if e.kind == "translation":
+            translated.setdefault(e.via, set()).update(e.terms)
+    out: list[Expansion] = []
+    for e in expansions:
+        if e.kind == "loanword" and e.via in translated:
+            terms = tuple(t for t in e.terms if t not in translated[e.via])
+            if not terms:
+                continue
+            e = replace(e, terms=terms)
+        out.append(e)
+    return out

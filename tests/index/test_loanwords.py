@@ -1,0 +1,77 @@
+"""English loanwords and Western names in Hangul by the Korean standard for English, from the CMU
+Pronouncing Dictionary, checked against words as the sample corpus and Korean usage write them."""
+
+from __future__ import annotations
+
+import pytest
+
+from docqa.config import SAMPLE_CORPUS
+from docqa.index.lexical import analyze
+from docqa.index.loanwords import expansions, lexicon, singular, spellings, word_spellings
+
+# (English word, how Korean writes it); the ones marked * are written so in the sample corpus
+WRITTEN = [
+    ("robot", "로봇"),  # *: a voiceless stop after a short vowel closes the syllable
+    ("startup", "스타트업"),  # *: a compound is written by its parts
+    ("platform", "플랫폼"),  # *: l after a consonant is doubled, an r before m is not heard
+    ("cloud", "클라우드"),
+    ("server", "서버"),  # *
+    ("battery", "배터리"),  # *: the r of ER goes to the vowel after it
+    ("google", "구글"),  # *: an unstressed schwa may be 으
+    ("data", "데이터"),  # *
+    ("computer", "컴퓨터"),  # y + vowel
+    ("switch", "스위치"),
+    ("tesla", "테슬라"),  # *
+    ("nixon", "닉슨"),
+    ("humanoid", "휴머노이드"),  # *
+    ("incubator", "인큐베이터"),  # *
+    ("shop", "숍"),
+]
+
+
+@pytest.fixture(scope="module")
+def lex():
+    return lexicon()
+
+
+@pytest.mark.parametrize(("english", "korean"), WRITTEN)
+def test_words_are_spelt_as_korean_writes_them(english, korean, lex):
+    assert korean in word_spellings(english, lex)
+
+
+def test_the_corpus_writes_them_so():
+    text = "".join(p.read_text(encoding="utf-8") for p in sorted(SAMPLE_CORPUS.glob("*.txt")))
+    for korean in ("로봇", "스타트업", "플랫폼", "서버", "배터리", "구글", "데이터", "테슬라", "휴머노이드"):
+        assert korean in text, korean
+
+
+def test_one_pronunciation_and_its_variants():
+    # robot R OW1 B AA2 T: AA is 아 or 오, the final t closes (ㅅ) or takes 으
+    assert {"로봇", "로보트", "로밧", "로바트"} <= spellings("R OW1 B AA2 T".split())
+    assert spellings("T AW1 N".split()) == {"타운"}
+    assert spellings("S T R IY1 T".split()) >= {"스트리트"}  # a consonant cluster takes 으
+
+
+def test_a_plural_is_spelt_as_its_singular(lex):
+    assert singular("robots", lex) == "robot" and singular("factories", lex) == "factory"
+    assert singular("class", lex) == "class" and singular("series", lex) == "series"
+    assert "이즈" not in word_spellings("years", lex)  # not YIH R Z read as a word of its own
+
+
+def test_a_question_word_meets_the_index_only_where_it_holds_the_spelling(lex):
+    index = {"스타트업", "타운", "도시"}
+    words = [("startup", ("startup",)), ("town", ("town",)), ("moving", ("moving",)), ("ai", ("ai",))]
+    found = {e.via: e.terms for e in expansions(words, index.__contains__, lex)}
+    assert found == {"startup": ("스타트업",), "town": ("타운",)}
+    assert expansions(words, index.__contains__, lex, skip=["Startup"])[0].via == "town"  # an alias wins
+
+
+def test_an_english_question_gets_the_loanword_the_corpus_writes(searcher):
+    state = searcher._state
+    question = "What is the maximum subsidy a startup moving into the AI Town can receive?"
+    query = searcher._lexical_query(state, question, analyze(question, searcher.kiwi))
+    spelt = {e.via: e.terms for e in query.expansions if e.kind == "loanword"}
+    assert spelt == {"startup": ("스타트업",), "town": ("타운",)}, spelt  # the translation said 시작, 도시
+    pinyin = "How many lighthouse factories had been built in Suzhou by the end of 2025?"
+    query = searcher._lexical_query(state, pinyin, analyze(pinyin, searcher.kiwi))
+    assert "suzhou" not in {e.via for e in query.expansions if e.kind == "loanword"}  # not 수주
