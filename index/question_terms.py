@@ -5,7 +5,7 @@ A question without Hangul meets the Korean index only through what is added to i
 for Chinese words their Sino-Korean readings and Korean names in Han read as names
 (``readings``), the Mandarin sound of a Chinese word or a pinyin name in Hangul
 (``transliteration``), an English question's romanised Korean names read back
-(``romanization``), its loanwords and Western names spelt as Korean writes them (``loanwords``:
+(``romanization``) and Japanese names read back (``japanese``), its loanwords and Western names spelt as Korean writes them (``loanwords``:
 startup 스타트업, Nixon 닉슨), the aligned encoder's nearest Korean terms
 (``translation``) and, for a Chinese word without one, those of its English glosses
 (``glossary``). Each kind was measured on its own for issue 14 (the module of each says what it
@@ -22,6 +22,7 @@ from typing import Any
 from docqa.index.aliases import AliasTable, alias_expansions, match_aliases
 from docqa.index.expansion import Expansion
 from docqa.index.glossary import gloss_expansions, glosses
+from docqa.index.japanese import expansions as japanese_names
 from docqa.index.lexical import analyze, fold_han
 from docqa.index.loanwords import expansions as loanwords
 from docqa.index.loanwords import lexicon
@@ -53,6 +54,11 @@ def is_noun(kiwi: Any) -> Callable[[str], bool]:
     return lambda word: [t.tag for t in kiwi.tokenize(word)] in (["NNP"], ["NNG"])
 
 
+def is_verb(kiwi: Any) -> Callable[[str], bool]:
+    """Whether Kiwi reads a word as starting with a verb or adjective (지나: 지나다)."""
+    return lambda word: next((t.tag for t in kiwi.tokenize(word)), "").startswith("V")
+
+
 def foreign_expansions(
     text: str,
     kiwi: Any,
@@ -75,6 +81,7 @@ def foreign_expansions(
     else:
         sounds = pinyin_words(text)
         expansions += romanised_names(text, analyse, known, is_noun(kiwi), skip)
+        expansions += japanese_names(text, known, is_verb(kiwi), skip)
         # a pinyin name (Suzhou, Sunan) is Chinese, not English: transliteration reads it
         chinese = [*skip, *(word for word, _ in sounds)]
         expansions += loanwords(question_words(text, analyse, ()), known, lexicon(), chinese)
