@@ -228,7 +228,8 @@ def singular(word: str, lex: Lexicon) -> str:
     return word
 
 
-def word_spellings(word: str, lex: Lexicon) -> set[str]:
+@lru_cache(maxsize=4096)  # a question's words recur across questions; about 1 ms a word
+def word_spellings(word: str, lex: Lexicon) -> frozenset[str]:
     """Every spelling of an English word: of each of its pronunciations, and of each split into
     two words of the dictionary (a compound is written by its parts: startup 스타트업)."""
     word = singular(word, lex)
@@ -236,12 +237,13 @@ def word_spellings(word: str, lex: Lexicon) -> set[str]:
     for phonemes in lex.pronunciations(word):
         forms |= spellings(phonemes)
     for cut in range(MIN_LETTERS, len(word) - 1):  # "sh" + "op", "dr" + "one": no
-        heads, tails = lex.pronunciations(word[:cut]), lex.pronunciations(word[cut:])
+        heads = lex.pronunciations(word[:cut])
+        tails = lex.pronunciations(word[cut:]) if heads else []
         if heads and tails:
             first = set().union(*(spellings(p) for p in heads))
             second = set().union(*(spellings(p) for p in tails))
             forms |= {a + b for a in first for b in second}
-    return forms
+    return frozenset(forms)
 
 
 def expansions(

@@ -5,9 +5,9 @@ A question without Hangul meets the Korean index only through what is added to i
 for Chinese words their Sino-Korean readings and Korean names in Han read as names
 (``readings``), the Mandarin sound of a Chinese word or a pinyin name in Hangul
 (``transliteration``), an English question's romanised Korean names read back
-(``romanization``) and Japanese names read back (``japanese``), its loanwords and Western names spelt as Korean writes them (``loanwords``:
-startup 스타트업, Nixon 닉슨), the aligned encoder's nearest Korean terms
-(``translation``) and, for a Chinese word without one, those of its English glosses
+(``romanization``), its Japanese names (``japanese``), its loanwords and Western names spelt as
+Korean writes them (``loanwords``: startup 스타트업, Nixon 닉슨), the aligned encoder's nearest
+Korean terms (``translation``) and, for a Chinese word without one, those of its English glosses
 (``glossary``). Each kind was measured on its own for issue 14 (the module of each says what it
 gained); the searcher calls :func:`foreign_expansions` for every question without Hangul.
 """
