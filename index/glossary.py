@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -113,4 +113,32 @@ def gloss_expansions(
         row += len(gs)
         if found:
             out.append(Expansion("gloss", word, source, tuple(found)))
+    return out
+
+
+# jieba's tags for names: people (nr, nrt: transliterated), places (ns), other proper names (nz)
+NAME_POS = ("nr", "ns", "nz")
+_NAME = re.compile(r"\b[A-Z][a-zāáǎàēéěèīíǐìōóǒòūúǔù]+\b")
+
+
+def gloss_names(
+    words: Sequence[tuple[str, str]],
+    table: dict[str, str],
+    spell: Callable[[str], tuple[str, ...]],
+    skip: Sequence[str] = (),
+) -> list[tuple[str, tuple[str, ...]]]:
+    """A Chinese question's names (jieba :data:`NAME_POS`) through the names their first gloss
+    writes in Latin letters: ``尼克松`` -> Richard Nixon -> 닉슨, ``昭和`` -> Shōwa -> 쇼와, a
+    Western or Japanese name that the Chinese characters only echo by their own sound. ``spell``
+    gives a Latin name's Hangul spellings the index holds; (word, spellings) for each word with one."""
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for word, pos in words:
+        if not pos.startswith(NAME_POS) or word not in table or any(word in s or s in word for s in skip):
+            continue
+        first = table[word].split("\t", 1)[0]
+        found: list[str] = []
+        for name in _NAME.findall(first):
+            found += [t for t in spell(name) if t not in found]
+        if found:
+            out.append((word, tuple(found)))
     return out

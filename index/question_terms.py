@@ -15,17 +15,19 @@ gained); the searcher calls :func:`foreign_expansions` for every question withou
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from docqa.index.aliases import AliasTable, alias_expansions, match_aliases
 from docqa.index.expansion import Expansion
-from docqa.index.glossary import gloss_expansions, glosses
+from docqa.index.glossary import gloss_expansions, gloss_names, glosses
 from docqa.index.japanese import expansions as japanese_names
+from docqa.index.japanese import readings as japanese_readings
 from docqa.index.lexical import analyze, fold_han
+from docqa.index.loanwords import MIN_SYLLABLES, Lexicon, lexicon, word_spellings
 from docqa.index.loanwords import expansions as loanwords
-from docqa.index.loanwords import lexicon
 from docqa.index.query_vectors import QueryVectors
 from docqa.index.readings import (
     content_words,
@@ -38,7 +40,7 @@ from docqa.index.readings import (
 from docqa.index.romanization import expansions as romanised_names
 from docqa.index.translation import TermVectors, question_words
 from docqa.index.transliteration import expansions as transliterations
-from docqa.index.transliteration import pinyin_words
+from docqa.index.transliteration import pinyin_words, split_pinyin
 
 Analyze = Callable[[str], list[str]]
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -78,6 +80,9 @@ def foreign_expansions(
         expansions += reading_expansions(segmented, hanja_reading, analyse, skip)
         expansions += name_expansions(segmented, hanja_reading, analyse, known)
         sounds = [(w, pinyin_syllables(w)) for w in content_words(segmented)]
+        spell = _name_speller(known, is_verb(kiwi), lexicon())
+        for word, spelt in gloss_names(segmented, glosses(), spell, skip):
+            expansions.append(Expansion("loanword", word, tuple(analyse(word)), spelt))
     else:
         sounds = pinyin_words(text)
         expansions += romanised_names(text, analyse, known, is_noun(kiwi), skip)
@@ -99,6 +104,26 @@ def foreign_expansions(
             table = glosses() if segmented and rest else {}
             expansions += translated + gloss_expansions(rest, table, aligned, term_vectors)
     return _spelt_once(expansions)
+
+
+def _name_speller(
+    known: Callable[[str], bool], is_verb: Callable[[str], bool], lex: Lexicon
+) -> Callable[[str], tuple[str, ...]]:
+    """A Latin name's Hangul spellings that the index holds: as English (Nixon 닉슨) or as
+    Japanese (Shōwa 쇼와); a name that reads as pinyin is not spelt as English (Suzhou: its Han
+    word has its own sound)."""
+
+    def spell(name: str) -> tuple[str, ...]:
+        plain = unicodedata.normalize("NFD", name.lower())
+        plain = "".join(c for c in plain if unicodedata.category(c) != "Mn")
+        found = {
+            r for r in japanese_readings(name) if len(r) >= MIN_SYLLABLES and known(r) and not is_verb(r)
+        }
+        if plain.isascii() and split_pinyin(plain) is None:  # Suzhou is no English 수주
+            found |= {f for f in word_spellings(plain, lex) if len(f) >= MIN_SYLLABLES and known(f)}
+        return tuple(sorted(found))
+
+    return spell
 
 
 def _spelt_once(expansions: list[Expansion]) -> list[Expansion]:

