@@ -1,11 +1,14 @@
 """Do the ONNX runtimes keep today's vectors? Cosine against torch on every passage, sentence and question.
 
     python -m bench.encoder_check [--data-dir DIR] [--runtimes onnx onnx-int8] [--aligned-runtimes onnx]
+                                  [--ingest-precisions bf16]
 
 Ingests the sample corpus into a fresh data directory (or reads ``DIR``), then embeds every
 passage (with its sentences pooled from the same pass, as ingest does) and every question of
 ``eval/sets/*.jsonl`` on each runtime. torch runs the dequantised float32 weights, which is the
-exact reference for the 4-bit graph. The aligned encoder (USE-m3) is checked the same way on
+exact reference for the 4-bit graph; each ``--ingest-precisions`` value embeds the passages
+(and pools their sentences) as ingest does with that DOCQA_INGEST_PRECISION (``bf16.py``).
+The aligned encoder (USE-m3) is checked the same way on
 what it embeds: every passage, every sentence (each on its own, as ingest does), every question
 and every Korean index term (``term_vectors``), each ``--aligned-runtimes`` against numpy (the
 path before its ONNX graph). Writes ``bench/results/encoder-check-<timestamp>.json``;
@@ -55,10 +58,12 @@ def _questions() -> list[str]:
     return out
 
 
-def _vectors(runtime: str, texts: list[str], spans: list, questions: list[str]) -> dict:
+def _vectors(
+    runtime: str, texts: list[str], spans: list, questions: list[str], precision: str = "float32"
+) -> dict:
     from docqa import runtime as rt
 
-    embedder = rt.embedder(rt.settings(encoder_runtime=runtime))
+    embedder = rt.embedder(rt.settings(encoder_runtime=runtime, ingest_precision=precision))
     t0 = time.perf_counter()
     passages, pooled = embedder.encode_passages_with_spans(texts, spans)
     seconds = time.perf_counter() - t0
@@ -103,6 +108,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data-dir", type=Path, help="an ingested data directory (default: ingest the corpus)")
     p.add_argument("--runtimes", nargs="*", default=["onnx", "onnx-int8"])
     p.add_argument("--aligned-runtimes", nargs="*", default=["onnx"], help="USE-m3, against numpy")
+    p.add_argument(
+        "--ingest-precisions",
+        nargs="*",
+        default=["bf16"],
+        help="DOCQA_INGEST_PRECISION values whose passages (and pooled sentences) are checked",
+    )
     args = p.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir
@@ -126,6 +137,14 @@ def main(argv: list[str] | None = None) -> int:
         keys = ("passages", "sentences", "questions")
         ok &= (
             all(result[runtime][k]["min"] >= BOUND for k in keys) and result[runtime]["same_sentences_pooled"]
+        )
+    for precision in args.ingest_precisions:
+        other = _vectors("onnx", texts, spans, questions, precision)
+        result[f"ingest-{precision}"] = {**_compare(ref, other), "passage_seconds": other["passage_seconds"]}
+        keys = ("passages", "sentences", "questions")
+        ok &= (
+            all(result[f"ingest-{precision}"][k]["min"] >= BOUND for k in keys)
+            and result[f"ingest-{precision}"]["same_sentences_pooled"]
         )
     inputs = {"passages": texts, "sentences": sentence_texts, "questions": questions, "terms": terms}
     if args.aligned_runtimes:

@@ -1,7 +1,8 @@
 """Run any ``docqa`` command with one speed knob turned, to measure it before index/ or service/ change.
 
     python -m bench.variant [--torch-threads N] [--faiss-threads N] [--query-cache N] [--int8]
-                            [--runtime onnx|onnx-int8|torch] [--aligned MODEL|none] -- serve
+                            [--runtime onnx|onnx-int8|torch] [--aligned MODEL|none]
+                            [--ingest-precision auto|bf16|float32] -- serve
     python -m bench.variant --int8 -- ingest data/corpus
     python -m bench.variant --int8 -- eval eval/sets/corpus_v1.jsonl --mode all --out DIR
 
@@ -10,7 +11,8 @@ The knobs are applied where ``Embedder.load`` returns, so ingest, serve and eval
 activations quantised per batch; no new dependency; torch runtime only), ``--query-cache``
 memoises query vectors, ``--runtime`` sets DOCQA_ENCODER_RUNTIME (``--runtime torch``: the
 encoder as it ran before issue 16), ``--aligned`` sets DOCQA_ALIGNED_MODEL (``--aligned none``:
-e5 alone, what the aligned second encoder of issue 14 costs).
+e5 alone, what the aligned second encoder of issue 14 costs), ``--ingest-precision`` sets
+DOCQA_INGEST_PRECISION (``--ingest-precision float32``: passages embedded as before issue 12's bf16 pass).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     p.add_argument("--int8", action="store_true")
     p.add_argument("--runtime", choices=["onnx", "onnx-int8", "torch"])
     p.add_argument("--aligned", help="DOCQA_ALIGNED_MODEL: a model name or path, or none")
+    p.add_argument("--ingest-precision", choices=["auto", "bf16", "float32"], help="DOCQA_INGEST_PRECISION")
     return p.parse_args(ours), docqa_args
 
 
@@ -43,6 +46,8 @@ def apply(args: argparse.Namespace) -> None:
         os.environ["DOCQA_ENCODER_RUNTIME"] = args.runtime
     if args.aligned:
         os.environ["DOCQA_ALIGNED_MODEL"] = args.aligned
+    if args.ingest_precision:
+        os.environ["DOCQA_INGEST_PRECISION"] = args.ingest_precision
 
     original = Embedder.load.__func__
 

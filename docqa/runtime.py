@@ -54,6 +54,7 @@ def embedder(settings: Settings) -> Embedder:
         settings.query_prefix,
         settings.passage_prefix,
         settings.encoder_runtime,
+        settings.ingest_precision,
     )
 
 
@@ -186,6 +187,8 @@ def serving_searcher(settings: Settings) -> Searcher:
     model.encode_queries(["준비"])
     if second is not None:
         second.encode_queries(["ready"])
+    if settings.api_key:  # writes are on: the passage encoder (bf16.py) loads now, not in an upload
+        model.warm_passages()
     warm_chinese()
     warm_english()
     result = searcher(settings, model=model, analyser=analyser)

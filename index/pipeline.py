@@ -343,7 +343,8 @@ class Indexer:
             assert manifest is not None
             if aligned is None or manifest.aligned_model == aligned.name or not manifest.passages:
                 return manifest
-        runtime = str(getattr(self.embedder, "runtime", ""))
+        # what embedded the passages (a bf16 ingest: ``torch-bf16``; ``Embedder.passage_runtime``)
+        runtime = str(getattr(self.embedder, "passage_runtime", getattr(self.embedder, "runtime", "")))
         return generation.build(store, self.data_dir, self.embedder.name, self.embedder.dim, aligned, runtime)
 
 

@@ -10,11 +10,14 @@ inside functions.
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from docqa.index.embedding import bf16
 from docqa.index.embedding.cache import prepare_e5_small, read_marker
 from docqa.index.embedding.errors import EmbeddingModelError
 from docqa.index.embedding.model import E5_PASSAGE_PREFIX, E5_QUERY_PREFIX, MODEL_KWARGS
@@ -86,6 +89,14 @@ def _load_default(cache_dir: Path, runtime: str) -> Any:
     return st
 
 
+def _load_bf16(cache_dir: Path) -> bf16.Bf16E5:
+    """The built-in model's pass on torch in bf16, a worker per core (``share_cores``: one)."""
+    from docqa.core.process import usable_cores
+
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    return bf16.load_bf16(prepare_e5_small(cache_dir / DEFAULT_MODEL), usable_cores())
+
+
 def _load_named(model: str) -> SentenceTransformer:
     """Load any sentence-transformers model by hub name or local path."""
     from sentence_transformers import SentenceTransformer
@@ -108,11 +119,23 @@ class Embedder:
     """One sentence-transformers model plus the prefixes it expects for queries and passages."""
 
     def __init__(
-        self, model: Any, name: str, query_prefix: str, passage_prefix: str, runtime: str = "torch"
+        self,
+        model: Any,
+        name: str,
+        query_prefix: str,
+        passage_prefix: str,
+        runtime: str = "torch",
+        passage_model: Callable[[], Any] | None = None,
     ) -> None:
         self._model = model
         self._name = name
         self._runtime = runtime
+        # ``passage_model`` loads what embeds passages when that is not ``model`` (bf16.py):
+        # on first use, so a service that never ingests never loads it
+        self._passage_loader = passage_model
+        self._passage: Any = None
+        self._passage_lock = threading.Lock()
+        self._shared = False
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         # sentence-transformers 6 renamed get_sentence_embedding_dimension; 5.x has only the old name.
@@ -127,10 +150,13 @@ class Embedder:
         query_prefix: str | None = None,
         passage_prefix: str | None = None,
         runtime: str = DEFAULT_RUNTIME,
+        ingest_precision: str = "float32",
     ) -> Embedder:
         """Load ``model`` (the built-in e5-small, a hub name or a local path) on the CPU.
 
         ``runtime`` (one of RUNTIMES) applies to the built-in model; any other runs on torch.
+        ``ingest_precision`` (one of ``bf16.PRECISIONS``) is how the built-in model embeds
+        passages: bf16 runs them on torch with bf16 linear layers (``bf16.py``).
         """
         if runtime not in RUNTIMES:
             raise EmbeddingModelError(
@@ -145,6 +171,13 @@ class Embedder:
             raise _load_error(model, exc) from exc
         if runtime == "torch":
             _use_all_cores()
+        if ingest_precision not in bf16.PRECISIONS:
+            raise EmbeddingModelError(
+                f"unknown ingest precision {ingest_precision!r}; use one of {', '.join(bf16.PRECISIONS)}"
+            )
+        passages: Callable[[], Any] | None = None
+        if is_default_model(model) and bf16.resolve(ingest_precision) == "bf16":
+            passages = lambda: _load_bf16(Path(cache_dir))  # noqa: E731
         default_query, default_passage = default_prefixes(model)
         return cls(
             st,
@@ -152,6 +185,7 @@ class Embedder:
             default_query if query_prefix is None else query_prefix,
             default_passage if passage_prefix is None else passage_prefix,
             runtime,
+            passages,
         )
 
     @property
@@ -161,15 +195,37 @@ class Embedder:
 
     @property
     def runtime(self) -> str:
-        """The runtime the model runs on (one of RUNTIMES; recorded in manifests and /v1/stats)."""
+        """The runtime the model runs on (one of RUNTIMES; /v1/stats)."""
         return self._runtime
+
+    @property
+    def passage_runtime(self) -> str:
+        """What embeds passages: ``runtime``, or ``bf16.RUNTIME`` (recorded in manifests)."""
+        return bf16.RUNTIME if self._passage_loader is not None else self._runtime
+
+    def warm_passages(self) -> None:
+        """Load what embeds passages now, not in the first write (a service that takes writes)."""
+        if self._passage_loader is not None:
+            self.encode_passages(["준비"])
+
+    def _passage_model(self) -> Any:
+        if self._passage_loader is None:
+            return self._model
+        with self._passage_lock:
+            if self._passage is None:
+                self._passage = self._passage_loader()
+                if self._shared:
+                    self._passage.share_cores()
+        return self._passage
 
     def share_cores(self) -> None:
         """Serve many calls at once: a lone call may still use every core (ONNX Runtime), calls
         side by side one core each. torch's thread count is process-wide; the service sets it."""
-        share = getattr(self._model, "share_cores", None)
-        if share is not None:
-            share()
+        self._shared = True
+        for model in (self._model, self._passage):
+            share = getattr(model, "share_cores", None)
+            if share is not None:
+                share()
 
     @property
     def dim(self) -> int:
@@ -190,7 +246,7 @@ class Embedder:
     ) -> np.ndarray:
         """Embed passages with the passage prefix: float32, L2-normalised, shape (n, dim)."""
         prefixed = [self.passage_prefix + t for t in _as_list(texts)]
-        return self._encode(prefixed, batch_size, show_progress)
+        return self._encode(prefixed, batch_size, show_progress, self._passage_model())
 
     def encode_passages_with_spans(
         self, texts: list[str], spans: list[list[tuple[int, int]]], batch_size: int = INGEST_BATCH
@@ -207,7 +263,7 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32), []
         prefixed = [self.passage_prefix + t for t in texts]
-        outputs = self._model.encode(
+        outputs = self._passage_model().encode(
             prefixed, batch_size=batch_size, output_value=None, convert_to_numpy=False
         )
         shift = len(self.passage_prefix)
@@ -244,11 +300,13 @@ class Embedder:
         bounds = np.cumsum([0, *map(len, piece_ids)])
         return [(int(bounds[2 * k + 1]), min(int(bounds[2 * k + 2]), len(ids))) for k in range(len(spans))]
 
-    def _encode(self, texts: list[str], batch_size: int, show_progress: bool) -> np.ndarray:
+    def _encode(
+        self, texts: list[str], batch_size: int, show_progress: bool, model: Any = None
+    ) -> np.ndarray:
         """Run the model; normalise here too, in case a named model has no Normalize module."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self._model.encode(
+        vectors = (model or self._model).encode(
             texts,
             batch_size=batch_size,
             show_progress_bar=show_progress,

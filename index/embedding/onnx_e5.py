@@ -167,11 +167,16 @@ class OnnxE5:
 
     def _forward(self, batch: list[list[int]]) -> np.ndarray:
         """Token vectors (len(batch), longest, dim) of right-padded ``batch``."""
+        embeds, lengths = self._embeds(batch)
+        with self._pick() as session:
+            tokens: np.ndarray = session.run(None, {INPUT_EMBEDS: embeds, INPUT_LENGTHS: lengths})[0]
+        return tokens
+
+    def _embeds(self, batch: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """The word vectors (len(batch), longest, dim) of right-padded ``batch``, and its lengths."""
         lengths = np.array([len(row) for row in batch], dtype=np.int32)
         flat = np.fromiter((t for row in batch for t in row), dtype=np.int64, count=int(lengths.sum()))
         words = dequantize_q4_0(self._rows[flat].tobytes(), len(flat) * self._dim).reshape(-1, self._dim)
         embeds = np.zeros((len(batch), int(lengths.max()), self._dim), dtype=np.float32)
         embeds[np.arange(embeds.shape[1]) < lengths[:, None]] = words
-        with self._pick() as session:
-            tokens: np.ndarray = session.run(None, {INPUT_EMBEDS: embeds, INPUT_LENGTHS: lengths})[0]
-        return tokens
+        return embeds, lengths

@@ -64,7 +64,7 @@ class MilvusIndexer(Indexer):
         if is_current(manifest, milvus, self.aligned):
             assert manifest is not None
             return manifest
-        runtime = str(getattr(self.embedder, "runtime", ""))
+        runtime = str(getattr(self.embedder, "passage_runtime", getattr(self.embedder, "runtime", "")))
         return publish(milvus, self.embedder.name, self.embedder.dim, self.aligned, runtime)
 
     def _unpublished(self, store: Store, written: WriteProgress) -> list[str]:
