@@ -125,6 +125,7 @@ def ocr_lines(
     reads = pdf_ocr_second.second_readings(gray, reads, langs, again)
     syllables = [w[3] for _, w, _ in reads if _SYLLABLE.search(w[4])]
     usual = statistics.median(syllables) if syllables else 0
+    reads = _middle_dots(reads, usual, ink)
     words: dict[tuple[int, str, str, str], list[Word]] = {}
     for key, word, confidence in reads:
         if not _junk(word[4].strip(), confidence) and not _speck(word, confidence, usual):
@@ -342,6 +343,67 @@ def _speck(word: Word, confidence: float, usual: float) -> bool:
     or 번 (a particle on its own, 을, can be as short: it is read surely)."""
     short = word[3] < 0.5 * usual and bool(_SYLLABLE.search(word[4]))
     return short and confidence < pdf_ocr_second.DOUBT
+
+
+_MARKS = frozenset("-:ㆍ·*.+~")  # what kor reads a middle dot as
+
+
+def _middle_dots(reads: list[pdf_ocr_second.Read], usual: float, ink: Any) -> list[pdf_ocr_second.Read]:
+    """Middle dots written as such. kor's data has no U+00B7: it reads ``·`` as ``ㆍ`` (U+318D,
+    an obsolete vowel letter modern Korean writes only for the dot), ``-``, ``:`` or ``*``. A
+    lone mark is a middle dot by its shape: a blob at most a quarter of the page's usual
+    syllable height either way, no more than twice as wide as high or as high as wide (a hyphen
+    is three times as wide, a colon four times as high), its middle in the middle third of its
+    line's syllables (a full stop sits on the baseline). The shape is the ink's that the word's
+    box touches (``_inked``: Tesseract's box of a mark may be larger or smaller than the mark)."""
+    lines: dict[Any, list[Word]] = {}
+    for key, word, _ in reads:
+        if _SYLLABLE.search(word[4]):
+            lines.setdefault(key, []).append(word)
+    out = []
+    for key, word, confidence in reads:
+        text = word[4].replace("ㆍ", "·")
+        if text.strip() in _MARKS and key in lines and _dot(_inked(word, ink, int(usual)), lines[key], usual):
+            text, confidence = "·", max(confidence, pdf_ocr_second.DOUBT)  # kept, however unsure
+        out.append((key, (*word[:4], text), confidence))
+    return out
+
+
+def _inked(word: Word, ink: Any, reach: int) -> Word | None:
+    """The box of the ink Tesseract's box of a word touches (or passes within 2 pixels of):
+    every blob of connected ink pixels, whole as far as ``reach`` pixels around the box (Tesseract's box may
+    hold part of a mark, or parts of its neighbours)."""
+    from scipy import ndimage
+
+    left, top, width, height, text = word
+    x0, y0 = max(0, left - reach), max(0, top - reach)
+    window = ink[y0 : top + height + reach, x0 : left + width + reach]
+    blobs, _ = ndimage.label(window)
+    near = blobs[max(0, top - y0 - 2) : top - y0 + height + 2, max(0, left - x0 - 2) : left - x0 + width + 2]
+    touched = set(near.ravel().tolist()) - {0}
+    if not touched:
+        return None
+    ys, xs = ndimage.find_objects(blobs)[min(touched) - 1] if len(touched) == 1 else _union(blobs, touched)
+    return (x0 + xs.start, y0 + ys.start, xs.stop - xs.start, ys.stop - ys.start, text)
+
+
+def _union(blobs: Any, labels: set[int]) -> tuple[slice, slice]:
+    import numpy as np
+
+    ys, xs = np.nonzero(np.isin(blobs, list(labels)))
+    return slice(int(ys.min()), int(ys.max()) + 1), slice(int(xs.min()), int(xs.max()) + 1)
+
+
+def _dot(word: Word | None, line: list[Word], usual: float) -> bool:
+    if word is None:
+        return False
+    small, large = sorted(word[2:4])
+    if not 0 < large <= 0.25 * usual or large > 2 * small:
+        return False
+    top = statistics.median(w[1] for w in line)
+    bottom = statistics.median(w[1] + w[3] for w in line)
+    middle = (word[1] + word[3] / 2 - top) / max(1, bottom - top)
+    return 1 / 3 <= middle <= 2 / 3
 
 
 def _line(piece: list[tuple[str, Word]], number: int, scale: float, x: float, y: float) -> TextLine:

@@ -157,3 +157,29 @@ def test_specks_read_as_hangul_are_dropped() -> None:
     assert not pdf_ocr._speck((0, 0, 12, 15, "을"), 92.0, usual)
     assert not pdf_ocr._speck((0, 0, 30, 38, "번"), 24.8, usual)
     assert not pdf_ocr._speck((0, 0, 12, 12, "="), 7.1, usual)
+
+
+def test_middle_dots_are_told_from_hyphens_and_full_stops_by_their_shape() -> None:
+    # kor's data has no "·": it read "생산·판매" as "생산-판매", "생산:판매" or "생산ㆍ판매" (ㆍ was
+    # then dropped as a loose jamo). The ink of a lone mark says which it is. A line of 40-pixel
+    # syllables at rows 100-140 (300 dpi), with marks drawn between them:
+    import numpy as np
+
+    ink = np.zeros((300, 600), dtype=bool)
+    ink[118:123, 50:55] = True  # a dot, 5 x 5, in the middle of the line
+    ink[119:122, 150:162] = True  # a hyphen, 12 x 3
+    ink[135:139, 250:254] = True  # a full stop, on the baseline
+    ink[110:114, 350:354] = ink[126:130, 350:354] = True  # a colon
+    line = (0, "1", "1", "1")
+    syllables = [(line, (x, 100, 40, 40, "가"), 93.0) for x in (0, 100, 200, 300, 400)]
+    marks = [
+        (line, (51, 119, 3, 3, "-"), 80.0),  # Tesseract's box inside the dot
+        (line, (160, 119, 2, 3, "-"), 93.0),  # ... and at the hyphen's end: the whole blob counts
+        (line, (250, 135, 4, 4, "."), 93.0),
+        (line, (350, 110, 4, 20, ":"), 93.0),
+        (line, (450, 118, 5, 5, "-"), 90.0),  # no ink there: left alone
+        (line, (500, 100, 120, 40, "생산ㆍ판매"), 90.0),
+    ]
+    dotted = pdf_ocr._middle_dots(syllables + marks, 40.0, ink)[len(syllables) :]
+    assert [w[4] for _, w, _ in dotted] == ["·", "-", ".", ":", "-", "생산·판매"]
+    assert dotted[0][2] >= 60.0  # kept, however unsure Tesseract was
