@@ -294,11 +294,14 @@ def _blanks(words: list[Word], ink: Any) -> list[float]:
 
     Tesseract's Korean model ends a word at nearly every syllable (``인 공 지능``), so a space
     is kept only where the image has one. Its word widths are unreliable (a syllable 4 or 180
-    pixels wide), its left edges are not: the blank before a word is the widest run of empty
-    pixel columns, across the words' usual height, that ends within 0.3 heights of the word's
-    left edge. On the corpus's pages the blank between two syllables of a word is 0-0.25
-    heights, a space 0.33-0.6. The usual height, not the line's box: a line running across two
-    columns whose rows do not align has a box as tall as two rows."""
+    pixels wide), and read as one block (``--psm 6``) so are its left edges (생 of 이곳의 생산액은
+    boxed from the middle of the syllable): the blank before a word is the widest run of empty
+    pixel columns, across the words' usual height, that ends after the previous word's left edge
+    (half a height after it, or 0.3 heights before this word's, whichever is first) and within
+    0.3 heights past this word's left edge. On the corpus's pages the blank between two
+    syllables of a word is 0-0.25 heights, a space 0.33-0.6. The usual height, not the line's
+    box: a line running across two columns whose rows do not align has a box as tall as two
+    rows."""
     top = int(statistics.median(w[1] for w in words))
     bottom = int(statistics.median(w[1] + w[3] for w in words))
     height = max(1, bottom - top)
@@ -313,8 +316,9 @@ def _blanks(words: list[Word], ink: Any) -> list[float]:
             runs.append((left + i, i - start))
             start = None
     out = [-1.0]
-    for word in words[1:]:
-        out.append(max((n for end, n in runs if abs(end - word[0]) <= 0.3 * height), default=0) / height)
+    for last, word in itertools.pairwise(words):
+        after = min(last[0] + 0.5 * height, word[0] - 0.3 * height)
+        out.append(max((n for end, n in runs if after <= end <= word[0] + 0.3 * height), default=0) / height)
     return out
 
 

@@ -183,3 +183,17 @@ def test_middle_dots_are_told_from_hyphens_and_full_stops_by_their_shape() -> No
     dotted = pdf_ocr._middle_dots(syllables + marks, 40.0, ink)[len(syllables) :]
     assert [w[4] for _, w, _ in dotted] == ["·", "-", ".", ":", "-", "생산·판매"]
     assert dotted[0][2] >= 60.0  # kept, however unsure Tesseract was
+
+
+def test_a_space_is_seen_before_a_word_boxed_from_inside_its_syllable() -> None:
+    # read as one block (--psm 6), kor boxed the 생 of "이곳의 생산액은" from the middle of the
+    # syllable, 0.4 heights past the blank before it, and the space was lost ("이곳의생산액은", 109
+    # spaces lost on the bench pages): the blank may end anywhere after the previous word's start
+    import numpy as np
+
+    ink = np.zeros((200, 300), dtype=bool)
+    ink[100:140, 0:40] = ink[100:140, 60:100] = ink[100:140, 104:144] = True  # 의, a space, 생 산
+    words = [(0, 100, 40, 40, "의"), (76, 100, 24, 40, "생"), (104, 100, 40, 40, "산")]
+    blanks = pdf_ocr._blanks(words, ink)
+    assert blanks[1] >= pdf_ocr.SPACE and blanks[2] < pdf_ocr.SPACE, blanks
+    assert ["".join(s + w[4] for s, w in piece) for piece in pdf_ocr._pieces(words, ink)] == ["의 생산"]
