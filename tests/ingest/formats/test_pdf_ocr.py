@@ -197,3 +197,21 @@ def test_a_space_is_seen_before_a_word_boxed_from_inside_its_syllable() -> None:
     blanks = pdf_ocr._blanks(words, ink)
     assert blanks[1] >= pdf_ocr.SPACE and blanks[2] < pdf_ocr.SPACE, blanks
     assert ["".join(s + w[4] for s, w in piece) for piece in pdf_ocr._pieces(words, ink)] == ["의 생산"]
+
+
+def test_a_print_time_read_without_its_date_is_still_print_furniture() -> None:
+    # OCR read one page's print header "12/1/26, 11:22 PM" as "121:22 PM": no date, and not the
+    # other pages' row digits aside, so it stayed in the stored text (bench run 20261201-232717)
+    from docqa.ingest.formats.pdf_layout import drop_print_furniture
+    from docqa.ingest.formats.pdf_lines import TextLine
+
+    def page(number: int, header: str) -> list[TextLine]:
+        return [
+            TextLine(number, 20, 10, 80, 20, 8, header),
+            TextLine(number, 300, 10, 500, 20, 8, "쑤저우, AI와 정밀 제조의 융합"),
+            TextLine(number, 40, 100, 550, 112, 11, "원문 출처:신화통신 한국어 뉴스 서비스"),
+        ]
+
+    pages = [page(0, "12/1/26, 11:22 PM"), page(1, "12/1/26, 11:22 PM"), page(2, "121:22 PM")]
+    kept = drop_print_furniture(pages, [842.0] * 3)
+    assert [[t.text for t in lines] for lines in kept] == [["원문 출처:신화통신 한국어 뉴스 서비스"]] * 3
