@@ -39,6 +39,8 @@ MAIN_SHARE = 0.25  # a main column holds at least this share of the largest colu
 _DATE_TIME = re.compile(
     r"\d{1,4}\s*[./-]\s*\d{1,2}\s*[./-]\s*\d{1,4}\.?,?\s*(?:(?:오전|오후|AM|PM)\s*)?\d{1,2}:\d{2}", re.I
 )
+# a print time alone, as OCR may read the header's date and time ("12/1/26, 11:22 PM" as "121:22 PM")
+_CLOCK = re.compile(r"^\s*[\d/.,\s-]*\d{1,2}:\d{2}\s*(?:AM|PM|오전|오후)\s*$", re.I)
 _URL = re.compile(r"^\s*(?:(?:https?|file)://|www\.)\S+\s*$", re.I)
 _COUNTER = re.compile(r"^\s*\d{1,4}\s*/\s*\d{1,4}\s*$")
 _TIME = r"(?:\d{1,2}:)?\d{1,2}:\d{2}"
@@ -73,7 +75,11 @@ def drop_print_furniture(pages: list[list[TextLine]], heights: Sequence[float]) 
         gone: set[int] = set()
         for row, where in page_rows:
             marked = any(
-                _DATE_TIME.search(t.text) or _URL.match(t.text) or _COUNTER.match(t.text) for t in row
+                _DATE_TIME.search(t.text)
+                or _CLOCK.match(t.text)
+                or _URL.match(t.text)
+                or _COUNTER.match(t.text)
+                for t in row
             )
             if marked or counts[(where, _furniture_key(row))] >= need:
                 gone.update(id(t) for t in row)

@@ -106,10 +106,15 @@ def choose(
         if _LETTER.search(text) and sure >= SURE:
             options.append((_capital_i(text), sure))
     # chi_tra reads a Hangul syllable beside the Han as Latin or digits (이 as 0|): of its
-    # words (less what trails their closing bracket), the sure ones with Han, and brackets
+    # words (less what trails their closing bracket, and the words after it: 시 read as 人), the
+    # sure ones with Han, and brackets
     trimmed = [(_TRAIL.sub("", w), c) for w, c in han]
+    closing = next((i for i, (w, _) in enumerate(trimmed) if w.endswith((")", "]"))), len(trimmed))
+    trimmed = trimmed[: closing + 1]
     kept = [(w, c) for w, c in trimmed if c >= SURE_HAN and _HAN_WORD.fullmatch(w) or _BRACKETS.fullmatch(w)]
-    if confidence < NOISE and 2 * len(kept) >= len(han) and _HAN.search("".join(w for w, _ in kept)):
+    # the Korean is noise: unsure, or no Hangul and not a number ((餘杭) as "(@4&1)" at 46%)
+    noise = confidence < NOISE or not _HANGUL.search(korean) and not _NUMBER.fullmatch(korean)
+    if noise and 2 * len(kept) >= len(trimmed) and _HAN.search("".join(w for w, _ in kept)):
         options.append(("".join(w for w, _ in kept), sum(c for _, c in kept) / len(kept)))
     return max(options, key=lambda o: o[1])
 

@@ -157,3 +157,61 @@ def test_specks_read_as_hangul_are_dropped() -> None:
     assert not pdf_ocr._speck((0, 0, 12, 15, "을"), 92.0, usual)
     assert not pdf_ocr._speck((0, 0, 30, 38, "번"), 24.8, usual)
     assert not pdf_ocr._speck((0, 0, 12, 12, "="), 7.1, usual)
+
+
+def test_middle_dots_are_told_from_hyphens_and_full_stops_by_their_shape() -> None:
+    # kor's data has no "·": it read "생산·판매" as "생산-판매", "생산:판매" or "생산ㆍ판매" (ㆍ was
+    # then dropped as a loose jamo). The ink of a lone mark says which it is. A line of 40-pixel
+    # syllables at rows 100-140 (300 dpi), with marks drawn between them:
+    import numpy as np
+
+    ink = np.zeros((300, 600), dtype=bool)
+    ink[118:123, 50:55] = True  # a dot, 5 x 5, in the middle of the line
+    ink[119:122, 150:162] = True  # a hyphen, 12 x 3
+    ink[135:139, 250:254] = True  # a full stop, on the baseline
+    ink[110:114, 350:354] = ink[126:130, 350:354] = True  # a colon
+    line = (0, "1", "1", "1")
+    syllables = [(line, (x, 100, 40, 40, "가"), 93.0) for x in (0, 100, 200, 300, 400)]
+    marks = [
+        (line, (51, 119, 3, 3, "-"), 80.0),  # Tesseract's box inside the dot
+        (line, (160, 119, 2, 3, "-"), 93.0),  # ... and at the hyphen's end: the whole blob counts
+        (line, (250, 135, 4, 4, "."), 93.0),
+        (line, (350, 110, 4, 20, ":"), 93.0),
+        (line, (450, 118, 5, 5, "-"), 90.0),  # no ink there: left alone
+        (line, (500, 100, 120, 40, "생산ㆍ판매"), 90.0),
+    ]
+    dotted = pdf_ocr._middle_dots(syllables + marks, 40.0, ink)[len(syllables) :]
+    assert [w[4] for _, w, _ in dotted] == ["·", "-", ".", ":", "-", "생산·판매"]
+    assert dotted[0][2] >= 60.0  # kept, however unsure Tesseract was
+
+
+def test_a_space_is_seen_before_a_word_boxed_from_inside_its_syllable() -> None:
+    # read as one block (--psm 6), kor boxed the 생 of "이곳의 생산액은" from the middle of the
+    # syllable, 0.4 heights past the blank before it, and the space was lost ("이곳의생산액은", 109
+    # spaces lost on the bench pages): the blank may end anywhere after the previous word's start
+    import numpy as np
+
+    ink = np.zeros((200, 300), dtype=bool)
+    ink[100:140, 0:40] = ink[100:140, 60:100] = ink[100:140, 104:144] = True  # 의, a space, 생 산
+    words = [(0, 100, 40, 40, "의"), (76, 100, 24, 40, "생"), (104, 100, 40, 40, "산")]
+    blanks = pdf_ocr._blanks(words, ink)
+    assert blanks[1] >= pdf_ocr.SPACE and blanks[2] < pdf_ocr.SPACE, blanks
+    assert ["".join(s + w[4] for s, w in piece) for piece in pdf_ocr._pieces(words, ink)] == ["의 생산"]
+
+
+def test_a_print_time_read_without_its_date_is_still_print_furniture() -> None:
+    # OCR read one page's print header "12/1/26, 11:22 PM" as "121:22 PM": no date, and not the
+    # other pages' row digits aside, so it stayed in the stored text (bench run 20261201-232717)
+    from docqa.ingest.formats.pdf_layout import drop_print_furniture
+    from docqa.ingest.formats.pdf_lines import TextLine
+
+    def page(number: int, header: str) -> list[TextLine]:
+        return [
+            TextLine(number, 20, 10, 80, 20, 8, header),
+            TextLine(number, 300, 10, 500, 20, 8, "쑤저우, AI와 정밀 제조의 융합"),
+            TextLine(number, 40, 100, 550, 112, 11, "원문 출처:신화통신 한국어 뉴스 서비스"),
+        ]
+
+    pages = [page(0, "12/1/26, 11:22 PM"), page(1, "12/1/26, 11:22 PM"), page(2, "121:22 PM")]
+    kept = drop_print_furniture(pages, [842.0] * 3)
+    assert [[t.text for t in lines] for lines in kept] == [["원문 출처:신화통신 한국어 뉴스 서비스"]] * 3

@@ -48,3 +48,14 @@ def test_hangul_at_the_ends_of_a_run_stays_korean() -> None:
     assert _trim([0, 1], reads) == [0]
     # a run of Hangul alone is read again whole ("AI" read as "시")
     assert _trim([1], reads) == [1]
+
+
+def test_han_ends_at_its_closing_bracket_and_korean_noise_need_not_be_unsure() -> None:
+    # read as one block (--psm 6), kor's box of "(杭州)" reached into the 시 after it, which
+    # chi_tra read as 人: nothing after the closing bracket is kept
+    assert choose("(@))", 0.0, [], [("(杭州", 91.4), (")", 93.0), ("人", 90.7)])[0] == "(杭州)"
+    # "(@4&1)" for (餘杭) at 46%: no Hangul and not a number is noise, however sure kor was
+    han = [("(", 93.3), ("餘", 93.0), ("杭", 74.0), (")、!", 0.0), ("引", 9.3)]
+    assert choose("(@4&1)", 46.0, [], han)[0] == "(餘杭)"
+    # a Hangul reading kor is that sure of stays (된다. was read by chi_tra as 中)
+    assert choose("된다.", 46.0, [], [("中", 71.1)])[0] == "된다."
