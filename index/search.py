@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from docqa.core.process import usable_cores
 from docqa.core.text import has_content, scrub
 from docqa.index import generation
 from docqa.index.aliases import AliasTable, gloss_terms_by_name
@@ -33,7 +34,7 @@ from docqa.index.fusion import (
 from docqa.index.glossary import glosses
 from docqa.index.lexical import analyze, terms_from_tokens
 from docqa.index.manifest import Manifest
-from docqa.index.query_vectors import QueryVectors
+from docqa.index.query_vectors import QueryVectors, batch_exact
 from docqa.index.question_terms import foreign_expansions, known_to
 from docqa.index.records import Filters, Hit, Mode, ScoredSentence, SearchResult, StoredPassage
 from docqa.index.snapshot_reader import Rows, SnapshotReader
@@ -79,7 +80,9 @@ class Searcher:
     ):
         self.data_dir = data_dir
         self.embedder = embedder
-        self.query_vectors = QueryVectors(embedder, query_cache_size)
+        # where the vectors are the same in any batch, concurrent searches share the encoder's passes
+        lanes = usable_cores() if batch_exact(embedder) else 0
+        self.query_vectors = QueryVectors(embedder, query_cache_size, lanes)
         # the aligned second encoder (index/embedding/aligned.py), with a query cache of its own
         self.aligned = aligned
         self.aligned_vectors = QueryVectors(aligned, query_cache_size) if aligned is not None else None
