@@ -8,14 +8,31 @@ from typing import Any
 
 import numpy as np
 
+from docqa.index.coalesce import Coalescing
+
+# Encoder runtimes whose query vectors are bit for bit the same in any batch: e5 on ONNX Runtime
+# (``Embedder.runtime``; each row's padding is masked, the kernels work row by row). torch's
+# differ by ~1e-7 with the batch, and USE-m3's ONNX graph too: those encode each lookup alone.
+BATCH_EXACT_RUNTIMES = frozenset({"onnx", "onnx-int8"})
+
+
+def batch_exact(embedder: Any) -> bool:
+    """Whether ``embedder``'s vectors do not depend on what else is in its batch."""
+    return getattr(embedder, "runtime", None) in BATCH_EXACT_RUNTIMES
+
 
 class QueryVectors:
     """A bounded LRU cache of query embeddings: encoding is most of a query's cost on a CPU,
     and the same question comes back often (ask and search from the page, eval modes)."""
 
-    def __init__(self, embedder: Any, size: int = 2048):
+    def __init__(self, embedder: Any, size: int = 2048, lanes: int = 0):
+        """``lanes``: encode concurrent lookups as shared batches, at most that many at once
+        (``coalesce.Coalescing``; for an encoder whose vectors do not depend on the batch); 0: each
+        lookup encodes on its own."""
         self.embedder = embedder
         self.size = size
+        self.coalesces = bool(lanes)
+        self._encode = Coalescing(embedder.encode_queries, lanes).encode if lanes else embedder.encode_queries
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -37,7 +54,7 @@ class QueryVectors:
         missing = [q for q in dict.fromkeys(queries) if q not in found]
         if not missing:
             return found
-        for query, vector in zip(missing, self.embedder.encode_queries(missing), strict=True):
+        for query, vector in zip(missing, self._encode(missing), strict=True):
             vector.setflags(write=False)
             found[query] = vector
         if self.size:
@@ -57,7 +74,7 @@ class _OneSearch(QueryVectors):
     """``QueryVectors.for_one_search``: remembers what it looked up; not shared between threads."""
 
     def __init__(self, shared: QueryVectors) -> None:
-        super().__init__(shared.embedder, 0)
+        super().__init__(shared.embedder, 0)  # encodes through ``shared`` only
         self._shared = shared
         self._seen: dict[str, np.ndarray] = {}
 

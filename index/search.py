@@ -5,18 +5,20 @@ The fusion itself is pure and lives in ``fusion.py``; the indexes are backends (
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from docqa.core.process import usable_cores
 from docqa.core.text import has_content, scrub
 from docqa.index import generation
 from docqa.index.aliases import AliasTable, gloss_terms_by_name
@@ -33,7 +35,7 @@ from docqa.index.fusion import (
 from docqa.index.glossary import glosses
 from docqa.index.lexical import analyze, terms_from_tokens
 from docqa.index.manifest import Manifest
-from docqa.index.query_vectors import QueryVectors
+from docqa.index.query_vectors import QueryVectors, batch_exact
 from docqa.index.question_terms import foreign_expansions, known_to
 from docqa.index.records import Filters, Hit, Mode, ScoredSentence, SearchResult, StoredPassage
 from docqa.index.snapshot_reader import Rows, SnapshotReader
@@ -79,7 +81,9 @@ class Searcher:
     ):
         self.data_dir = data_dir
         self.embedder = embedder
-        self.query_vectors = QueryVectors(embedder, query_cache_size)
+        # where the vectors are the same in any batch, concurrent searches share the encoder's passes
+        lanes = usable_cores() if batch_exact(embedder) else 0
+        self.query_vectors = QueryVectors(embedder, query_cache_size, lanes)
         # the aligned second encoder (index/embedding/aligned.py), with a query cache of its own
         self.aligned = aligned
         self.aligned_vectors = QueryVectors(aligned, query_cache_size) if aligned is not None else None
@@ -211,8 +215,9 @@ class Searcher:
         found = state.rows.rows([pid for pid, _, _ in ranked])
         rows = [found[pid] for pid, _, _ in ranked]
         cosines = self._sentence_similarities(state, rows, rvec, avec, weights.sentences)
+        idf = functools.lru_cache(maxsize=None)(state.gen.lexical.idf)  # the hits ask for the same terms
         hits = [
-            self._hit(state, rank, row, score, cos, lexical, rvec, sims)
+            self._hit(state, rank, row, score, cos, lexical, rvec, sims, idf)
             for rank, ((_, score, cos), row, sims) in enumerate(zip(ranked, rows, cosines, strict=True), 1)
         ]
         took = (time.perf_counter() - started) * 1000
@@ -262,7 +267,8 @@ class Searcher:
         gen = state.gen
         n_cand = max(100, 5 * k)
         lex_top, lex_scores = gen.lexical.search(query.all, n_cand, allowed)
-        coverage = self._coverage(state, query, lex_top[:1])
+        best = state.rows.terms(int(lex_top[0])) if len(lex_top) else None  # read once, used twice
+        coverage = self._coverage(state, query, best)
         if mode == "lexical":
             return (
                 [(int(p), float(s), None) for p, s in zip(lex_top[:k], lex_scores[:k], strict=True)],
@@ -293,7 +299,7 @@ class Searcher:
             fused = dense
         else:
             lexical = gen.lexical.scores_for(query.all, union)
-            seen = self._coverage(state, query, lex_top[:1], seen_only=True)
+            seen = self._coverage(state, query, best, seen_only=True)
             fused = convex(dense, lexical, lexical_weight(seen, weights.lexical))
         order = np.argsort(-fused, kind="stable")[:k]
         best_aligned = float(aligned.max()) if aligned is not None and len(aligned) else None
@@ -323,15 +329,15 @@ class Searcher:
         return state.spellings
 
     def _coverage(
-        self, state: _State, query: LexicalQuery, top: np.ndarray, seen_only: bool = False
+        self, state: _State, query: LexicalQuery, found: frozenset[str] | None, seen_only: bool = False
     ) -> float:
-        """Share of the question's idf mass that the best lexical passage contains; an expansion
-        counts for the question term it came from. ``seen_only`` (the hybrid's weight) leaves out
-        terms the index has never seen; the reported coverage (refusal) keeps them."""
-        if not len(top):
+        """Share of the question's idf mass that the best lexical passage (its terms ``found``;
+        None: no passage) contains; an expansion counts for the question term it came from.
+        ``seen_only`` (the hybrid's weight) leaves out terms the index has never seen; the
+        reported coverage (refusal) keeps them."""
+        if found is None:
             return 0.0
         lexical = state.gen.lexical
-        found = state.rows.terms(int(top[0]))
         known = known_to(lexical) if seen_only else None
         return coverage(query.terms, query.expansions, found, lexical.idf, known)
 
@@ -349,9 +355,10 @@ class Searcher:
         query: LexicalQuery,
         qvec: np.ndarray | None,
         cosines: np.ndarray | None = None,
+        idf: Callable[[str], float] | None = None,
     ) -> Hit:
         """A ranked passage with each of its sentences scored, and the best ones as highlights."""
-        scored = self._sentence_scores(state, row, query, qvec, cosines)
+        scored = self._sentence_scores(state, row, query, qvec, cosines, idf)
         return Hit(rank, score, row.passage, row.doc, _highlights(row, scored, qvec is not None), scored, cos)
 
     def _sentence_similarities(
@@ -383,11 +390,13 @@ class Searcher:
         query: LexicalQuery,
         qvec: np.ndarray | None,
         cosines: np.ndarray | None = None,
+        idf: Callable[[str], float] | None = None,
     ) -> tuple[ScoredSentence, ...]:
         """Each sentence of a passage with how well it answers the query (``cosines``: the
         similarities already computed, else the e5 cosines), plus its share of the query's terms
         and expansions; for a question with expansions (no Hangul) also its coverage of the
-        question, each word counted once whichever language found it."""
+        question, each word counted once whichever language found it. ``idf``: the index's, or
+        a memo of it."""
         terms = query.all
         spans = row.passage.sentences
         if not spans:
@@ -398,13 +407,13 @@ class Searcher:
             cos = _cosines(state.rows, row, qvec)
         else:
             cos = np.zeros(len(spans), dtype=np.float32)
+        idf = idf or state.gen.lexical.idf
         unique = set(terms)
-        weights = {t: state.gen.lexical.idf(t) for t in unique}
+        weights = {t: idf(t) for t in unique}
         total = sum(weights.values()) or 1.0
         found = self._sentence_terms(state, row, spans) if unique else [frozenset()] * len(spans)
         overlap = [sum(w for t, w in weights.items() if t in terms_) / total for terms_ in found]
         if query.expansions:
-            idf = state.gen.lexical.idf
             covered = [coverage(query.terms, query.expansions, terms_, idf) for terms_ in found]
         else:
             covered = [0.0] * len(spans)

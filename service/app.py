@@ -14,6 +14,7 @@ from starlette.types import ASGIApp
 from docqa import runtime
 from docqa.config import Settings
 from docqa.core.process import cap_malloc_arenas, usable_cores
+from docqa.index.coalesce import MAX_TEXTS
 from docqa.index.manifest import BackendUnavailable, IndexUnavailable
 from docqa.index.milvus.client import failures as milvus_failures
 from docqa.index.search import Searcher
@@ -36,8 +37,15 @@ def _validation_message(exc: RequestValidationError) -> str:
 
 # Queries that run at once, each on a thread of their own pool; more wait their turn without
 # holding a thread. Each runs on one core (torch and FAISS get one thread per request), so more
-# than the cores only interleave and hold more memory.
+# than the cores only interleave and hold more memory; except where concurrent questions share
+# the encoder's passes (``index/coalesce.py``): there enough run at once for each lane to find a
+# full batch waiting while it works.
 QUERY_SLOTS = max(2, usable_cores())
+BATCHED_QUERY_SLOTS = QUERY_SLOTS * MAX_TEXTS
+
+
+def query_slots(searcher: Searcher) -> int:
+    return BATCHED_QUERY_SLOTS if searcher.query_vectors.coalesces else QUERY_SLOTS
 
 
 class DocqaApp(FastAPI):
@@ -94,7 +102,8 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         if getattr(app.state, "searcher", None) is None:
             app.state.searcher = runtime.serving_searcher(settings)
         app.state.writes = WriteQueue(settings.write_queue)
-        app.state.queries = ThreadPoolExecutor(QUERY_SLOTS, thread_name_prefix="docqa-query")
+        slots = query_slots(app.state.searcher)
+        app.state.queries = ThreadPoolExecutor(slots, thread_name_prefix="docqa-query")
         try:
             yield
         finally:

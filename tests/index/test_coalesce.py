@@ -1,0 +1,119 @@
+"""Concurrent query encodings shared as batches (index/coalesce.py), on the real e5 model."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from docqa.config import REPO_ROOT
+
+
+def _questions(n_per_set: int) -> list[str]:
+    out = []
+    for path in sorted((REPO_ROOT / "eval" / "sets").glob("*.jsonl")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        out += [json.loads(line)["question"] for line in lines[:n_per_set]]
+    return out
+
+
+def test_e5_on_onnx_gives_every_question_the_same_vector_in_any_batch(e5_embedder, e5_torch):
+    # what makes sharing passes safe: nothing a search returns may change with the load
+    from docqa.index.query_vectors import batch_exact
+
+    questions = _questions(12)  # long and short, Korean, English, Chinese, typos
+    alone = np.vstack([e5_embedder.encode_queries([q]) for q in questions])
+    rng = np.random.default_rng(16)
+    for size in (2, 3, 4):
+        order = rng.permutation(len(questions))
+        for start in range(0, len(order), size):
+            rows = order[start : start + size]
+            assert np.array_equal(e5_embedder.encode_queries([questions[i] for i in rows]), alone[rows])
+    assert batch_exact(e5_embedder)
+    assert not batch_exact(e5_torch)  # its GEMMs round differently with the batch: encoded alone
+
+
+class _HeldFirst:
+    """The real encoder; the first pass waits for ``release`` (a lane kept busy), every pass recorded."""
+
+    def __init__(self, embedder):
+        self.embedder, self.passes = embedder, []
+        self.started, self.release = threading.Event(), threading.Event()
+
+    def encode_queries(self, texts):
+        self.passes.append(list(texts))
+        if len(self.passes) == 1:
+            self.started.set()
+            assert self.release.wait(60)
+        return self.embedder.encode_queries(texts)
+
+
+def _wait_for(condition, seconds: float = 30.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def _in_threads(coalescing, calls: list[list]) -> list:
+    results: list = [None] * len(calls)
+
+    def run(i: int) -> None:
+        try:
+            results[i] = coalescing.encode(calls[i])
+        except Exception as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    return [threads, results]
+
+
+def test_calls_that_wait_for_a_busy_lane_share_the_next_pass(e5_embedder):
+    from docqa.index.coalesce import Coalescing
+
+    held = _HeldFirst(e5_embedder)
+    coalescing = Coalescing(held.encode_queries, lanes=1, max_texts=4)
+    first = ["쑤저우에는 공업 기업이 몇 개나 모여 있나?"]
+    waiting = [["What does Huawei make?"], ["苏州有多少家工业企业?", "쑤저우 공업 기업"], ["화웨이"]]
+    threads, results = _in_threads(coalescing, [first])
+    assert held.started.wait(60)
+    more, more_results = _in_threads(coalescing, waiting)
+    _wait_for(lambda: len(coalescing._waiting) == len(waiting))  # all three queued behind the lane
+    held.release.set()
+    for thread in threads + more:
+        thread.join(60)
+    # the three waiting calls went in one pass of four texts (whoever woke first leads it), each
+    # call's texts kept together
+    assert len(held.passes) == 2 and held.passes[0] == first
+    assert sorted(held.passes[1]) == sorted(t for call in waiting for t in call)
+    pair = held.passes[1].index(waiting[1][0])
+    assert held.passes[1][pair : pair + 2] == waiting[1]
+    for call, vectors in zip([first, *waiting], results + more_results, strict=True):
+        assert np.array_equal(vectors, e5_embedder.encode_queries(call))
+
+
+def test_a_text_the_model_refuses_fails_its_own_call_only(e5_embedder):
+    from docqa.index.coalesce import Coalescing
+
+    held = _HeldFirst(e5_embedder)
+    coalescing = Coalescing(held.encode_queries, lanes=1)
+    threads, results = _in_threads(coalescing, [["화웨이"]])
+    assert held.started.wait(60)
+    calls = [["쑤저우"], [None], ["What does Huawei make?"]]  # None is no text: its pass fails
+    more, more_results = _in_threads(coalescing, calls)
+    _wait_for(lambda: len(coalescing._waiting) == len(calls))
+    held.release.set()
+    for thread in threads + more:
+        thread.join(60)
+    assert len(held.passes) == 1 + 1 + len(calls)  # the shared pass failed: each call again alone
+    good, bad, other = more_results
+    assert isinstance(bad, Exception) and not isinstance(good, Exception)
+    assert np.array_equal(good, e5_embedder.encode_queries(["쑤저우"]))
+    assert np.array_equal(other, e5_embedder.encode_queries(["What does Huawei make?"]))
+    with pytest.raises(type(bad)):
+        e5_embedder.encode_queries([None])  # the same error as alone
