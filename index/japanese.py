@@ -49,8 +49,7 @@ MAX_READINGS = 64
 def morae(word: str) -> list[str] | None:
     """A Hepburn word as its morae (``Hirobumi`` -> hi ro bu mi; ``Sapporo`` -> sa Q po ro, ``Q``
     the first of a doubled consonant, ``N`` the moraic n), or None if it is not Hepburn."""
-    word = unicodedata.normalize("NFD", word.lower())
-    word = "".join(c for c in word if unicodedata.category(c) != "Mn")  # ō -> o: long vowels unwritten
+    word = without_marks(word.lower())  # ō -> o: long vowels unwritten
     out: list[str] = []
     at = 0
     while at < len(word):
@@ -142,7 +141,20 @@ def expansions(
         word = m.group(0)
         if m.start() == 0 or not word[0].isupper() or word.isupper() or overlaps(word.lower(), lowered):
             continue
-        found = sorted(r for r in readings(word) if len(r) >= MIN_SYLLABLES and known(r) and not is_verb(r))
+        found = known_readings(word, known, is_verb)
         if found:
-            out.append(Expansion("transliteration", word, (word.lower(),), tuple(found)))
+            out.append(Expansion("transliteration", word, (word.lower(),), found))
     return out
+
+
+def known_readings(
+    word: str, known: Callable[[str], bool], is_verb: Callable[[str], bool]
+) -> tuple[str, ...]:
+    """A Hepburn word's readings that the index holds as one term of :data:`MIN_SYLLABLES` or more
+    and Kiwi does not read as a verb, sorted."""
+    return tuple(sorted(r for r in readings(word) if len(r) >= MIN_SYLLABLES and known(r) and not is_verb(r)))
+
+
+def without_marks(word: str) -> str:
+    """``word`` without its diacritics (``Shōwa`` -> ``Showa``)."""
+    return "".join(c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn")

@@ -260,7 +260,13 @@ def expansions(
     for word, source in words:
         if len(word) < MIN_LETTERS or not word.isascii() or not word.isalpha() or overlaps(word, lowered):
             continue
-        found = sorted(f for f in word_spellings(word, lex) if len(f) >= MIN_SYLLABLES and known(f))
+        found = known_spellings(word, known, lex)
         if found:
-            out.append(Expansion("loanword", word, source, tuple(found)))
+            out.append(Expansion("loanword", word, source, found))
     return out
+
+
+def known_spellings(word: str, known: Callable[[str], bool], lex: Lexicon) -> tuple[str, ...]:
+    """An English word's (lower-case) spellings that the index holds as one term of
+    :data:`MIN_SYLLABLES` or more, sorted."""
+    return tuple(sorted(f for f in word_spellings(word, lex) if len(f) >= MIN_SYLLABLES and known(f)))

@@ -15,7 +15,6 @@ gained); the searcher calls :func:`foreign_expansions` for every question withou
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -24,9 +23,9 @@ from docqa.index.aliases import AliasTable, alias_expansions, match_aliases
 from docqa.index.expansion import Expansion
 from docqa.index.glossary import gloss_expansions, gloss_names, glosses
 from docqa.index.japanese import expansions as japanese_names
-from docqa.index.japanese import readings as japanese_readings
+from docqa.index.japanese import known_readings, without_marks
 from docqa.index.lexical import analyze, fold_han
-from docqa.index.loanwords import MIN_SYLLABLES, Lexicon, lexicon, word_spellings
+from docqa.index.loanwords import Lexicon, known_spellings, lexicon
 from docqa.index.loanwords import expansions as loanwords
 from docqa.index.query_vectors import QueryVectors
 from docqa.index.readings import (
@@ -76,6 +75,7 @@ def foreign_expansions(
     expansions = alias_expansions(matches, analyse)
     segmented = jieba_words(text) if _HAN.search(text) else []
     skip = [matched for matched, _ in matches]
+    content = question_words(text, analyse, segmented)
     if segmented:
         expansions += reading_expansions(segmented, hanja_reading, analyse, skip)
         expansions += name_expansions(segmented, hanja_reading, analyse, known)
@@ -89,11 +89,11 @@ def foreign_expansions(
         expansions += japanese_names(text, known, is_verb(kiwi), skip)
         # a pinyin name (Suzhou, Sunan) is Chinese, not English: transliteration reads it
         chinese = [*skip, *(word for word, _ in sounds)]
-        expansions += loanwords(question_words(text, analyse, ()), known, lexicon(), chinese)
+        expansions += loanwords(content, known, lexicon(), chinese)
     expansions += transliterations(sounds, analyse, known, skip)
     if len(term_vectors) and aligned is not None:
         named = {t for e in expansions if e.kind == "alias" for t in e.source}
-        words = [(w, src) for w, src in question_words(text, analyse, segmented) if not named & set(src)]
+        words = [(w, src) for w, src in content if not named & set(src)]
         if words:
             # the words and the question in one batch (the question's vector also ranks)
             vectors = aligned.get_many([w for w, _ in words] + [text])
@@ -114,13 +114,10 @@ def _name_speller(
     word has its own sound)."""
 
     def spell(name: str) -> tuple[str, ...]:
-        plain = unicodedata.normalize("NFD", name.lower())
-        plain = "".join(c for c in plain if unicodedata.category(c) != "Mn")
-        found = {
-            r for r in japanese_readings(name) if len(r) >= MIN_SYLLABLES and known(r) and not is_verb(r)
-        }
+        plain = without_marks(name.lower())
+        found = set(known_readings(name, known, is_verb))
         if plain.isascii() and split_pinyin(plain) is None:  # Suzhou is no English 수주
-            found |= {f for f in word_spellings(plain, lex) if len(f) >= MIN_SYLLABLES and known(f)}
+            found.update(known_spellings(plain, known, lex))
         return tuple(sorted(found))
 
     return spell
