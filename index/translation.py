@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -41,6 +42,7 @@ CONTEXT = 0.6
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
+_POSSESSIVE = re.compile(r"'s?$")
 # jieba parts of speech that are not content: punctuation, particles, prepositions, conjunctions,
 # pronouns, numerals, classifiers, modal particles, adverbs
 _JIEBA_SKIP = frozenset(
@@ -81,7 +83,7 @@ def question_words(
                 continue
             words.setdefault(word, tuple(analyse(word)))
     for word in _LATIN_WORD.findall(text):
-        lower = word.lower()
+        lower = _POSSESSIVE.sub("", word.lower()).strip("'-")  # Seungri's -> seungri, 'speed' -> speed
         if len(lower) > 2 and lower not in ENGLISH_STOPWORDS:
             words.setdefault(lower, (lower,))
     return list(words.items())
@@ -100,6 +102,15 @@ class TermVectors:
 
     def __len__(self) -> int:
         return len(self.terms)
+
+    @cached_property
+    def _rows(self) -> dict[str, int]:
+        return {term: i for i, term in enumerate(self.terms)}
+
+    def vector_of(self, term: str) -> np.ndarray | None:
+        """A Korean index term's aligned vector; None for a term without one."""
+        i = self._rows.get(term)
+        return None if i is None or self.matrix is None else self.matrix[i]
 
     def translate(
         self,

@@ -65,4 +65,32 @@ def test_a_chinese_name_is_spelt_by_the_latin_name_its_gloss_writes():
 def test_a_chinese_question_meets_a_western_name_as_the_corpus_writes_it(searcher):
     question = "特斯拉计划何时量产并对外销售擎天柱人形机器人？"  # 特斯拉: Tesla, 테슬라 in the corpus
     query = searcher._lexical_query(searcher._state, question, analyze(question, searcher.kiwi))
-    assert {e.via: e.terms for e in query.expansions if e.kind == "loanword"} == {"特斯拉": ("테슬라",)}
+    spelt = {e.via: e.terms for e in query.expansions if e.kind == "loanword"}
+    assert spelt["特斯拉"] == ("테슬라",) and spelt["机器人"] == (
+        "로봇",
+    )  # a name by its gloss, a robot by its loan
+
+
+def test_a_chinese_word_glossed_by_an_english_loan_is_spelt_as_korean_writes_it():
+    from docqa.index.glossary import gloss_loanwords
+
+    spelt = {"robot": ("로봇",), "drone": ("드론",), "town": ("타운",)}
+    words = [
+        ("机器人", ("机器", "器人")),
+        ("无人机", ("无人", "人机")),
+        ("小镇", ("小镇",)),
+        ("工业", ("工业",)),
+    ]
+    found = gloss_loanwords(words, glosses(), lambda gloss: spelt.get(gloss, ()))
+    # 小镇 is glossed "small town", a phrase: no loan; 工业 has no spelling the index holds
+    assert found == [("机器人", ("机器", "器人"), ("로봇",)), ("无人机", ("无人", "人机"), ("드론",))]
+
+
+def test_a_chinese_question_meets_the_loanword_the_corpus_writes(searcher):
+    question = (
+        "深圳货运无人机每年飞行多少架次？"  # 无人机: drone, 드론 in the corpus; the encoder said nothing
+    )
+    query = searcher._lexical_query(searcher._state, question, analyze(question, searcher.kiwi))
+    assert {e.via: e.terms for e in query.expansions if e.kind == "loanword"} == {"无人机": ("드론",)}
+    hits = searcher.search(question, k=5).hits
+    assert any(contains_evidence(h.passage.text, ("화물 드론 운항은 연간 61만 회",)) for h in hits)

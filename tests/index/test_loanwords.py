@@ -7,7 +7,14 @@ import pytest
 
 from docqa.config import SAMPLE_CORPUS
 from docqa.index.lexical import analyze
-from docqa.index.loanwords import expansions, lexicon, singular, spellings, word_spellings
+from docqa.index.loanwords import (
+    expansions,
+    known_spellings,
+    lexicon,
+    singular,
+    spellings,
+    word_spellings,
+)
 
 # (English word, how Korean writes it); the ones marked * are written so in the sample corpus
 WRITTEN = [
@@ -75,3 +82,18 @@ def test_an_english_question_gets_the_loanword_the_corpus_writes(searcher):
     pinyin = "How many lighthouse factories had been built in Suzhou by the end of 2025?"
     query = searcher._lexical_query(state, pinyin, analyze(pinyin, searcher.kiwi))
     assert "suzhou" not in {e.via for e in query.expansions if e.kind == "loanword"}  # not 수주
+
+
+def test_a_common_word_keeps_only_the_spellings_the_aligned_encoder_puts_near_it(searcher):
+    from docqa.index.question_terms import known_to
+
+    state = searcher._state
+    known = known_to(state.gen.lexical)
+    assert known_spellings("least", known, lexicon()) == ("리스트",)  # as "list": the corpus writes it
+    question = "At least how many national incubators does the Wuhan zone have?"
+    query = searcher._lexical_query(state, question, analyze(question, searcher.kiwi))
+    assert "least" not in {e.via for e in query.expansions if e.kind == "loanword"}
+    models = "Which Google robot models are cited as examples of end-to-end large models?"
+    query = searcher._lexical_query(state, models, analyze(models, searcher.kiwi))
+    spelt = {e.via: e.terms for e in query.expansions if e.kind == "loanword"}
+    assert spelt.get("robot") == ("로봇",) and "models" not in spelt  # 모달 is no model

@@ -19,6 +19,7 @@ def words(text: str, kiwi) -> list[str]:
 
 def test_question_words_are_the_content_words_of_english_and_chinese(kiwi):
     assert words("How many incubators does the zone have?", kiwi) == ["incubators", "zone"]
+    assert words("What is Hangzhou's 'growth' target?", kiwi) == ["hangzhou", "growth", "target"]
     chinese = question_words(
         "武汉有多少家孵化器？", lambda t: analyze(t, kiwi), jieba_words("武汉有多少家孵化器？")
     )
