@@ -5,9 +5,11 @@ A page is read by OCR only when it draws no text but shows an image (a scan); a 
 the text layer of its other pages. The page is rendered at ``DPI``; the grids of its ruled
 tables are found in the image and their rules erased; the page is cut into blocks (columns,
 a side column, the print header), each read by Tesseract; the words its Korean model doubts are
-read again with eng and chi_tra (``pdf_ocr_second``); and Tesseract's words come back as
-lines with their boxes (in PDF points), spaced where the image shows a space, so OCR'd text
-goes through the same layout steps, table rows and cleanup as a text layer.
+read again with eng and chi_tra (``pdf_ocr_second``), as are those whose holes are not their
+ink's; quotes are written curly or straight as their ink is shaped (``pdf_ocr_shapes``); and
+Tesseract's words come back as lines with their boxes (in PDF points), spaced where the image
+shows a space, so OCR'd text goes through the same layout steps, table rows and cleanup as a
+text layer.
 ``python -m bench.pdf_quality`` measures it.
 """
 
@@ -26,7 +28,7 @@ from typing import Any
 
 from ..errors import UnreadableDocument
 from ..limits import Budget
-from . import pdf_ocr_second
+from . import pdf_ocr_second, pdf_ocr_shapes
 from .base import optional_import
 from .pdf_lines import TextLine
 from .pdf_tables import Grid
@@ -124,13 +126,14 @@ def ocr_lines(
             key = (region, cells[2], cells[3], cells[4])
             reads.append((key, (left + x0, top + y0, width, height, cells[11]), float(cells[10])))
     again = functools.partial(_tesseract, number=number, budget=budget)
-    reads = pdf_ocr_second.second_readings(gray, reads, langs, again)
+    reads = pdf_ocr_second.second_readings(gray, reads, langs, again, ink)
     syllables = [w[3] for _, w, _ in reads if _SYLLABLE.search(w[4])]
     usual = statistics.median(syllables) if syllables else 0
-    reads = _middle_dots(reads, usual, ink)
+    reads = pdf_ocr_shapes.curly_quotes(_middle_dots(reads, usual, ink), usual, ink)
     words: dict[tuple[int, str, str, str], list[Word]] = {}
     for key, word, confidence in reads:
-        if not _junk(word[4].strip(), confidence) and not _speck(word, confidence, usual):
+        tall = word[3] >= 0.8 * usual
+        if not _junk(word[4].strip(), confidence, tall) and not _speck(word, confidence, usual):
             words.setdefault(key, []).append(word)
     scale = 72 / DPI
     x, y = page.rect.x0, page.rect.y0
@@ -285,7 +288,13 @@ def _pieces(words: list[Word], ink: Any) -> list[list[tuple[str, Word]]]:
             if blank >= PIECE or blank < 0:
                 pieces.append([("", word)])
             else:
-                pieces[-1].append((" " if blank >= SPACE else "", word))
+                # no space inside quotes: a quote is narrow in its cell, so the blank between
+                # it and the quoted word looks as wide as a space; a straight one opens where a
+                # space or the line is before it
+                space, last = pieces[-1][-1]
+                opened = last[4] in ("'", '"') and (space == " " or len(pieces[-1]) == 1)
+                quoted = opened or last[4].endswith(("‘", "“")) or word[4].startswith(("’", "”"))
+                pieces[-1].append((" " if blank >= SPACE and not quoted else "", word))
     return pieces
 
 
@@ -334,9 +343,12 @@ def _one_size(lines: list[TextLine]) -> list[TextLine]:
 _JAMO = re.compile("[\u3131-\u318e]")
 
 
-def _junk(word: str, confidence: float) -> bool:
-    """Nothing, a word Tesseract barely believes, or loose jamo (a speck read as ㄴ, ㅋ)."""
-    return not word or confidence < 20 or len(_JAMO.findall(word)) * 2 >= len(word)
+def _junk(word: str, confidence: float, tall: bool = False) -> bool:
+    """Nothing, a word Tesseract barely believes, or loose jamo (a speck read as ㄴ, ㅋ). Hangul
+    from ink as tall as a syllable is kept however unsure (a rare syllable, 뜩 or 팎): read
+    wrong it is one edit, dropped it is one too."""
+    unsure = confidence < 20 and not (tall and re.fullmatch("[\uac00-\ud7a3]+", word))
+    return not word or unsure or len(_JAMO.findall(word)) * 2 >= len(word)
 
 
 _SYLLABLE = re.compile("[\uac00-\ud7a3]")

@@ -7,14 +7,20 @@ page with ``kor+eng`` reads more Hangul as Latin than Latin right. So the page i
 reading that is not a number) are read again, all of a page's at once, from one image that
 stacks their crops: with ``eng`` and with ``chi_tra`` (Korean writes Han in its traditional
 forms). A word takes the other reading only when that one is what its model reads well (Latin
-letters, Han characters) and surer than the Korean one (``choose``).
+letters, Han characters) and surer than the Korean one (``choose``). kor also reads Latin surely
+as Hangul or digits (``AI`` as ``시`` at 93%, ``CD`` as ``00``): a word whose characters enclose
+another number of holes than its ink (``pdf_ocr_shapes``) is read again too (``misshapen``), and
+the holes then choose between the readings.
 """
 
 from __future__ import annotations
 
 import re
+import statistics
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from .pdf_ocr_shapes import holes, ink_holes
 
 Word = tuple[int, int, int, int, str]  # left, top, width, height (pixels), text
 Read = tuple[Any, Word, float]  # the Tesseract line's key, the word, its confidence
@@ -24,6 +30,8 @@ Tesseract = Callable[[bytes, Sequence[str], str], str]
 LATIN, HAN = "eng", "chi_tra"
 DOUBT = 60.0  # a Korean reading below this confidence is doubted
 SURE = 80.0  # the least confidence of an eng reading that replaces a Korean one
+SURE_SHAPE = 40.0  # ... when its holes are the ink's and the Korean's are not (pdf_ocr_shapes)
+SHORT = 0.9  # Hangul from ink this much of the usual syllable height or less may be Latin
 SURE_HAN = 50.0  # the least confidence of each Han word (chi_tra reads Han surely or not at all)
 NOISE = 30.0  # the Korean reading of Han is noise: below this confidence
 PAD = 12  # pixels of white around each crop
@@ -35,6 +43,7 @@ _NUMBER = re.compile(r"[(\[]?[+\-]?\d[\d.,:%~\-]*[)\]]?[.,]?")
 _LETTER = re.compile("[A-Za-z]")
 _HAN_WORD = re.compile("[^\u3400-\u9fff\uf900-\ufaff]*[\u3400-\u9fff\uf900-\ufaff].*")
 _BRACKETS = re.compile("[()\\[\\]]+")  # kept at any confidence: chi_tra is unsure of them alone
+_LATIN_TRAIL = re.compile("(?<=[)\\]'’”])[A-Za-z]$|(?<=[A-Za-z])[:!]$")
 _TRAIL = re.compile("(?<=[)\\]])[^\u3400-\u9fff\uf900-\ufaff]+$")
 
 
@@ -43,14 +52,47 @@ def doubtful(text: str, confidence: float) -> bool:
     return confidence < DOUBT or (not _HANGUL.search(text) and not _NUMBER.fullmatch(text))
 
 
-def second_readings(gray: Any, reads: list[Read], langs: Sequence[str], tesseract: Tesseract) -> list[Read]:
+def misshapen(ink: Any, word: Word, after: int | None, usual: float) -> Word | None:
+    """Hangul read from ink shorter than the page's usual syllable (as Latin capitals are), or
+    a number, that encloses another number of holes than its characters do (``AI`` read as
+    ``시``, ``CD`` as ``00``): the word boxed by its ink, else None. The ink is looked for
+    across the word's box up to the next word's left edge (``after``; kor's box of a syllable
+    may reach over the next two) and a third of the usual height above and below it."""
+    left, top, width, height, text = word
+    want = holes(text.strip())
+    number = not _HANGUL.search(text) and bool(_NUMBER.fullmatch(text.strip()))
+    if want is None or ink is None or not (number or _HANGUL.search(text)):
+        return None
+    right = left + width if after is None or after <= left else min(left + width, after)
+    reach = int(usual / 3)
+    rows = ink[max(0, top - reach) : top + height + reach, max(0, left) : right].any(axis=1).nonzero()[0]
+    cols = ink[max(0, top - reach) : top + height + reach, max(0, left) : right].any(axis=0).nonzero()[0]
+    if not len(rows) or (not number and rows[-1] - rows[0] + 1 > SHORT * usual):
+        return None
+    y0, y1 = max(0, top - reach) + int(rows[0]), max(0, top - reach) + int(rows[-1]) + 1
+    x0, x1 = max(0, left) + int(cols[0]), max(0, left) + int(cols[-1]) + 1
+    if want == ink_holes(ink, (x0 - 1, y0 - 1, x1 + 1, y1 + 1)):
+        return None
+    return (x0, y0, x1 - x0, y1 - y0, text)
+
+
+def second_readings(
+    gray: Any, reads: list[Read], langs: Sequence[str], tesseract: Tesseract, ink: Any = None
+) -> list[Read]:
     """``reads`` with each run of doubtful words on a line replaced by one word, the better of
     its three readings (``choose``); unchanged without ``eng`` and ``chi_tra``."""
     if LATIN not in langs or HAN not in langs:
         return reads
+    syllables = [w[3] for _, w, _ in reads if _HANGUL.search(w[4])]
+    usual = statistics.median(syllables) if syllables else 0
     runs: list[list[int]] = []  # indexes into reads of consecutive doubtful words of one line
+    reads = list(reads)
     for i, (key, word, confidence) in enumerate(reads):
-        if not doubtful(word[4].strip(), confidence):
+        after = reads[i + 1][1][0] if i + 1 < len(reads) and reads[i + 1][0] == key else None
+        inked = misshapen(ink, word, after, usual)
+        if inked is not None:
+            reads[i] = (key, inked, confidence)
+        elif not doubtful(word[4].strip(), confidence):
             continue
         if runs and runs[-1][-1] == i - 1 and reads[i - 1][0] == key:
             runs[-1].append(i)
@@ -68,8 +110,16 @@ def second_readings(gray: Any, reads: list[Read], langs: Sequence[str], tesserac
         korean = " ".join(reads[i][1][4].strip() for i in run)
         confidence = min(reads[i][2] for i in run)
         x0, y0, x1, y1 = boxes[n]
+        # the holes are looked at only where the ink is short enough to be Latin (a box of a
+        # whole line's height holds its neighbours' holes)
+        short = ink is not None and (y1 - y0 <= SHORT * usual or not _HANGUL.search(korean))
+        shown = ink_holes(ink, (x0 - 2, y0 - 2, x1 + 2, y1 + 2)) if short else None
         text, sure = choose(
-            korean, confidence, _fits(latin[n], x1 - x0, y1 - y0, 0.3), _fits(han[n], x1 - x0, y1 - y0, 0.5)
+            korean,
+            confidence,
+            _fits(latin[n], x1 - x0, y1 - y0, 0.3),
+            _fits(han[n], x1 - x0, y1 - y0, 0.5),
+            shown,
         )
         if text == korean:
             continue
@@ -94,17 +144,32 @@ def _trim(run: list[int], reads: list[Read]) -> list[int]:
 
 
 def choose(
-    korean: str, confidence: float, latin: list[tuple[str, float]], han: list[tuple[str, float]]
+    korean: str,
+    confidence: float,
+    latin: list[tuple[str, float]],
+    han: list[tuple[str, float]],
+    shown: int | None = None,
 ) -> tuple[str, float]:
     """The reading to keep, and its confidence: eng's where it reads Latin letters surer than
-    ``SURE`` and than the Korean; chi_tra's where the Korean was noise (below ``NOISE``) and
-    chi_tra's sure words (``SURE_HAN``), at least half of them, hold Han; else the Korean."""
+    ``SURE`` and than the Korean, unless the Korean's holes are the ink's (``shown``, when the
+    ink is short enough to be Latin or the Korean has no Hangul) and eng's are not; eng's
+    above ``SURE_SHAPE`` where its holes are the ink's and the Korean's are not; chi_tra's
+    where the Korean was noise (below ``NOISE``) and chi_tra's sure words (``SURE_HAN``), at
+    least half of them, hold Han; else the Korean."""
     options = [(korean, confidence)]
     if latin:
         text = " ".join(w for w, _ in latin)
         sure = min(c for _, c in latin)
-        if _LETTER.search(text) and sure >= SURE:
-            options.append((_capital_i(text), sure))
+        # what eng read of the Hangul after the Latin: a letter after its closing bracket or
+        # quote ("(R&D)S" for "(R&D)을"), a mark after its letters ("AI:" for "AI와")
+        text = _LATIN_TRAIL.sub("", _capital_i(text)) if not korean.endswith((":", "!")) else _capital_i(text)
+        fits = shown is not None and holes(text) == shown
+        unfit = shown is not None and holes(korean) not in (None, shown)
+        if _LETTER.search(text) and fits and unfit and sure >= SURE_SHAPE:
+            return text, max(sure, confidence)
+        misfit = shown is not None and holes(korean) == shown and not fits  # eng's 신 as "Al"
+        if _LETTER.search(text) and sure >= SURE and not misfit:
+            options.append((text, sure))
     # chi_tra reads a Hangul syllable beside the Han as Latin or digits (이 as 0|): of its
     # words (less what trails their closing bracket, and the words after it: 시 read as 人), the
     # sure ones with Han, and brackets
@@ -126,15 +191,16 @@ def _fits(words: list[tuple[str, float]], width: int, height: int, em: float) ->
 
 
 def _capital_i(text: str) -> str:
-    """``l`` read for ``I`` among capitals (``Al`` for ``AI``, ``VR-Al``): a lower-case l in a
+    """``l`` or ``|`` read for ``I`` among capitals (``Al`` or ``A|`` for ``AI``, ``VR-Al``): in a
     word whose other letters are all capitals."""
 
     def fix(word: re.Match[str]) -> str:
         w = word.group()
-        others = [c for c in w if c != "l"]
-        return w.replace("l", "I") if others and all(c.isupper() for c in others) else w
+        others = [c for c in w if c not in "l|"]
+        capitals = others and all(c.isupper() for c in others)
+        return w.replace("l", "I").replace("|", "I") if capitals else w
 
-    return re.sub("[A-Za-z]+", fix, text)
+    return re.sub("[A-Za-z|]+", fix, text)
 
 
 def _box(words: list[Word]) -> tuple[int, int, int, int]:

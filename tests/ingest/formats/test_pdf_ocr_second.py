@@ -59,3 +59,10 @@ def test_han_ends_at_its_closing_bracket_and_korean_noise_need_not_be_unsure() -
     assert choose("(@4&1)", 46.0, [], han)[0] == "(餘杭)"
     # a Hangul reading kor is that sure of stays (된다. was read by chi_tra as 中)
     assert choose("된다.", 46.0, [], [("中", 71.1)])[0] == "된다."
+
+
+def test_what_eng_read_of_the_hangul_after_the_latin_goes() -> None:
+    # eng's crop of "(R&D)을" held a stroke of 을 ("(R&D)S"), of "AI와" one of 와 ("AI:")
+    assert choose("(4&0)", 0.0, [("(R&D)S", 92.0)], []) == ("(R&D)", 92.0)
+    assert choose("시", 40.0, [("AI:", 90.0)], []) == ("AI", 90.0)
+    assert choose("시:", 40.0, [("AI:", 90.0)], []) == ("AI:", 90.0)  # kor saw the colon too
