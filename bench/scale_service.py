@@ -30,6 +30,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+import psutil
 
 from bench import machine, scale_data, scale_seed
 from bench.servers import PeakRss, Server, free_port
@@ -106,7 +107,9 @@ def timed_update(server: Server, key: str, queries: Path, work: Path) -> dict:
     try:
         time.sleep(3)  # the clients are searching
         client = httpx.Client(base_url=server.base, timeout=600, trust_env=False)
+        service = psutil.Process(server.proc.pid)
         with client, PeakRss(server) as peak:
+            cpu0 = service.cpu_times()
             t0 = time.perf_counter()
             response = client.post(
                 "/v1/documents",
@@ -119,6 +122,9 @@ def timed_update(server: Server, key: str, queries: Path, work: Path) -> dict:
             while not visible(client, doc_id, marker):
                 time.sleep(0.1)
             out["update_s"] = round(time.perf_counter() - t0, 2)
+            cpu1 = service.cpu_times()  # the service's CPU meanwhile: the write's and the searches'
+            out["service_cpu_s_during_update"] = round(cpu1.user + cpu1.system - cpu0.user - cpu0.system, 1)
+            out["loadavg_after_update"] = list(os.getloadavg())
             out["newsletter_passages"] = response.json()["passages"]
             t0 = time.perf_counter()
             client.delete(f"/v1/documents/{doc_id}", headers=headers).raise_for_status()

@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable, Sequence
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from docqa.core.process import usable_cores
 from docqa.index.embedding.aligned import AlignedEncoder
+from docqa.index.embedding.usem3 import UseM3Encoder
 from docqa.index.manifest import ModelMismatch
 from docqa.index.store import ALIGNED_MODEL, Store, to_blob
 from docqa.index.translation import is_korean_term
@@ -55,7 +57,7 @@ def vectors(
     # One BLAS thread: with two, throughput halves when the cores are busy (118 -> 65 passages/s).
     with threadpool_limits(1, user_api="blas"):
         found = (
-            encoder.encode(todo_p + todo_s) if todo_p or todo_s else np.zeros((0, encoder.dim), np.float32)
+            _encode(encoder, todo_p + todo_s) if todo_p or todo_s else np.zeros((0, encoder.dim), np.float32)
         )
     for text, vector in zip(todo_p, found[: len(todo_p)], strict=True):
         known_p[text] = to_blob(vector)
@@ -72,8 +74,16 @@ def term_vectors(
     if not todo:
         return {}
     with threadpool_limits(1, user_api="blas"):
-        found = encoder.encode(todo)
+        found = _encode(encoder, todo)
     return {term: to_blob(vector) for term, vector in zip(todo, found, strict=True)}
+
+
+def _encode(encoder: AlignedEncoder, texts: list[str]) -> np.ndarray:
+    """A write's texts, on a thread per core where the encoder splits its batches (USE-m3's):
+    one thread of one BLAS thread each, as the passes ran before, but side by side."""
+    if isinstance(encoder, UseM3Encoder):
+        return encoder.encode(texts, workers=usable_cores())
+    return encoder.encode(texts)
 
 
 def backfill(store: Store, encoder: AlignedEncoder, doc_id: str, text_of: Callable[[Passage], str]) -> bool:

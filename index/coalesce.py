@@ -13,7 +13,8 @@ masked; bit for bit the same, ``tests/index/test_coalesce.py``), so nothing a se
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -43,14 +44,31 @@ class Coalescing:
         self._max_texts = max(1, max_texts)
         self._waiting: list[_Call] = []
         self._running = 0
+        self._yielding = 0  # writes in flight: while one is, a single lane (``yielding``)
         self._changed = threading.Condition()
+
+    @contextmanager
+    def yielding(self) -> Iterator[None]:
+        """While it lasts, one pass at a time (over every question waiting): a write in flight
+        gets the cores the other lanes would take. Nothing fails; questions wait for the lane."""
+        with self._changed:
+            self._yielding += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._yielding -= 1
+                self._changed.notify_all()
+
+    def _lanes_now(self) -> int:
+        return 1 if self._yielding else self._lanes
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """The vectors of ``texts`` (rows in order), as ``encode`` alone would give them."""
         call = _Call(list(texts))
         with self._changed:
             self._waiting.append(call)
-            while not call.done and (call.taken or self._running >= self._lanes):
+            while not call.done and (call.taken or self._running >= self._lanes_now()):
                 self._changed.wait()
             lead = not call.done
             if lead:  # a lane is free: this thread runs the next pass, its own call first

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import numpy as np
@@ -32,9 +33,14 @@ class QueryVectors:
         self.embedder = embedder
         self.size = size
         self.coalesces = bool(lanes)
-        self._encode = Coalescing(embedder.encode_queries, lanes).encode if lanes else embedder.encode_queries
+        self._coalescing = Coalescing(embedder.encode_queries, lanes) if lanes else None
+        self._encode = self._coalescing.encode if self._coalescing else embedder.encode_queries
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+
+    def yielding(self) -> AbstractContextManager[None]:
+        """While it lasts, the encodings share one pass at a time (``Coalescing.yielding``): a write runs."""
+        return self._coalescing.yielding() if self._coalescing else nullcontext()
 
     def get_many(self, queries: list[str]) -> np.ndarray:
         """The vectors of several queries as rows, the uncached ones encoded in one batch (for an

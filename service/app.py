@@ -101,7 +101,9 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         cap_malloc_arenas()
         if getattr(app.state, "searcher", None) is None:
             app.state.searcher = runtime.serving_searcher(settings)
-        app.state.writes = WriteQueue(settings.write_queue)
+        # while a write runs, searches share one encoder pass at a time (``coalesce.yielding``)
+        vectors = getattr(app.state.searcher, "query_vectors", None)
+        app.state.writes = WriteQueue(settings.write_queue, during=getattr(vectors, "yielding", None))
         slots = query_slots(app.state.searcher)
         app.state.queries = ThreadPoolExecutor(slots, thread_name_prefix="docqa-query")
         try:

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -35,13 +36,16 @@ class QueueFull(Exception):
 class WriteQueue:
     """Admission (``admit``/``release``) and one writer thread that runs admitted jobs in order."""
 
-    def __init__(self, depth: int):
+    def __init__(self, depth: int, during: Callable[[], AbstractContextManager[object]] | None = None):
+        """``during``: a context each job runs in (the searcher's ``yielding``: searches give a
+        running write the cores)."""
         if depth < 1:
             raise ValueError("the write queue needs room for at least one write")
         self.depth = depth
         self._admitted = 0
         self._lock = threading.Lock()
         self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]] | None] = queue.SimpleQueue()
+        self._during = during or nullcontext
         self._seconds = 2.0  # a running mean of how long a write takes, for Retry-After
         self._thread = threading.Thread(target=self._work, name="docqa-writer", daemon=True)
         self._thread.start()
@@ -92,7 +96,9 @@ class WriteQueue:
                 continue
             started = time.monotonic()
             try:
-                future.set_result(job())
+                with self._during():
+                    result = job()
+                future.set_result(result)
             except BaseException as exc:  # noqa: BLE001 - handed to the request that awaits it
                 future.set_exception(exc)
             self._seconds = 0.8 * self._seconds + 0.2 * (time.monotonic() - started)

@@ -116,6 +116,9 @@ class Bf16E5(OnnxE5):
         beside 4 searching clients one worker's share of the cores made a newsletter's upload
         take 308 s at 10k passages (``bench.scale_service``)."""
 
+    def for_passages(self) -> Bf16E5:  # type: ignore[override]  # its workers are its own
+        return self
+
     def encode(  # type: ignore[override]  # the keywords pass through to OnnxE5.encode
         self, texts: list[str], batch_size: int = 32, **kwargs: Any
     ) -> Any:

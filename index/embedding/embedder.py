@@ -209,8 +209,9 @@ class Embedder:
             self.encode_passages(["준비"])
 
     def _passage_model(self) -> Any:
-        if self._passage_loader is None:
-            return self._model
+        if self._passage_loader is None:  # ONNX Runtime's: a worker per core (``onnx_e5.for_passages``)
+            for_passages = getattr(self._model, "for_passages", None)
+            return for_passages() if for_passages is not None else self._model
         with self._passage_lock:
             if self._passage is None:
                 self._passage = self._passage_loader()

@@ -10,7 +10,10 @@ is the sentence-transformers model. ``OnnxE5`` offers the part of
 
 Threads: a call that finds no other call running uses every core (a second session with one
 thread per core); under load each call takes one core, so calls run side by side instead of
-stalling each other. Outside the service (ingest, eval) every call uses every core.
+stalling each other. Outside the service (ingest, eval) every call uses every core. A write's
+passages (``for_passages``) run as a worker per core instead, each a one-thread pass over its
+own batches: in the service a write's pass always found a search running, so it got the
+one-thread session, and a newsletter's e5 pass ran on one core beside 4 searching clients.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -95,14 +99,15 @@ def load_onnx_e5(directory: Path, runtime: str, cores: int) -> OnnxE5:
     check_probe(tokenizer, read_marker(directory) or {})
     path, wide = _stamped_session(directory, ACCURACY_LEVELS[runtime], max(1, cores))
     narrow = _session(path, 1) if cores > 1 else wide
-    return OnnxE5(wide, narrow, tokenizer, map_rows(directory / WORD_BLOCKS_FILE))
+    return OnnxE5(wide, narrow, tokenizer, map_rows(directory / WORD_BLOCKS_FILE), max(1, cores))
 
 
 class OnnxE5:
     """e5-small on two ONNX Runtime sessions (all cores / one core): thread-safe."""
 
-    def __init__(self, wide: Any, narrow: Any, tokenizer: Any, rows: np.ndarray) -> None:
+    def __init__(self, wide: Any, narrow: Any, tokenizer: Any, rows: np.ndarray, workers: int = 1) -> None:
         self._wide, self._narrow = wide, narrow
+        self._workers = max(1, workers)
         self.tokenizer = tokenizer
         self._rows = rows  # Q4_0 word rows (vocabulary, 18 bytes x blocks), mapped from disk
         self._dim = int(wide.get_outputs()[0].shape[-1])
@@ -116,6 +121,10 @@ class OnnxE5:
     def share_cores(self) -> None:
         """From now on a call uses every core only when no other call is running (the service)."""
         self._adaptive = True
+
+    def for_passages(self) -> PassageWorkers:
+        """This model with ``encode`` run as a worker per core (a write's passages)."""
+        return PassageWorkers(self, self._workers)
 
     @contextmanager
     def _pick(self) -> Iterator[Any]:
@@ -136,17 +145,21 @@ class OnnxE5:
         convert_to_numpy: bool = True,
         normalize_embeddings: bool = False,
         output_value: str | None = "sentence_embedding",
+        workers: int = 1,
     ) -> Any:
         """Like ``SentenceTransformer.encode``: unit mean-pooled vectors (n, dim), or with
         ``output_value=None`` one dict per text (``sentence_embedding``, ``token_embeddings``,
-        ``input_ids``, ``attention_mask`` of its real tokens, as numpy arrays)."""
+        ``input_ids``, ``attention_mask`` of its real tokens, as numpy arrays). ``workers`` > 1:
+        the batches (the same batches) run on that many threads, one core each."""
         del show_progress_bar, convert_to_numpy, normalize_embeddings  # vectors are always unit numpy
         ids = self.tokenizer(list(texts), truncation=True, max_length=MAX_SEQ_LENGTH)["input_ids"]
         order = np.argsort([-len(row) for row in ids], kind="stable")  # like lengths pad least
         outputs: list[dict[str, np.ndarray]] = [{} for _ in ids]
-        for start in range(0, len(order), max(1, batch_size)):
-            batch = [int(i) for i in order[start : start + batch_size]]
-            tokens = self._forward([ids[i] for i in batch])
+        size = max(1, batch_size)
+        batches = [[int(i) for i in order[start : start + size]] for start in range(0, len(order), size)]
+        for batch, tokens in zip(
+            batches, self._passes([[ids[i] for i in b] for b in batches], workers), strict=True
+        ):
             for row, i in enumerate(batch):
                 n = len(ids[i])
                 vectors = tokens[row, :n]
@@ -165,11 +178,34 @@ class OnnxE5:
             return np.zeros((0, self._dim), dtype=np.float32)
         return np.stack([o["sentence_embedding"] for o in outputs]).astype(np.float32, copy=False)
 
+    def _passes(self, batches: list[list[list[int]]], workers: int) -> Iterator[np.ndarray]:
+        """Each batch's token vectors, in order: one call at a time, or on ``workers`` threads
+        that each run one batch at a time on the one-thread session (e5's rows do not depend on
+        the thread count or on what else is in the batch)."""
+        workers = min(workers, len(batches))
+        if workers <= 1:
+            yield from map(self._forward, batches)
+            return
+        with ThreadPoolExecutor(workers, thread_name_prefix="docqa-e5") as pool:
+            yield from pool.map(self._forward_one_core, batches)
+
     def _forward(self, batch: list[list[int]]) -> np.ndarray:
         """Token vectors (len(batch), longest, dim) of right-padded ``batch``."""
         embeds, lengths = self._embeds(batch)
         with self._pick() as session:
             tokens: np.ndarray = session.run(None, {INPUT_EMBEDS: embeds, INPUT_LENGTHS: lengths})[0]
+        return tokens
+
+    def _forward_one_core(self, batch: list[list[int]]) -> np.ndarray:
+        """``_forward`` on the one-thread session, counted as running (a query meanwhile takes one core)."""
+        embeds, lengths = self._embeds(batch)
+        with self._lock:
+            self._running += 1
+        try:
+            tokens: np.ndarray = self._narrow.run(None, {INPUT_EMBEDS: embeds, INPUT_LENGTHS: lengths})[0]
+        finally:
+            with self._lock:
+                self._running -= 1
         return tokens
 
     def _embeds(self, batch: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
@@ -180,3 +216,15 @@ class OnnxE5:
         embeds = np.zeros((len(batch), int(lengths.max()), self._dim), dtype=np.float32)
         embeds[np.arange(embeds.shape[1]) < lengths[:, None]] = words
         return embeds, lengths
+
+
+class PassageWorkers:
+    """``OnnxE5.encode`` with its batches on a worker per core: what embeds a write's passages."""
+
+    def __init__(self, model: OnnxE5, workers: int) -> None:
+        self._model = model
+        self._workers = workers
+        self.tokenizer = model.tokenizer
+
+    def encode(self, texts: list[str], batch_size: int = 32, **kwargs: Any) -> Any:
+        return self._model.encode(texts, batch_size, workers=self._workers, **kwargs)

@@ -28,6 +28,7 @@ import importlib.metadata
 import importlib.util
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -194,18 +195,29 @@ class UseM3Encoder:
         """A question's vector is a passage's: the model has no prefixes."""
         return self.encode(texts)
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit vectors of ``texts``, float32 (n, 512); independent of batching."""
+    def encode(self, texts: Sequence[str], workers: int = 1) -> np.ndarray:
+        """Unit vectors of ``texts``, float32 (n, 512); independent of batching. ``workers`` > 1:
+        the same batches run on that many threads (a write's texts; a thread each per core)."""
         ids = self.token_ids(texts)
         out = np.empty((len(ids), DIM), dtype=np.float32)
-        first, budget = 0, 0
+        bounds, first, budget = [], 0, 0
         for i, row in enumerate(ids):
             if i > first and budget + len(row) > TOKEN_BUDGET:
-                out[first:i] = self._forward(ids[first:i])
+                bounds.append((first, i))
                 first, budget = i, 0
             budget += len(row)
         if first < len(ids):
-            out[first:] = self._forward(ids[first:])
+            bounds.append((first, len(ids)))
+        workers = min(workers, len(bounds))
+        if workers <= 1:
+            for a, b in bounds:
+                out[a:b] = self._forward(ids[a:b])
+            return out
+        with ThreadPoolExecutor(workers, thread_name_prefix="docqa-usem3") as pool:
+            for (a, b), vectors in zip(
+                bounds, pool.map(lambda ab: self._forward(ids[ab[0] : ab[1]]), bounds), strict=True
+            ):
+                out[a:b] = vectors
         return out
 
     def _forward(self, batch: list[list[int]]) -> np.ndarray:

@@ -54,6 +54,11 @@ def test_vectors_do_not_depend_on_batching(use_m3) -> None:
     assert np.array_equal(use_m3.encode_queries(TEXTS[:1]), use_m3.encode(TEXTS[:1]))
 
 
+def test_a_writes_texts_on_workers_give_the_same_vectors(use_m3) -> None:
+    texts = TEXTS * 20  # several batches of TOKEN_BUDGET tokens
+    assert np.array_equal(use_m3.encode(texts, workers=2), use_m3.encode(texts))
+
+
 def test_aligned_across_languages(use_m3) -> None:
     """The English question sits nearer its Korean sentence than the other Korean one."""
     korean, other, english = use_m3.encode([TEXTS[1], TEXTS[0], TEXTS[2]])

@@ -117,3 +117,32 @@ def test_a_text_the_model_refuses_fails_its_own_call_only(e5_embedder):
     assert np.array_equal(other, e5_embedder.encode_queries(["What does Huawei make?"]))
     with pytest.raises(type(bad)):
         e5_embedder.encode_queries([None])  # the same error as alone
+
+
+def test_while_a_write_runs_one_pass_at_a_time_takes_every_waiting_call(e5_embedder):
+    from docqa.index.coalesce import Coalescing
+
+    held = _HeldFirst(e5_embedder)
+    coalescing = Coalescing(held.encode_queries, lanes=2, max_texts=4)
+    with coalescing.yielding():  # a write in flight: the second lane is the write's
+        threads, results = _in_threads(coalescing, [["화웨이"]])
+        assert held.started.wait(60)
+        more, more_results = _in_threads(coalescing, [["쑤저우"], ["What does Huawei make?"]])
+        _wait_for(lambda: len(coalescing._waiting) == 2)  # queued: lanes 2, but one while yielding
+        time.sleep(0.2)
+        assert len(held.passes) == 1
+        held.release.set()
+        for thread in threads + more:
+            thread.join(60)
+    assert len(held.passes) == 2 and sorted(held.passes[1]) == ["What does Huawei make?", "쑤저우"]
+    assert np.array_equal(more_results[0], e5_embedder.encode_queries(["쑤저우"]))
+    # the write done, two passes run at once again
+    held2 = _HeldFirst(e5_embedder)
+    coalescing._encode = held2.encode_queries
+    threads, _ = _in_threads(coalescing, [["화웨이"]])
+    assert held2.started.wait(60)
+    more, more_results = _in_threads(coalescing, [["쑤저우"]])
+    more[0].join(60)  # ran beside the held pass
+    assert np.array_equal(more_results[0], e5_embedder.encode_queries(["쑤저우"]))
+    held2.release.set()
+    threads[0].join(60)

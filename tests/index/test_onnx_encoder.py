@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -100,6 +101,33 @@ def test_a_lone_call_takes_every_core_and_calls_side_by_side_one_each(tmp_path: 
             assert (alone, second) == (model._wide, model._narrow)
     with model._pick() as again:
         assert again is model._wide
+
+
+def test_a_writes_passages_run_a_worker_per_core_with_the_same_vectors(e5_embedder) -> None:
+    # ``Embedder`` embeds passages through ``for_passages``: the same batches, side by side
+    model = e5_embedder._model
+    workers = e5_embedder._passage_model()
+    texts = [f"passage: {t}" for t in _corpus_sample()[0][:12]]
+    assert workers._workers == model._workers >= 1
+    threads: set[str] = set()
+    forward = model._forward_one_core
+
+    def spy(batch):
+        threads.add(threading.current_thread().name)
+        return forward(batch)
+
+    model._forward_one_core = spy
+    try:
+        ours = workers.encode(texts, batch_size=2, output_value=None)
+    finally:
+        del model._forward_one_core
+    alone = model.encode(texts, batch_size=2, output_value=None)
+    for a, b in zip(ours, alone, strict=True):
+        assert np.array_equal(a["token_embeddings"], b["token_embeddings"])
+        assert np.array_equal(a["sentence_embedding"], b["sentence_embedding"])
+    if model._workers > 1:
+        assert threads and all(name.startswith("docqa-e5") for name in threads)
+    assert model._running == 0
 
 
 def test_graph_is_built_once_and_a_damaged_one_rebuilt(tmp_path: Path, e5_dir: Path) -> None:

@@ -124,3 +124,25 @@ def test_the_write_queue_runs_jobs_in_order_on_one_thread_and_refuses_past_its_d
         assert isinstance(error, ZeroDivisionError)  # a job's error reaches its request
     finally:
         queue.close()
+
+
+def test_each_write_runs_inside_the_queues_context():
+    from contextlib import contextmanager
+
+    inside: list[bool] = []
+    state = {"writing": False}
+
+    @contextmanager
+    def during():
+        state["writing"] = True
+        try:
+            yield
+        finally:
+            state["writing"] = False
+
+    queue = WriteQueue(depth=1, during=during)
+    try:
+        asyncio.run(queue.run(lambda: inside.append(state["writing"])))
+    finally:
+        queue.close()
+    assert inside == [True] and not state["writing"]
