@@ -8,8 +8,11 @@ for Chinese words their Sino-Korean readings and Korean names in Han read as nam
 (``romanization``), its Japanese names (``japanese``), its loanwords and Western names spelt as
 Korean writes them (``loanwords``: startup 스타트업, Nixon 닉슨), the aligned encoder's nearest
 Korean terms (``translation``) and, for a Chinese word without one, those of its English glosses
-(``glossary``). Each kind was measured on its own for issue 14 (the module of each says what it
-gained); the searcher calls :func:`foreign_expansions` for every question without Hangul.
+(``glossary``), or its gloss spelt as Korean writes the English loan (机器人 -> robot -> 로봇). A
+lower-case English word keeps only the loan spellings the aligned encoder puts near it
+(:data:`MIN_LOAN_COSINE`: ``least`` is no 리스트). Each kind was measured on its own for issue 14
+(the module of each says what it gained); the searcher calls :func:`foreign_expansions` for every
+question without Hangul.
 """
 
 from __future__ import annotations
