@@ -89,14 +89,14 @@ def foreign_expansions(
         expansions += reading_expansions(segmented, hanja_reading, analyse, skip)
         expansions += name_expansions(segmented, hanja_reading, analyse, known)
         sounds = [(w, pinyin_syllables(w)) for w in content_words(segmented)]
-        lex = lexicon()
-        names = gloss_names(segmented, glosses(), _name_speller(known, is_verb(kiwi), lex), skip)
+        lex, cedict = lexicon(), glosses()
+        names = gloss_names(segmented, cedict, _name_speller(known, is_verb(kiwi), lex), skip)
         for word, spelt in names:
             expansions.append(Expansion("loanword", word, tuple(analyse(word)), spelt))
         # the other words' English glosses, as Korean writes them (机器人 -> robot -> 로봇)
         spelt_names = {word for word, _ in names}
         common = [(w, src) for w, src in content if w not in spelt_names and not overlaps(w, skip)]
-        loans = gloss_loanwords(common, glosses(), lambda gloss: known_spellings(gloss, known, lex))
+        loans = gloss_loanwords(common, cedict, lambda gloss: known_spellings(gloss, known, lex))
         expansions += [Expansion("loanword", word, source, spelt) for word, source, spelt in loans]
     else:
         sounds = pinyin_words(text)

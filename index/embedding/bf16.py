@@ -144,7 +144,8 @@ class Bf16E5(OnnxE5):
                 out[i] = item
         return out if kwargs.get("output_value", "sentence_embedding") is None else np.stack(out)
 
-    def _forward(self, batch: list[list[int]]) -> np.ndarray:
+    def _forward(self, batch: list[list[int]], narrow: bool = False) -> np.ndarray:
+        del narrow  # every pass here runs on one thread (its workers are its own)
         import torch
         import torch.nn.functional as F
 

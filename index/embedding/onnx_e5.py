@@ -127,12 +127,14 @@ class OnnxE5:
         return PassageWorkers(self, self._workers)
 
     @contextmanager
-    def _pick(self) -> Iterator[Any]:
+    def _pick(self, narrow: bool = False) -> Iterator[Any]:
+        """The session a call runs on (``narrow``: the one-thread one, whatever else runs),
+        counted as running while it lasts."""
         with self._lock:
             alone = self._running == 0
             self._running += 1
         try:
-            yield self._wide if alone or not self._adaptive else self._narrow
+            yield self._wide if not narrow and (alone or not self._adaptive) else self._narrow
         finally:
             with self._lock:
                 self._running -= 1
@@ -187,25 +189,14 @@ class OnnxE5:
             yield from map(self._forward, batches)
             return
         with ThreadPoolExecutor(workers, thread_name_prefix="docqa-e5") as pool:
-            yield from pool.map(self._forward_one_core, batches)
+            yield from pool.map(lambda batch: self._forward(batch, narrow=True), batches)
 
-    def _forward(self, batch: list[list[int]]) -> np.ndarray:
-        """Token vectors (len(batch), longest, dim) of right-padded ``batch``."""
+    def _forward(self, batch: list[list[int]], narrow: bool = False) -> np.ndarray:
+        """Token vectors (len(batch), longest, dim) of right-padded ``batch`` (``narrow``: on the
+        one-thread session; a query meanwhile takes one core)."""
         embeds, lengths = self._embeds(batch)
-        with self._pick() as session:
+        with self._pick(narrow) as session:
             tokens: np.ndarray = session.run(None, {INPUT_EMBEDS: embeds, INPUT_LENGTHS: lengths})[0]
-        return tokens
-
-    def _forward_one_core(self, batch: list[list[int]]) -> np.ndarray:
-        """``_forward`` on the one-thread session, counted as running (a query meanwhile takes one core)."""
-        embeds, lengths = self._embeds(batch)
-        with self._lock:
-            self._running += 1
-        try:
-            tokens: np.ndarray = self._narrow.run(None, {INPUT_EMBEDS: embeds, INPUT_LENGTHS: lengths})[0]
-        finally:
-            with self._lock:
-                self._running -= 1
         return tokens
 
     def _embeds(self, batch: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
