@@ -7,6 +7,7 @@ import re
 
 import numpy as np
 
+from docqa.index import answer as answers
 from docqa.index.answer import answer
 from docqa.index.lexical import analyze
 from docqa.index.readings import jieba_words
@@ -71,8 +72,6 @@ def test_the_aligned_cosine_parts_answerable_from_off_topic_questions(searcher):
 
 def test_a_chinese_title_line_is_not_the_answer_to_a_chinese_question(searcher, monkeypatch):
     """A line mostly in Han characters in a Korean document is the article's Chinese title."""
-    from docqa.index import answer as answers
-
     result = searcher.search("供应链行动计划提到哪些国际合作机制？", k=5)
     first = answer(result).quoted[0]
     assert len(re.findall(r"[\uac00-\ud7a3]", first)) > len(re.findall(r"[\u4e00-\u9fff]", first))
@@ -140,6 +139,11 @@ def test_a_how_many_question_wants_a_counted_number_and_a_date_question_a_date(s
         )
     )
     assert times.found and "다섯 차례" in times.quoted[0]
+    # an ordinal (제2회, "the second") counts nothing: the conference's opening sentence is no answer
+    sessions = answer(searcher.search("“一带一路”科技交流大会设置了多少个专题会议？", k=5))
+    assert sessions.found and "총38개의전문세션" in "".join(sessions.quoted[0].split())
+    assert not answers._AMOUNT.search("제2회 ‘일대일로(一带一路)’ 과학기술 교류대회가 개최되었다.")
+    assert answers._AMOUNT.search("총 38개의 전문 세션") and answers._AMOUNT.search("12회 연속")
 
 
 def test_an_english_word_is_translated_in_its_questions_context(searcher):
