@@ -51,7 +51,9 @@ _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 # ("... KIC 중국 참가 P63") names a subject without saying anything of it (evidence in answer /
 # first sentence ko .912 / .843 -> .925 / .843, en .822 / .667 -> .844 / .689 at .03-.06).
 CAPTION_PENALTY = 0.05
-_CAPTION = re.compile(r"^\s*(?:[◼■▶●⚫-]\s*)?(?:도표|그림|표|图表?|Figure|Fig\.|Table)\s*\d+|\bP\d+\s*$")
+_CAPTION = re.compile(
+    r"^\s*(?:[◼■▶●⚫-]\s*)?(?:도표|그림|표|图表?|Figure|Fig\.|Table)\s*\d+|\bP\d+\s*$|\(\d{2}\.\d{2}\.\d{2}\)\s*$"
+)
 # A quantity is a number with a counter or unit, not any digit: the opening sentence's "GSAT 2025 ...
 # 6월 28일" is no answer to "How many venture capital firms took part in GSAT 2025?" ("51개
 # 벤처캐피털" is). And a question that asks for a date ("몇 월 며칠", whose 몇 also asks "how

@@ -22,6 +22,9 @@ MIN_PASSAGE_CHARS = 80  # a window adding less new text than this joins the prev
 
 _CJK_STOP = re.compile(r"[。！？]+[」』”’\"')）\]]*")
 _LATIN_STOP = re.compile(r"(?<=[.!?])[\"”’')]*\s+(?=[A-Z\"“‘(])")
+_SENTENCE_END = re.compile(r"[.!?。！？…][\"”’'」』)\]]*$")
+_INNER_END = re.compile(r"[.!?][\"”’')\]]*\s+")
+_QUOTATIVE = re.compile(r"(?:이?라고|고|이?라며|며)\s")  # after a closing quote: the quotation goes on
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof sr jr st vs etc e.g i.e u.s u.k no fig inc ltd co corp dept gov jan feb mar apr "
     "jun jul aug sep sept oct nov dec".split()
@@ -57,7 +60,33 @@ def _kiwi_starts(kiwi: Kiwi, lines: list[str]) -> Iterator[list[int]]:
     # character Kiwi skips (symbols, stray punctuation) falls between sentences.
     if not lines:
         return iter([])
-    return ([s.start for s in sentences] or [0] for sentences in kiwi.split_into_sents(lines))
+    return (
+        _real_starts(line, [s.start for s in sentences]) or [0]
+        for line, sentences in zip(lines, kiwi.split_into_sents(lines), strict=True)
+    )
+
+
+def _real_starts(line: str, starts: list[int]) -> list[int]:
+    """Kiwi's sentence starts less those inside a word: Kiwi cuts after a closing quote or
+    bracket that a particle or copula follows (``‘인큐베이터’인 드림타운`` -> ``‘인큐베이터’`` +
+    ``인 드림타운...``; ``‘슈퍼 시나리오’로 변신``; ``(하)``), and before the full stop or date after a
+    bracketed title. A start right after a non-space is kept only where the text before it ends
+    a sentence (``돌입하였다.바이오``), unless a quotation's ``고`` / ``라고`` follows
+    (``한다."고 설명했다``);
+    otherwise the sentence starts after the last full stop before it (``넘었다. ‘인큐베이터’인``),
+    or nowhere."""
+    kept: list[int] = []
+    for start in starts:
+        if start > 0 and kept and not line[start - 1].isspace():
+            before = line[kept[-1] : start].rstrip()
+            if not _SENTENCE_END.search(before) or _QUOTATIVE.match(line, start):
+                # the sentence began at the last full stop before the quote, if there is one
+                inner = [m.end() for m in _INNER_END.finditer(line, kept[-1], start)]
+                if inner and inner[-1] < start:
+                    kept.append(inner[-1])
+                continue
+        kept.append(start)
+    return kept
 
 
 def _pieces(text: str, a: int, b: int, starts: list[int]) -> Iterator[Span]:
@@ -70,9 +99,19 @@ def _pieces(text: str, a: int, b: int, starts: list[int]) -> Iterator[Span]:
 
 
 def _split_at(text: str, span: Span, pattern: re.Pattern[str]) -> list[Span]:
-    cuts = [m.end() for m in pattern.finditer(text, span.start, span.end) if m.end() < span.end]
+    # a Chinese title in brackets inside a Korean line (발표(重大利好！八部门发布…)) is not cut
+    cuts = [
+        m.end()
+        for m in pattern.finditer(text, span.start, span.end)
+        if m.end() < span.end and not _inside_brackets(text, span.start, m.start())
+    ]
     bounds = [span.start, *cuts, span.end]
     return [s for lo, hi in zip(bounds, bounds[1:], strict=False) if (s := _trim(text, lo, hi))]
+
+
+def _inside_brackets(text: str, start: int, at: int) -> bool:
+    part = text[start:at]
+    return part.count("(") + part.count("（") > part.count(")") + part.count("）")
 
 
 def _split_latin(text: str, span: Span) -> Iterator[Span]:

@@ -40,6 +40,30 @@ def test_split_sentences_korean(kiwi: Kiwi) -> None:
     ]
 
 
+def test_a_sentence_never_starts_inside_a_word(kiwi: Kiwi) -> None:
+    # the sample corpus's own lines: Kiwi cuts after a closing quote that a copula or particle
+    # follows, and between a bracketed title and its date
+    text = (
+        "누적 지원 총액은 110억위안(약 1조8034억원)을 넘었다. ‘인큐베이터’인 드림타운에서 성장한 "
+        "스타트업이 AI타운에 입주한 경우도 10군데 정도 된다.\n"
+        "[중국 개혁개방 40주년, 현장을 가다](하)‘선전의 속도’에서 ‘항저우의 효율’로 ‘중국제조 2025’ 이룬다\n"
+        "청스진화룬(城市进化论). '슈퍼 시나리오'로 변신, 쓰촨 톈푸신구 산업 혁신의 새로운 길을 모색\n"
+        '구조를 가능하게 한다."고 설명했다. 이어 새로운 단계에 돌입하였다.바이오·의약 분야도 그렇다.\n'
+        "8개 부처 정책 발표(加快数智供应链发展！八部门发文). (25.06.07)"
+    )
+    assert _texts(text, split_sentences(text, kiwi)) == [
+        "누적 지원 총액은 110억위안(약 1조8034억원)을 넘었다.",
+        "‘인큐베이터’인 드림타운에서 성장한 스타트업이 AI타운에 입주한 경우도 10군데 정도 된다.",
+        "[중국 개혁개방 40주년, 현장을 가다](하)‘선전의 속도’에서 ‘항저우의 효율’로 ‘중국제조 2025’ 이룬다",
+        "청스진화룬(城市进化论).",
+        "'슈퍼 시나리오'로 변신, 쓰촨 톈푸신구 산업 혁신의 새로운 길을 모색",
+        '구조를 가능하게 한다."고 설명했다.',
+        "이어 새로운 단계에 돌입하였다.",
+        "바이오·의약 분야도 그렇다.",
+        "8개 부처 정책 발표(加快数智供应链发展！八部门发文). (25.06.07)",
+    ]
+
+
 def test_split_sentences_offsets_are_absolute(kiwi: Kiwi) -> None:
     text = "머리말이다.\n\n본문 첫 문장이다. 둘째 문장이다.\n꼬리말."
     start = text.index("본문")

@@ -108,6 +108,41 @@ def test_join_wrapped_lines_inside_word_and_at_space() -> None:
     ]
 
 
+def test_a_two_column_page_of_a_full_width_document_is_rejoined(newsletter: Document) -> None:
+    # the newsletter's lines are 90 columns wide, its two-column pages 40: their wrapped lines
+    # were each left a line (and a "sentence") of their own
+    text = newsletter.text
+    assert (
+        "보고서에 따르면, 베이징(83.49점)과 선전(77.28점)이 강력한 경쟁 우위를 바탕으로 "
+        "산업 체계를 주도하고, 상하이, 광저우, 시안 등이 이를 따라가면서 전체 산업의 확산을 "
+        "이끄는 ‘기러기 대열식 발전 체계’를 형성하고 있었다.\n"
+        "보고서는 중국 271개 저고도 경제 산업 도시를 대상으로" in text
+    )
+    # the table rows and lists of names beside it keep their lines
+    assert "\n순이익 266.99억 위안 275.77억 위안\n총 산업생산액 1,636.64억 위안 2,052.47억 위안\n" in text
+    assert "\n통합 테스트  중국위성, 워페이창쿵, 수스실험\n" in text
+    assert "\n◼ 네 가지 핵심 요소와 적용 구조\n" in text
+
+
+def test_a_narrow_column_joins_only_where_the_next_word_did_not_fit() -> None:
+    style = WrapStyle(width=90, wrapped=True, trailing_spaces=True)
+    lines = [
+        Line("지수 결과를 보면, 베이징과 선전은 저고도 경제 "),
+        Line("연결력 지수에서 독보적인 1·2위를 기록하며 "),
+        Line("전국적인 선도 도시로 자리매김했다. "),
+        Line("선도 도시 "),
+        Line("베이징은 기업 밀집도, 자본 활력 측면에서 "),
+        Line("모두 전국 1위를 차지했다. "),
+    ]
+    rows = ["".join(text for text, _ in row) for row in join_lines(lines, style) if row]
+    assert rows == [
+        "지수 결과를 보면, 베이징과 선전은 저고도 경제 연결력 지수에서 독보적인 1·2위를 기록하며 "
+        "전국적인 선도 도시로 자리매김했다.",
+        "선도 도시",  # a heading: "베이징은" would have fitted after it
+        "베이징은 기업 밀집도, 자본 활력 측면에서 모두 전국 1위를 차지했다.",
+    ]
+
+
 def test_caption_floating_between_pages_moves_after_sentence() -> None:
     style = WrapStyle(width=40, wrapped=True, trailing_spaces=True)
     lines = [
