@@ -286,17 +286,27 @@ def gloss_terms_by_name(table: AliasTable) -> dict[str, tuple[str, ...]]:
     return {name: tuple(terms) for name, terms in by_name.items()}
 
 
+def name_prefixes(by_name: Mapping[str, tuple[str, ...]]) -> dict[str, list[str]]:
+    """The Korean names of ``by_name`` by their first two characters (``with_alias_terms``)."""
+    by_prefix: dict[str, list[str]] = {}
+    for name in by_name:
+        by_prefix.setdefault(name[:2], []).append(name)
+    return by_prefix
+
+
 def with_alias_terms(
-    terms: Sequence[list[str]], texts: Sequence[str], by_name: Mapping[str, tuple[str, ...]]
+    terms: Sequence[list[str]],
+    texts: Sequence[str],
+    by_name: Mapping[str, tuple[str, ...]],
+    by_prefix: Mapping[str, list[str]] | None = None,
 ) -> list[list[str]]:
     """Each passage's terms, plus the gloss terms of every Korean name its text writes.
 
     Names are looked up by their first two characters at each position of the text, so the
-    cost grows with the text, not with the number of names.
+    cost grows with the text, not with the number of names (``by_prefix``: ``name_prefixes``
+    of ``by_name``, made once by a caller that asks again and again, as each search does).
     """
-    by_prefix: dict[str, list[str]] = {}
-    for name in by_name:
-        by_prefix.setdefault(name[:2], []).append(name)
+    by_prefix = name_prefixes(by_name) if by_prefix is None else by_prefix
     out: list[list[str]] = []
     for base, text in zip(terms, texts, strict=True):
         present = set(base)

@@ -60,30 +60,51 @@ def coverage(
     never mentions is off-topic). An expansion with no source among the units is a unit of its
     own, weighted by its best term's idf.
     """
-    unique = list(dict.fromkeys(terms))
-    if known is not None:
-        sourced = {s for e in expansions for s in e.source}
-        unique = [t for t in unique if known(t) or t in sourced] or unique
-    alternatives: dict[str, set[str]] = {t: {t} for t in unique}
-    orphans: list[tuple[str, ...]] = []
-    for e in expansions:
-        sources = [s for s in e.source if s in alternatives]
-        if not sources:
-            orphans.append(e.terms)
-        for s in sources:
-            alternatives[s].update(e.terms)
-    total = hit = 0.0
-    for t in unique:
-        w = idf(t)
-        total += w
-        if alternatives[t] & found:
-            hit += w
-    for group in orphans:
-        w = max(idf(t) for t in group)
-        total += w
-        if found.intersection(group):
-            hit += w
-    return hit / total if total else 0.0
+    return Coverage(terms, expansions, idf, known).of(found)
+
+
+class Coverage:
+    """:func:`coverage` of one question, its units and their weights worked out once, for the
+    many term sets a search measures (every sentence of every hit): the same sums, in the same order."""
+
+    __slots__ = ("_units", "_orphans", "_total")
+
+    def __init__(
+        self,
+        terms: Sequence[str],
+        expansions: Sequence[Expansion],
+        idf: Callable[[str], float],
+        known: Callable[[str], bool] | None = None,
+    ) -> None:
+        unique = list(dict.fromkeys(terms))
+        if known is not None:
+            sourced = {s for e in expansions for s in e.source}
+            unique = [t for t in unique if known(t) or t in sourced] or unique
+        alternatives: dict[str, set[str]] = {t: {t} for t in unique}
+        orphans: list[tuple[str, ...]] = []
+        for e in expansions:
+            sources = [s for s in e.source if s in alternatives]
+            if not sources:
+                orphans.append(e.terms)
+            for s in sources:
+                alternatives[s].update(e.terms)
+        self._units = [(frozenset(alternatives[t]), idf(t)) for t in unique]
+        self._orphans = [(frozenset(group), max(idf(t) for t in group)) for group in orphans]
+        total = 0.0
+        for _, w in self._units + self._orphans:
+            total += w
+        self._total = total
+
+    def of(self, found: frozenset[str]) -> float:
+        """Share of the idf mass that ``found`` holds."""
+        hit = 0.0
+        for alternatives, w in self._units:
+            if not alternatives.isdisjoint(found):
+                hit += w
+        for group, w in self._orphans:
+            if not group.isdisjoint(found):
+                hit += w
+        return hit / self._total if self._total else 0.0
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ class QueryVectors:
         self.embedder = embedder
         self.size = size
         self.coalesces = bool(lanes)
-        self._coalescing = Coalescing(embedder.encode_queries, lanes) if lanes else None
+        length = getattr(embedder, "query_lengths", None)
+        self._coalescing = Coalescing(embedder.encode_queries, lanes, length=length) if lanes else None
         self._encode = self._coalescing.encode if self._coalescing else embedder.encode_queries
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()

@@ -11,7 +11,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ from docqa.index.manifest import Manifest
 from docqa.index.query_vectors import QueryVectors, batch_exact
 from docqa.index.question_terms import foreign_expansions, known_to
 from docqa.index.records import Filters, Hit, Mode, ScoredSentence, SearchResult, StoredPassage
+from docqa.index.sentence_scoring import SentenceScoring
 from docqa.index.snapshot_reader import Rows, SnapshotReader
 from docqa.index.snapshot_reader import date_range as date_range  # where callers found it
 from docqa.index.spelling import Spellings, spelling_expansions
@@ -45,11 +46,6 @@ from docqa.index.store import Store
 from docqa.index.translation import TermVectors
 from docqa.ingest.records import Span
 
-SENTENCE_LEXICAL_BONUS = 0.08  # how much a sentence's term overlap adds to its cosine
-# and, for a question with expansions, its coverage of the question (measured for issue 14 on
-# eval/sets/corpus_v1.jsonl, en / zh evidence in first sentence: 0 .533 / .500, .03 .578 / .538,
-# .06 .622 / .615, .1 .622 / .615; with the answer type of answer.py .667 / .654 at .06)
-SENTENCE_COVERAGE_BONUS = 0.06
 RETRY_S = 1.0  # after a failed load, wait this long before a query triggers another attempt
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
@@ -216,8 +212,9 @@ class Searcher:
         rows = [found[pid] for pid, _, _ in ranked]
         cosines = self._sentence_similarities(state, rows, rvec, avec, weights.sentences)
         idf = functools.lru_cache(maxsize=None)(state.gen.lexical.idf)  # the hits ask for the same terms
+        scoring = SentenceScoring(lexical, idf)  # the question's side, once for every hit
         hits = [
-            self._hit(state, rank, row, score, cos, lexical, rvec, sims, idf)
+            self._hit(state, rank, row, score, cos, scoring, rvec, sims)
             for rank, ((_, score, cos), row, sims) in enumerate(zip(ranked, rows, cosines, strict=True), 1)
         ]
         took = (time.perf_counter() - started) * 1000
@@ -352,13 +349,12 @@ class Searcher:
         row: StoredPassage,
         score: float,
         cos: float | None,
-        query: LexicalQuery,
+        scoring: SentenceScoring,
         qvec: np.ndarray | None,
         cosines: np.ndarray | None = None,
-        idf: Callable[[str], float] | None = None,
     ) -> Hit:
         """A ranked passage with each of its sentences scored, and the best ones as highlights."""
-        scored = self._sentence_scores(state, row, query, qvec, cosines, idf)
+        scored = self._sentence_scores(state, row, scoring, qvec, cosines)
         return Hit(rank, score, row.passage, row.doc, _highlights(row, scored, qvec is not None), scored, cos)
 
     def _sentence_similarities(
@@ -387,17 +383,15 @@ class Searcher:
         self,
         state: _State,
         row: StoredPassage,
-        query: LexicalQuery,
+        scoring: SentenceScoring,
         qvec: np.ndarray | None,
         cosines: np.ndarray | None = None,
-        idf: Callable[[str], float] | None = None,
     ) -> tuple[ScoredSentence, ...]:
         """Each sentence of a passage with how well it answers the query (``cosines``: the
         similarities already computed, else the e5 cosines), plus its share of the query's terms
         and expansions; for a question with expansions (no Hangul) also its coverage of the
-        question, each word counted once whichever language found it. ``idf``: the index's, or
-        a memo of it."""
-        terms = query.all
+        question, each word counted once whichever language found it (``scoring``: the
+        question's side, worked out once a search)."""
         spans = row.passage.sentences
         if not spans:
             return ()
@@ -407,20 +401,8 @@ class Searcher:
             cos = _cosines(state.rows, row, qvec)
         else:
             cos = np.zeros(len(spans), dtype=np.float32)
-        idf = idf or state.gen.lexical.idf
-        unique = set(terms)
-        weights = {t: idf(t) for t in unique}
-        total = sum(weights.values()) or 1.0
-        found = self._sentence_terms(state, row, spans) if unique else [frozenset()] * len(spans)
-        overlap = [sum(w for t, w in weights.items() if t in terms_) / total for terms_ in found]
-        if query.expansions:
-            covered = [coverage(query.terms, query.expansions, terms_, idf) for terms_ in found]
-        else:
-            covered = [0.0] * len(spans)
-        return tuple(
-            ScoredSentence(s, float(c) + SENTENCE_LEXICAL_BONUS * o + SENTENCE_COVERAGE_BONUS * v)
-            for s, c, o, v in zip(spans, cos, overlap, covered, strict=True)
-        )
+        found = self._sentence_terms(state, row, spans) if scoring.any_terms else [frozenset()] * len(spans)
+        return scoring.scores(spans, cos, found)
 
     def _sentence_terms(
         self, state: _State, row: StoredPassage, spans: tuple[Span, ...]

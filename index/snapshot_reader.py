@@ -19,10 +19,10 @@ from typing import Protocol
 import numpy as np
 
 from docqa.index import generation
-from docqa.index.aliases import with_alias_terms
+from docqa.index.aliases import name_prefixes, with_alias_terms
 from docqa.index.manifest import Manifest
 from docqa.index.records import Filters, StoredPassage
-from docqa.index.store import Store, from_blob
+from docqa.index.store import Store
 
 SENTENCE_TERMS_CAP = 200_000  # sentences whose Kiwi terms are remembered (then forgotten at once)
 
@@ -68,6 +68,7 @@ class SnapshotReader(RememberedTerms):
         self.data_dir = data_dir
         self.manifest = manifest
         self.gloss_terms = gloss_terms  # Korean name -> gloss terms (``aliases.gloss_terms_by_name``)
+        self._prefixes = name_prefixes(gloss_terms)  # indexed once, not at every search
         self._local = threading.local()
         self._stores: list[Store] = []
         self._guard = threading.Lock()
@@ -100,7 +101,9 @@ class SnapshotReader(RememberedTerms):
         row = self.store().conn.execute("SELECT terms, text FROM passages WHERE id = ?", (pid,)).fetchone()
         if row is None:
             return frozenset()
-        return frozenset(with_alias_terms([json.loads(row[0])], [row[1]], self.gloss_terms)[0])
+        return frozenset(
+            with_alias_terms([json.loads(row[0])], [row[1]], self.gloss_terms, self._prefixes)[0]
+        )
 
     def sentence_vectors(
         self, passage: StoredPassage, column: str = "vector"
@@ -128,9 +131,10 @@ class SnapshotReader(RememberedTerms):
         )
         found: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for n, column in enumerate(columns, 1):
-            kept = [(row[0], row[n]) for row in rows if row[n] is not None]
-            if kept:
-                found[column] = np.asarray([s for s, _ in kept]), np.vstack([from_blob(b) for _, b in kept])
+            kept = [row for row in rows if row[n] is not None]
+            if kept:  # the blobs joined and read once: the rows ``from_blob`` gives, one array
+                vectors = np.frombuffer(b"".join(row[n] for row in kept), dtype=np.float32)
+                found[column] = np.asarray([row[0] for row in kept]), vectors.reshape(len(kept), -1)
         return found
 
     def allowed(self, filters: Filters) -> np.ndarray:

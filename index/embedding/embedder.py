@@ -23,6 +23,7 @@ from docqa.index.embedding.errors import EmbeddingModelError
 from docqa.index.embedding.model import E5_PASSAGE_PREFIX, E5_QUERY_PREFIX, MODEL_KWARGS
 from docqa.index.embedding.q4 import WORD_BLOCKS_FILE, map_rows, use_q4_word_embeddings
 from docqa.index.embedding.tokenizer import (
+    MAX_SEQ_LENGTH,
     PLACEHOLDER_TOKENIZER_FILE,
     load_sentencepiece_tokenizer,
     use_sentencepiece,
@@ -241,6 +242,13 @@ class Embedder:
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Embed questions with the query prefix: float32, L2-normalised, shape (n, dim)."""
         return self._encode([self.query_prefix + t for t in _as_list(texts)], 32, False)
+
+    def query_lengths(self, texts: list[str]) -> list[int]:
+        """Each question's tokens with the query prefix, as ``encode_queries`` pads them (what a
+        shared pass costs: ``coalesce.Coalescing`` groups questions of like length)."""
+        prefixed = [self.query_prefix + t for t in _as_list(texts)]
+        ids = self.tokenizer(prefixed, truncation=True, max_length=MAX_SEQ_LENGTH)["input_ids"]
+        return [len(row) for row in ids]
 
     def encode_passages(
         self, texts: list[str], batch_size: int = 32, show_progress: bool = False

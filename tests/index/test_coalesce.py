@@ -146,3 +146,31 @@ def test_while_a_write_runs_one_pass_at_a_time_takes_every_waiting_call(e5_embed
     assert np.array_equal(more_results[0], e5_embedder.encode_queries(["쑤저우"]))
     held2.release.set()
     threads[0].join(60)
+
+
+def test_a_pass_takes_the_waiting_calls_nearest_its_lead_in_length(e5_embedder):
+    from docqa.index.coalesce import Coalescing
+
+    held = _HeldFirst(e5_embedder)
+    coalescing = Coalescing(held.encode_queries, lanes=1, max_texts=2, length=e5_embedder.query_lengths)
+    long_one = ["쑤저우가 가진 국가급 첨단 제조 클러스터는 몇 개이고, 대표로 거론된 분야는 무엇인가?"]
+    short = ["화웨이"]
+    long_two = ["What are the six national advanced manufacturing clusters of Suzhou, and which fields lead?"]
+    lengths = e5_embedder.query_lengths([long_one[0], short[0], long_two[0]])
+    assert abs(lengths[2] - lengths[0]) < abs(lengths[1] - lengths[0])
+    threads, _ = _in_threads(coalescing, [["쑤저우"]])
+    assert held.started.wait(60)
+    more, results = [], []
+    for queued, call in enumerate((long_one, short, long_two), 1):  # in this order behind the lane
+        t, r = _in_threads(coalescing, [call])
+        _wait_for(lambda n=queued: len(coalescing._waiting) == n)
+        more += t
+        results.append(r)
+    held.release.set()
+    for thread in threads + more:
+        thread.join(60)
+    more_results = [r[0] for r in results]
+    # the longest waiting leads the next pass and takes the one nearest its length, not the next in line
+    assert held.passes[1:] == [long_one + long_two, short]
+    for call, vectors in zip((long_one, short, long_two), more_results, strict=True):
+        assert np.array_equal(vectors, e5_embedder.encode_queries(call))
