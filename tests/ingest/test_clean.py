@@ -90,22 +90,48 @@ def test_double_spaced_layout_pages() -> None:
     assert pages[1][0] == " 다음 쪽 첫 줄 "
 
 
-def test_join_wrapped_lines_inside_word_and_at_space() -> None:
-    style = WrapStyle(width=40, wrapped=True, trailing_spaces=True)
-    lines = [
-        Line("구현 지능은 주변 환경을 감지하고 계획하는 시"),
-        Line("스템으로 정의된다. 특히 로봇을 중심으로 "),
-        Line("감지와 추론을 수행한다. "),
-        Line("◼ 산업 발전 단계 "),
-        Line("도표 1. 발전 과정 "),
-    ]
-    rows = ["".join(text for text, _ in row) for row in join_lines(lines, style) if row]
-    assert rows == [
-        "구현 지능은 주변 환경을 감지하고 계획하는 시스템으로 정의된다. "
-        "특히 로봇을 중심으로 감지와 추론을 수행한다.",
-        "◼ 산업 발전 단계",
-        "도표 1. 발전 과정",
-    ]
+@pytest.mark.parametrize(
+    ("width", "lines", "rows"),
+    [
+        (  # wraps inside a word and at a space; a list item and a caption keep their lines
+            40,
+            [
+                "구현 지능은 주변 환경을 감지하고 계획하는 시",
+                "스템으로 정의된다. 특히 로봇을 중심으로 ",
+                "감지와 추론을 수행한다. ",
+                "◼ 산업 발전 단계 ",
+                "도표 1. 발전 과정 ",
+            ],
+            [
+                "구현 지능은 주변 환경을 감지하고 계획하는 시스템으로 정의된다. "
+                "특히 로봇을 중심으로 감지와 추론을 수행한다.",
+                "◼ 산업 발전 단계",
+                "도표 1. 발전 과정",
+            ],
+        ),
+        (  # a column narrower than the document's: joined where the next word did not fit
+            90,
+            [
+                "지수 결과를 보면, 베이징과 선전은 저고도 경제 ",
+                "연결력 지수에서 독보적인 1·2위를 기록하며 ",
+                "전국적인 선도 도시로 자리매김했다. ",
+                "선도 도시 ",
+                "베이징은 기업 밀집도, 자본 활력 측면에서 ",
+                "모두 전국 1위를 차지했다. ",
+            ],
+            [
+                "지수 결과를 보면, 베이징과 선전은 저고도 경제 연결력 지수에서 독보적인 1·2위를 기록하며 "
+                "전국적인 선도 도시로 자리매김했다.",
+                "선도 도시",  # a heading: "베이징은" would have fitted after it
+                "베이징은 기업 밀집도, 자본 활력 측면에서 모두 전국 1위를 차지했다.",
+            ],
+        ),
+    ],
+)
+def test_join_wrapped_lines(width: int, lines: list[str], rows: list[str]) -> None:
+    style = WrapStyle(width=width, wrapped=True, trailing_spaces=True)
+    joined = join_lines([Line(text) for text in lines], style)
+    assert ["".join(text for text, _ in row) for row in joined if row] == rows
 
 
 def test_a_two_column_page_of_a_full_width_document_is_rejoined(newsletter: Document) -> None:
@@ -122,25 +148,6 @@ def test_a_two_column_page_of_a_full_width_document_is_rejoined(newsletter: Docu
     assert "\n순이익 266.99억 위안 275.77억 위안\n총 산업생산액 1,636.64억 위안 2,052.47억 위안\n" in text
     assert "\n통합 테스트  중국위성, 워페이창쿵, 수스실험\n" in text
     assert "\n◼ 네 가지 핵심 요소와 적용 구조\n" in text
-
-
-def test_a_narrow_column_joins_only_where_the_next_word_did_not_fit() -> None:
-    style = WrapStyle(width=90, wrapped=True, trailing_spaces=True)
-    lines = [
-        Line("지수 결과를 보면, 베이징과 선전은 저고도 경제 "),
-        Line("연결력 지수에서 독보적인 1·2위를 기록하며 "),
-        Line("전국적인 선도 도시로 자리매김했다. "),
-        Line("선도 도시 "),
-        Line("베이징은 기업 밀집도, 자본 활력 측면에서 "),
-        Line("모두 전국 1위를 차지했다. "),
-    ]
-    rows = ["".join(text for text, _ in row) for row in join_lines(lines, style) if row]
-    assert rows == [
-        "지수 결과를 보면, 베이징과 선전은 저고도 경제 연결력 지수에서 독보적인 1·2위를 기록하며 "
-        "전국적인 선도 도시로 자리매김했다.",
-        "선도 도시",  # a heading: "베이징은" would have fitted after it
-        "베이징은 기업 밀집도, 자본 활력 측면에서 모두 전국 1위를 차지했다.",
-    ]
 
 
 def test_caption_floating_between_pages_moves_after_sentence() -> None:
