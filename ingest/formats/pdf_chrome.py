@@ -32,7 +32,8 @@ _TOOL = (
 )
 _CHROME = [
     # 김다온 기자 daon.kim@daonnews.co.kr (not a contact line of the article's: 이메일:…@…)
-    re.compile(rf"^\s*{_REPORTER}(?:\s*$|(?=[\s·|/,]).*[\w.+-]+@[\w-]+\.\w)"),  # … and an e-mail
+    # … alone, then fields after a "·" or "|" (as OCR reads it too: 박주간기자·주간테크산업부·…), or an e-mail
+    re.compile(rf"^\s*{_REPORTER}(?:\s*$|\s*[·|/]|(?=[\s,]).*[\w.+-]+@[\w-]+\.\w)"),
     re.compile(rf"^\s*{_STAMP}.*\d{{1,2}}:\d{{2}}(?:\s*[|·]?\s*{_STAMP}.*)?$"),  # 입력 2024.06.30 21:51
     # Copyright ⓒ 다온뉴스. All rights reserved. (not an article's own "©경향신문, 무단전재 … 금지")
     re.compile(r"\bcopyright\b|all rights reserved", re.I),

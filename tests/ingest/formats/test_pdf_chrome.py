@@ -13,6 +13,7 @@ from docqa.ingest.formats.pdf_chrome import is_chrome, site_names
     [
         "김다온 기자 daon.kim@daonnews.co.kr",
         "박주간 기자 · 주간테크 산업부 · park@weeklytech.kr · 기자의 다른 기사 보기",
+        "박주간기자·주간테크산업부· ·기자의다른기사보기",  # the same box as OCR reads it
         "입력 2024.06.30 21:51 | 수정 2024.06.30 22:10",
         "공유하기페이스북X 카카오톡링크복사글자크기인쇄하기",  # Chromium set the buttons without spaces
         "좋아요 12 댓글 3 구독기사 추천",
