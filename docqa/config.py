@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     # overdrawn page, a skipped file in `docqa ingest`. For scale (README): a 300-page Korean
     # report is 592,814 characters (2,340 at most on a page) and 1,423 passages, and took 887-1,465 s
     # on 2 busy cores; the sample corpus's largest file is 61,460 characters and 148 passages.
+    max_file_mb: int = Field(
+        default=1_024,
+        ge=1,
+        le=2_047,
+        description="size of one file read by `docqa ingest` or an upload, checked before it is read "
+        "(MuPDF cannot open a PDF of 2 GiB or more from memory: it crashes)",
+    )
     max_pages: int = Field(default=500, ge=1, description="PDF pages per document")
     max_chars: int = Field(default=2_000_000, ge=1, description="characters of extracted text per document")
     max_page_chars: int = Field(

@@ -159,12 +159,13 @@ def ray_models(settings: Settings) -> tuple[Any, Any, Any]:
 
 
 def limits(settings: Settings) -> Limits:
-    """What one document may cost (``DOCQA_MAX_PAGES``, ``_CHARS``, ``_PAGE_CHARS``, ``_PASSAGES``,
-    ``_INGEST_SECONDS``)."""
+    """What one document may cost (``DOCQA_MAX_FILE_MB``, ``_PAGES``, ``_CHARS``, ``_PAGE_CHARS``,
+    ``_PASSAGES``, ``_INGEST_SECONDS``)."""
     from docqa.ingest.limits import Limits
 
     return Limits(
         pages=settings.max_pages,
+        file_mb=settings.max_file_mb,
         chars=settings.max_chars,
         page_chars=settings.max_page_chars,
         passages=settings.max_passages,

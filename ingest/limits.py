@@ -1,4 +1,4 @@
-"""Bounds on the work one document may cause: pages, characters, passages and ingest time.
+"""Bounds on the work one document may cause: file size, pages, characters, passages and ingest time.
 
 ``Limits`` holds the numbers (``DOCQA_MAX_*``, built from ``Settings`` in ``docqa.runtime``);
 ``Budget`` is one document's share while it is read and indexed. Each check raises
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from .errors import Overdrawn, TooLarge
 
 _RAISE = "raise it or split the file"
+MB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Limits:
     """Per document; the defaults take a 300-page report with room to spare (README)."""
 
     pages: int = 500
+    file_mb: int = 1_024  # checked before the file is read; MuPDF cannot open 2 GiB or more
     chars: int = 2_000_000
     page_chars: int = 30_000
     passages: int = 5_000
@@ -51,6 +53,14 @@ class Budget:
                 f"{self.name}: ingest took longer than the limit of {self.limits.seconds:g} s per "
                 f"document (DOCQA_MAX_INGEST_SECONDS); stopped after {spent:.0f} s while {doing}, "
                 f"nothing was stored: {_RAISE}"
+            )
+
+    def check_bytes(self, size: int) -> None:
+        """``size``: the file's length in bytes, before any of it is read."""
+        if size > self.limits.file_mb * MB:
+            raise TooLarge(
+                f"{self.name}: the file is {size / MB:,.1f} MB; the limit is {self.limits.file_mb:,} MB "
+                f"per file (DOCQA_MAX_FILE_MB): split the file"
             )
 
     def check_pages(self, pages: int) -> None:

@@ -52,6 +52,7 @@ def read_path(path: Path | str, meta: dict[str, Any] | None = None, budget: Budg
     budget = budget or Limits().start(path.name)
     extract = _extractor(path)
     try:
+        budget.check_bytes(path.stat().st_size)
         raw = path.read_bytes()
     except OSError as exc:
         raise UnreadableDocument(f"{path.name}: cannot read the file ({exc.strerror})") from exc

@@ -90,3 +90,16 @@ def truncated() -> bytes:
     """The first half of ``three_pages()``: MuPDF repairs it and reads part of its text."""
     whole = three_pages()
     return whole[: len(whole) // 2]
+
+
+def image_only(megabytes: float) -> bytes:
+    """One page showing a gray image of random pixels (a scan that does not compress), the PDF
+    a little over ``megabytes`` MB: for the file-size limit, checked before a file is read."""
+    import random
+
+    side = int((megabytes * 1024 * 1024) ** 0.5) + 8
+    noise = random.Random(15).randbytes(side * side)
+    pdf = pymupdf.open()
+    page = pdf.new_page()
+    page.insert_image(page.rect, pixmap=pymupdf.Pixmap(pymupdf.csGRAY, side, side, noise, False))
+    return pdf.tobytes()

@@ -7,7 +7,7 @@ import threading
 from functools import cache
 from typing import Any
 
-from ..errors import IngestError, UnreadableDocument
+from ..errors import IngestError, TooLarge, UnreadableDocument
 from ..limits import Budget
 from . import pdf_ocr
 from .base import Extracted, optional_import
@@ -19,6 +19,9 @@ from .pdf_tables import Grid
 # so the warnings read after a file are that file's.
 _MUPDF = threading.Lock()
 MAX_WARNINGS = 5  # distinct MuPDF messages reported per file
+# MuPDF crashes (a segmentation fault, the whole process) opening a PDF of 2 GiB or more from
+# memory; ``Limits.file_mb`` stops such files first, this is for any other caller.
+MUPDF_MAX_BYTES = 2**31 - 1
 
 
 def extract(raw: bytes, name: str, budget: Budget) -> Extracted:
@@ -32,6 +35,9 @@ def extract(raw: bytes, name: str, budget: Budget) -> Extracted:
     is not extracted (PyMuPDF clips to ``page.rect`` unless told otherwise).
     """
     pymupdf = optional_import("pymupdf", "pymupdf")
+    if len(raw) > MUPDF_MAX_BYTES:
+        size = f"{len(raw) / 2**20:,.1f} MB"
+        raise TooLarge(f"{name}: the PDF is {size}; MuPDF cannot open 2 GiB or more: split it")
     with _MUPDF:
         pymupdf.TOOLS.mupdf_warnings(reset=True)  # what earlier files left
         try:

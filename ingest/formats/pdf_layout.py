@@ -10,7 +10,8 @@ two columns. Here:
 2. the main columns are found over the whole document: left edges shared by the most text
    (a side column holds little text per line, so little mass);
 3. lines outside the main columns go, and rows of short fragments (menus, share buttons,
-   player controls) and lone player times;
+   player controls), lone player times, and the site's lines inside the column (bylines,
+   time stamps, copyright, hashtags, related headlines: ``pdf_chrome``);
 4. tables (``page.find_tables``) become one line per row, with the header cells attached;
 5. each page is read band by band (a band ends at a full-width line or table), column by column,
    and lines are joined into paragraphs where a line runs to the column's edge and the next
@@ -29,6 +30,7 @@ from typing import Any
 
 from ..clean import ends_sentence, is_cjk
 from ..spacing import glue
+from .pdf_chrome import Chrome, site_names
 from .pdf_lines import Column, TextLine, merge_row, rows
 from .pdf_tables import Grid, Table, find_tables, table_lines
 
@@ -363,11 +365,13 @@ def layout_pages(
     if not columns:
         return [[t.text for t in lines] for lines in pages]
     size = body_size(everything)
+    chrome = Chrome(columns, 2 * size, site_names((pdf.metadata or {}).get("title") or ""))
     kept: list[tuple[list[TextLine], list[Table]]] = []
     for number, (page, lines) in enumerate(zip(pdf, pages, strict=True)):
         lines = site_rows(lines, columns, size)
         tables = find_tables(page, lines, (grids or {}).get(number, ()))
-        kept.append((drop_widgets([t for t in lines if not any(tb.holds(t) for tb in tables)]), tables))
+        lines = drop_widgets([t for t in lines if not any(tb.holds(t) for tb in tables)])
+        kept.append((chrome.drop(lines), tables))
     spacing = line_spacing([lines for lines, _ in kept], columns, size)
     return [
         page_text(reading_order(lines, tables, columns, size, spacing), columns, size, spacing)

@@ -165,6 +165,24 @@ def test_ingest_refuses_a_pdf_bomb_and_a_1000_page_pdf(tmp_path):
     assert raised.returncode == 1 and "the limit is 999 pages" in raised.stderr  # the setting reaches the CLI
 
 
+def test_ingest_refuses_a_file_over_the_size_limit_before_reading_it(tmp_path):
+    """A real image-only PDF over DOCQA_MAX_FILE_MB: skipped with the limit named, exit 1, no
+    crash (MuPDF dies of a segmentation fault opening 2 GiB or more, so no setting may allow that)."""
+    (tmp_path / "scan.pdf").write_bytes(pdf_samples.image_only(1.2))
+    result = docqa(
+        "ingest", str(tmp_path / "scan.pdf"), "--quiet", data_dir=tmp_path / "data", DOCQA_MAX_FILE_MB="1"
+    )
+    assert result.returncode == 1, result.stderr
+    assert (
+        f"skipped {tmp_path / 'scan.pdf'}: scan.pdf: the file is 1.2 MB; the limit is 1 MB per file "
+        "(DOCQA_MAX_FILE_MB): split the file" in result.stderr
+    )
+    assert "Traceback" not in result.stderr
+    unsafe = docqa("ingest", str(tmp_path / "scan.pdf"), data_dir=tmp_path / "data", DOCQA_MAX_FILE_MB="4096")
+    assert unsafe.returncode == 2 and "max_file_mb" in unsafe.stderr.lower(), unsafe.stderr
+    assert "Traceback" not in unsafe.stderr
+
+
 def test_ingest_reports_a_truncated_pdf_in_its_summary(tmp_path):
     (tmp_path / "half.pdf").write_bytes(pdf_samples.truncated())
     result = docqa("ingest", str(tmp_path / "half.pdf"), "--quiet", data_dir=tmp_path / "data")

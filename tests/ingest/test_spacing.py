@@ -15,6 +15,16 @@ from docqa.ingest.spacing import glue
         ("드라마의 막", "내 혜인"),
         ("총 22곡", "을 불렀다"),
         ("핵심 기술 연구개발", "(R&D)을 진행"),
+        # a counter after a number, a particle after a closing quote, a 하다 verb after its noun
+        ("업계는 향후 3", "년 내 글로벌"),
+        ("진행했고, 16", "개 대학과"),
+        ("‘선전 속도’", "를 만들어냈다."),
+        ("절실하다”", "고 말했다."),
+        ("공익재단이 투자", "해 세운"),
+        # after a middle dot, or a hyphen, slash or "=" written against the word before it
+        ("사진·글·", "영상·라이브방송"),
+        ("슈퍼 CD-", "ROM을 선보이고"),
+        ("정책[자료=", "항저우 정부"),
     ],
 )
 def test_a_word_split_by_a_line_break_is_joined(left: str, right: str) -> None:
@@ -29,6 +39,10 @@ def test_a_word_split_by_a_line_break_is_joined(left: str, right: str) -> None:
         ("현재까지", "1만5200여명이"),  # Korean writes a space before a number
         ("대형 언어", "모델의 발전"),
         ("first line", "second line"),
+        ("2025", "세계 인공지능대회"),  # a number that is no count
+        ("‘드림타운’", "위치"),  # a noun after a closing quote
+        ('"미래 향해 뛴다"', "고품질 발전으로"),  # 고 + 품질, not the particle 고
+        ("주요 산업 -", "빅데이터, 클라우드"),  # a dash between spaces
     ],
 )
 def test_a_break_between_words_keeps_its_space(left: str, right: str) -> None:

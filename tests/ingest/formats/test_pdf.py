@@ -137,6 +137,24 @@ def test_a_pdf_over_the_page_limit_is_refused_before_its_pages_are_read(tmp_path
     assert len(read_path(path, budget=Limits(pages=1_000).start(path.name)).pages) == 1_000
 
 
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = write_pdf(tmp_path, "scan.pdf", pdf_samples.image_only(2.5))
+    with pytest.raises(TooLarge) as refused:
+        read_path(path, budget=Limits(file_mb=2).start(path.name))
+    assert str(refused.value) == (
+        "scan.pdf: the file is 2.5 MB; the limit is 2 MB per file (DOCQA_MAX_FILE_MB): split the file"
+    )
+
+
+def test_bytes_mupdf_cannot_open_are_refused_whatever_the_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MuPDF segfaults on 2 GiB or more from memory; the bound is lowered here to a real 2.5 MB scan."""
+    from docqa.ingest.formats import pdf
+
+    monkeypatch.setattr(pdf, "MUPDF_MAX_BYTES", 2 * 1024 * 1024)
+    with pytest.raises(TooLarge, match="scan.pdf: the PDF is 2.5 MB; MuPDF cannot open 2 GiB or more"):
+        pdf.extract(pdf_samples.image_only(2.5), "scan.pdf", Limits().start("scan.pdf"))
+
+
 @pytest.mark.parametrize(
     ("sample", "drawn"),
     [

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pdf_print
+import pdf_sites
 import pytest
 from kiwipiepy import Kiwi
 
@@ -37,11 +38,42 @@ def test_printed_news_keeps_the_article_and_drops_the_site(
         assert not [word for word in CHROME if word in doc.text]
         assert "[사설]" not in doc.text and "뉴스룸" not in doc.text  # the side column's headlines
         assert quality.lost_spacing == []  # every body sentence, spaces aside
-        # and exactly: 33 of 344 sentences still differ in a space over bench.pdf_quality's 8 PDFs
+        # and exactly: 25 of 344 sentences still differ in a space over bench.pdf_quality's 8 PDFs
         # (compounds: 스마트 시티, 멀티 모달), 192 before the Kiwi repair of line breaks
         assert len(quality.lost) <= 0.15 * quality.sentences, quality.lost
         assert quality.wrong_page == []
         assert len(doc.pages) >= 2 and bare(doc.text).startswith(bare(printed.title))
+
+
+SITE_CHROME = [
+    "기자",
+    "입력 2024",
+    "공유하기",
+    "좋아요",
+    "관련 기사",
+    "Copyright",
+    "#중국",
+    "다온뉴스",
+    "주간테크",
+]
+
+
+@pytest.mark.parametrize("layout", ["portal", "magazine"])
+def test_other_sites_chrome_inside_the_column_is_dropped(
+    layout: str, printed_news: list[pdf_print.Printed], kiwi: Kiwi, tmp_path
+) -> None:
+    """Bylines with e-mails, time stamps, share and reaction rows, related headlines, hashtags,
+    copyright and the site's logo (tests/pdf_sites.py), on layouts the cleanup was not built on."""
+    article = printed_news[1]  # 001: five pages as a portal prints it, a related box over a page break
+    page = getattr(pdf_sites, f"{layout}_page")(article.title, article.paragraphs)
+    printed = pdf_print.Printed(
+        pdf_print.print_pdf(page, tmp_path / f"{layout}.pdf"), article.title, article.paragraphs
+    )
+    doc = read_path(printed.path)
+    quality = pdf_print.measure(doc, printed, kiwi)
+    assert quality.debris == [] and quality.lost_spacing == [] and quality.wrong_page == []
+    assert not [word for word in SITE_CHROME if word in doc.text]
+    assert not [h for h in pdf_sites.RANKED + pdf_sites.RELATED if bare(h) in bare(doc.text)]
 
 
 def test_paragraphs_are_whole_lines_even_over_page_breaks(
