@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from .columns import is_row, text_columns
 from .spacing import glue
 
 
@@ -44,9 +45,6 @@ OutLine = list[Part] | None  # None is a paragraph break
 
 FULL_LINE = 0.8  # a line at least this fraction of the wrap width reached the right margin
 OVERFULL = 1.1  # body lines cannot pass the margin; wider lines are table rows in a smaller font
-MIN_COLUMN = 0.35  # a block's own text column is at least this share of the document's
-COLUMN_WINDOW = 3  # lines either side whose widths tell a line's text column
-_FIGURE = re.compile(r"\d[\d,.]*")
 
 # ---------------------------------------------------------------------------------------------
 # Characters
@@ -337,7 +335,7 @@ def joiner(prev: str, nxt: str, style: WrapStyle, column: int = 0) -> str | None
     if style.trailing_spaces and prev == prev.rstrip():
         return ""  # the extractor kept the space of every wrap at a space: this wrap split a word
     width = display_width(prev.strip())
-    if column and not is_structural(nxt) and not (_is_row(prev) or _is_row(nxt)):
+    if column and not is_structural(nxt) and not (is_row(prev) or is_row(nxt)):
         # in a narrower column, a wrap is a line the next word would not have fitted on
         head = nxt.split(None, 1)[0] if nxt.split() else ""
         forced = width + 1 + display_width(head) > column and width <= OVERFULL * column
@@ -350,39 +348,16 @@ def joiner(prev: str, nxt: str, style: WrapStyle, column: int = 0) -> str | None
 
 
 def block_columns(lines: Sequence[Line], style: WrapStyle) -> list[int]:
-    """Each line's text column where it is set narrower than the document's full line, else 0.
-
-    A newsletter mixes full-width pages with two-column ones, even on one page: measured against
-    the document's width (90 columns), every line of a 40-column text column looked short, so
-    none was rejoined and each wrapped line became a "sentence" of its own (``보고서는 중국 271개
-    저고도 경제 산업``). A line's column is the widest of the lines around it
-    (:data:`COLUMN_WINDOW` either side, within its run of lines between blank lines) where that
-    lies between :data:`MIN_COLUMN` and :data:`FULL_LINE` of the document's width, among lines
-    one of which ends a sentence (prose, not a table of names or figures); there a line
-    is rejoined only where the next line's first word would not have fitted on it (``joiner``):
-    a heading, a list item or a table row ends where its author ended it."""
-    out = [0] * len(lines)
+    """Each line's text column where it is set narrower than the document's (``columns.py``)."""
     if style.paragraphs or not style.wrapped or not style.width:
-        return out
-    widths = [display_width(line.text.strip()) for line in lines]
-    start = 0
-    for end in range(len(lines) + 1):
-        if end < len(lines) and not lines[end].blank:
-            continue
-        for i in range(start, end):
-            lo, hi = max(start, i - COLUMN_WINDOW), min(end, i + COLUMN_WINDOW + 1)
-            near = widths[lo:hi]
-            column = max(near)
-            prose = any(ends_sentence(line.text) for line in lines[lo:hi])
-            if prose and len(near) >= 3 and MIN_COLUMN * style.width <= column < FULL_LINE * style.width:
-                out[i] = column
-        start = end + 1
-    return out
-
-
-def _is_row(text: str) -> bool:
-    """A table row set as text: cells apart by two spaces, or three figures or more."""
-    return "  " in text.strip() or len(_FIGURE.findall(text)) >= 3
+        return [0] * len(lines)
+    return text_columns(
+        [display_width(line.text.strip()) for line in lines],
+        [line.blank for line in lines],
+        [ends_sentence(line.text) for line in lines],
+        style.width,
+        FULL_LINE,
+    )
 
 
 def space_between(left: str, right: str) -> str:
