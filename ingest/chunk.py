@@ -72,9 +72,8 @@ def _real_starts(line: str, starts: list[int]) -> list[int]:
     ``인 드림타운...``; ``‘슈퍼 시나리오’로 변신``; ``(하)``), and before the full stop or date after a
     bracketed title. A start right after a non-space is kept only where the text before it ends
     a sentence (``돌입하였다.바이오``), unless a quotation's ``고`` / ``라고`` follows
-    (``한다."고 설명했다``);
-    otherwise the sentence starts after the last full stop before it (``넘었다. ‘인큐베이터’인``),
-    or nowhere."""
+    (``한다."고 설명했다``); otherwise the sentence starts after the last full stop before it
+    (``넘었다. ‘인큐베이터’인``), or nowhere."""
     kept: list[int] = []
     for start in starts:
         if start > 0 and kept and not line[start - 1].isspace():

@@ -337,7 +337,7 @@ def joiner(prev: str, nxt: str, style: WrapStyle, column: int = 0) -> str | None
     width = display_width(prev.strip())
     if column and not is_structural(nxt) and not (is_row(prev) or is_row(nxt)):
         # in a narrower column, a wrap is a line the next word would not have fitted on
-        head = nxt.split(None, 1)[0] if nxt.split() else ""
+        head = nxt.split(None, 1)[0]  # nxt has text: a blank next line returned above
         forced = width + 1 + display_width(head) > column and width <= OVERFULL * column
         return space_between(prev.rstrip(), nxt.lstrip()) if forced else None
     if is_structural(nxt) or width < FULL_LINE * style.width:
@@ -397,7 +397,7 @@ def join_lines(lines: Sequence[Line], style: WrapStyle) -> list[OutLine]:
             current.append((glue + line.text.strip(), line.page))
             prev = line
             continue
-        if prev is not None and is_caption(line.text) and _float_continues(lines, i, prev, style):
+        if prev is not None and is_caption(line.text) and _float_continues(lines, i, prev, style, columns):
             floats.append(line)
             continue
         close()
@@ -408,13 +408,17 @@ def join_lines(lines: Sequence[Line], style: WrapStyle) -> list[OutLine]:
     return out
 
 
-def _float_continues(lines: Sequence[Line], i: int, prev: Line, style: WrapStyle) -> bool:
-    # True when lines[i:] are captions up to a line on a later page that continues ``prev``.
-    for line in lines[i:]:
+def _float_continues(
+    lines: Sequence[Line], i: int, prev: Line, style: WrapStyle, columns: Sequence[int]
+) -> bool:
+    # True when lines[i:] are captions up to a line on a later page that continues ``prev``
+    # (judged as join_lines judges it, in that line's text column).
+    for j in range(i, len(lines)):
+        line = lines[j]
         if line.blank:
             return False
         if not is_caption(line.text):
-            return line.page != prev.page and joiner(prev.text, line.text, style) is not None
+            return line.page != prev.page and joiner(prev.text, line.text, style, columns[j]) is not None
     return False
 
 
