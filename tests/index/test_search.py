@@ -26,6 +26,16 @@ def test_an_english_question_names_the_mayor(searcher):
     assert "우칭원" in top.passage.text
 
 
+def test_a_name_chooses_the_passage_not_the_sentence(searcher):
+    """Most sentences of the Sunan parks' passage name Sunan (쑤난); the one that answers "output"
+    holds the figure. The question's name found the passage and does not pick its sentence."""
+    from docqa.index.answer import answer
+
+    result = searcher.search("What was the high-tech industry output of the Sunan '10+3' parks in 2023?", k=5)
+    assert "쑤난" in result.hits[0].passage.text
+    assert "첨단기술산업 생산액은 2.69조 위안" in answer(result).quoted[0]
+
+
 def test_the_aliases_are_those_of_the_corpus(searcher):
     table = searcher.aliases
     assert table.pairs == 243
