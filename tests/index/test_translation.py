@@ -88,6 +88,8 @@ def test_captions_and_contents_lines_are_not_answers(searcher):
         "한국 창원 개막 GSAT 2025 … KIC 중국 참가 P63",
         # a source list's entry: a Chinese headline and its date
         "8개 부처 정책 발표(加快数智供应链发展！八部门发文). (25.06.07)",
+        # a numbered section heading
+        "(11) 주요 제품의 신뢰할 수 있는 전 생애주기 탄소배출 데이터 체계 구축",
     ):
         assert _CAPTION.search(line), line
     for line in (
@@ -95,6 +97,7 @@ def test_captions_and_contents_lines_are_not_answers(searcher):
         "표준화 작업이 진행됐다.",
         "P2P 대출",
         "2025년 6월 7일(토) 발표됐다.",
+        "(1) 기업은 데이터를 공유해야 한다.",
     ):
         assert not _CAPTION.search(line), line
     reply = answer(
