@@ -27,6 +27,7 @@ ENGLISH_STOPWORDS = frozenset(
 )
 CHINESE_STOP_CHARS = frozenset("的了是在和与及或有哪些什么吗呢吧啊怎么如何为")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+_DIGITS = re.compile(r"[0-9]+")
 
 
 @lru_cache(maxsize=1)
@@ -61,6 +62,9 @@ def terms_from_tokens(tokens: Iterable[Any]) -> list[str]:
     terms: list[str] = []
     for token in tokens:
         tag = token.tag.split("-")[0]
+        if tag == "W_SERIAL":  # 1980-1990, 2025.06.27, 2025-2027: the numbers, as 1980년 gives them
+            terms.extend(str(int(part)) for part in _DIGITS.findall(token.form))
+            continue
         if tag not in CONTENT_TAGS:
             continue
         form = token.form.lower()

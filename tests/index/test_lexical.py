@@ -15,6 +15,14 @@ def test_content_morphemes_numbers_and_latin(kiwi):
     assert terms == ["보중정밀공업", "2027", "ai", "로봇", "만들"]
 
 
+def test_ranges_and_dates_kiwi_reads_as_serials_keep_their_numbers(kiwi):
+    # Kiwi tags "1980-1990" and "2025.06.27" W_SERIAL, a token that was dropped whole
+    assert analyze("1980-1990년 초기 탐색", kiwi) == ["1980", "1990", "초기", "탐색"]
+    assert analyze("In 1980–1990?", kiwi) == ["1980", "1990"]
+    dated = ["2025", "6", "27", "개막"]
+    assert analyze("2025.06.27 개막", kiwi) == analyze("2025년 6월 27일 개막", kiwi) == dated
+
+
 def test_irregular_verbs_are_kept(kiwi):
     # Kiwi tags irregular stems VV-I / VA-I; an exact tag filter would drop them
     assert analyze("서버를 도왔다", kiwi) == ["서버", "돕"]
