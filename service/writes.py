@@ -1,4 +1,5 @@
-"""The write queue: uploads and deletes run one at a time on one writer thread, never on a request thread.
+"""The write queue: uploads and deletes run one at a time on one writer thread, never on a request thread;
+while one runs, queries take turns (``QueryTurns``).
 
 Writes serialise on the ingest lock anyway, so waiting for it on the request thread pool only
 took threads from reads (40 waiting uploads stalled every sync endpoint, ``/healthz`` included).
@@ -16,10 +17,12 @@ import math
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from typing import Any, TypeVar
+
+from docqa.core.process import name_os_thread
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -90,6 +93,7 @@ class WriteQueue:
         self._thread.join(timeout=600)
 
     def _work(self) -> None:
+        name_os_thread("docqa-writer")
         while (item := self._jobs.get()) is not None:
             job, future = item
             if not future.set_running_or_notify_cancel():
@@ -102,3 +106,47 @@ class WriteQueue:
             except BaseException as exc:  # noqa: BLE001 - handed to the request that awaits it
                 future.set_exception(exc)
             self._seconds = 0.8 * self._seconds + 0.2 * (time.monotonic() - started)
+
+
+class QueryTurns:
+    """While a write runs, queries take turns: one computes at a time, the rest wait (no thread
+    of theirs runs; none fails). Four searching clients had four threads on two cores beside the
+    write's two embedding workers, so the write got a third of the CPU; taking turns, it gets
+    two thirds (``bench.scale_service``'s ``update_s``, and its ``search_p95_during_update_ms``
+    for what the searches pay). With no write in flight, queries run side by side as before."""
+
+    def __init__(self) -> None:
+        self._writes = 0
+        self._lock = threading.Lock()
+        self._turn = threading.Lock()
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """The context a write runs in (``WriteQueue``'s ``during``)."""
+        with self._lock:
+            self._writes += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._writes -= 1
+
+    def run(self, work: Callable[[], T]) -> T:
+        """``work()``, after the queries before it when a write is in flight."""
+        if not self._writes:
+            return work()
+        with self._turn:
+            return work()
+
+
+def during_both(*contexts: Callable[[], AbstractContextManager[object]] | None) -> Callable[[], ExitStack]:
+    """One ``during`` for ``WriteQueue`` that enters each of ``contexts`` (None: skipped)."""
+
+    def enter() -> ExitStack:
+        stack = ExitStack()
+        for context in contexts:
+            if context is not None:
+                stack.enter_context(context())
+        return stack
+
+    return enter

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -228,6 +229,12 @@ class Embedder:
             share = getattr(model, "share_cores", None)
             if share is not None:
                 share()
+
+    def narrowed(self) -> AbstractContextManager[object]:
+        """While it lasts, questions are embedded on one core, alone or not (a write runs:
+        ``OnnxE5.narrowed``); a no-op for a model without that choice."""
+        narrowed = getattr(self._model, "narrowed", None)
+        return narrowed() if narrowed is not None else nullcontext()
 
     @property
     def dim(self) -> int:

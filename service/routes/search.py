@@ -1,7 +1,8 @@
 """POST /v1/search and POST /v1/ask.
 
 The handlers are async and run the search on the service's query pool (``app.state.queries``,
-one thread per core), so queries neither wait for nor take threads of the pool that uploads use.
+one thread per core), so queries neither wait for nor take threads of the pool that uploads use;
+while a write runs they take turns (``service.writes.QueryTurns``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ T = TypeVar("T")
 
 
 async def _on_query_pool(request: Request, work: Callable[[], T]) -> T:
-    return await asyncio.get_running_loop().run_in_executor(request.app.state.queries, work)
+    turns = request.app.state.turns  # while a write runs, one query at a time (``QueryTurns``)
+    return await asyncio.get_running_loop().run_in_executor(request.app.state.queries, turns.run, work)
 
 
 @router.post("/search", response_model=SearchOut, responses=_ERRORS)

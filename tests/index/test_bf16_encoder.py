@@ -90,3 +90,22 @@ def test_auto_is_bf16_where_the_cpu_has_amx(model_cache_dir: Path) -> None:
         Embedder.load(DEFAULT_MODEL, model_cache_dir, ingest_precision="fp8")
     with pytest.raises(UsageError, match="DOCQA_INGEST_PRECISION"):
         settings(ingest_precision="fp8")
+
+
+def test_the_packed_products_are_f_linears_bit_for_bit() -> None:
+    import torch
+    import torch.nn.functional as F
+
+    from docqa.index.embedding.bf16 import _linear_kernel
+
+    g = torch.Generator().manual_seed(0)
+    weight = torch.randn(1536, 384, generator=g).to(torch.bfloat16)
+    bias = torch.randn(1536, generator=g).to(torch.bfloat16)
+    layer = {name: weight for name in ("qkv", "ao", "fi", "fo")}
+    layer |= {f"{name}.b": bias for name in ("qkv", "ao", "fi", "fo")}
+    linear = _linear_kernel([layer])
+    for rows in (37, 1200, 2051):  # fewer and more rows than the layout was chosen for
+        x = torch.randn(1, rows, 384, generator=g).to(torch.bfloat16)
+        plain = F.linear(x, weight, bias)
+        assert torch.equal(linear(x, layer, "qkv"), plain)
+        assert torch.equal(linear(x, layer, "fi", gelu=True), F.gelu(plain.float()).to(torch.bfloat16))

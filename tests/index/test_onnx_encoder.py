@@ -101,6 +101,11 @@ def test_a_lone_call_takes_every_core_and_calls_side_by_side_one_each(tmp_path: 
             assert (alone, second) == (model._wide, model._narrow)
     with model._pick() as again:
         assert again is model._wide
+    with model.narrowed():  # a write runs on its own workers: a lone question takes one core
+        with model._pick() as alone:
+            assert alone is model._narrow
+    with model._pick() as after:
+        assert after is model._wide
 
 
 def test_a_writes_passages_run_a_worker_per_core_with_the_same_vectors(e5_embedder) -> None:

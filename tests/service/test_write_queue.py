@@ -146,3 +146,46 @@ def test_each_write_runs_inside_the_queues_context():
     finally:
         queue.close()
     assert inside == [True] and not state["writing"]
+
+
+def test_queries_take_turns_while_a_write_runs_and_run_side_by_side_otherwise():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from docqa.service.writes import QueryTurns
+
+    turns = QueryTurns()
+    lock = threading.Lock()
+    state = {"now": 0, "most": 0}
+
+    def work() -> int:
+        with lock:
+            state["now"] += 1
+            state["most"] = max(state["most"], state["now"])
+        time.sleep(0.05)
+        with lock:
+            state["now"] -= 1
+        return 1
+
+    def most_at_once() -> int:
+        state["most"] = 0
+        with ThreadPoolExecutor(4) as pool:
+            assert sum(pool.map(lambda _: turns.run(work), range(8))) == 8  # every query answers
+        return state["most"]
+
+    assert most_at_once() > 1
+    with turns.writing():
+        assert most_at_once() == 1
+    assert most_at_once() > 1  # the write is done: side by side again
+
+
+def test_pool_threads_carry_their_name_into_the_os():
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    from docqa.core.process import named_threads
+
+    def comm(_: int) -> str:
+        return Path(f"/proc/self/task/{threading.get_native_id()}/comm").read_text().strip()
+
+    with ThreadPoolExecutor(2, **named_threads("docqa-probe")) as pool:
+        assert set(pool.map(comm, range(2))) == {"docqa-probe"}
