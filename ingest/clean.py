@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .columns import is_row, text_columns
-from .spacing import glue
+from .spacing import Usage, glue
 
 
 @dataclass(frozen=True)
@@ -318,16 +318,16 @@ def wrap_style(lines: Iterable[str]) -> WrapStyle:
     return WrapStyle(width=width, wrapped=wrapped, trailing_spaces=trailing)
 
 
-def joiner(prev: str, nxt: str, style: WrapStyle, column: int = 0) -> str | None:
+def joiner(prev: str, nxt: str, style: WrapStyle, column: int = 0, usage: Usage | None = None) -> str | None:
     """What joins line ``prev`` to the next line: "" or " ", or None to keep the line break.
     ``column``: the widest line near it where its text column is narrower than the
-    document's (``block_columns``)."""
+    document's (``block_columns``); ``usage``: how the document writes its words (``glue``)."""
     if style.paragraphs:  # a PDF laid out by geometry: Kiwi tells a word split by the page break
         open_end = prev != prev.rstrip() and bool(prev.strip())
         left, right = prev.rstrip(), nxt.lstrip()
         if not (open_end and right):
             return None
-        return glue(left, right) if space_between(left, right) == " " else ""
+        return glue(left, right, usage) if space_between(left, right) == " " else ""
     if not style.wrapped or not nxt.strip() or ends_sentence(prev):
         return None
     if any(f(prev) or f(nxt) for f in (is_url_line, toc_entry)) or is_caption(nxt):
@@ -380,6 +380,8 @@ def join_lines(lines: Sequence[Line], style: WrapStyle) -> list[OutLine]:
     prev: Line | None = None
     floats: list[Line] = []
     columns = block_columns(lines, style)
+    # a PDF laid out by geometry: its paragraphs tell how the document writes a word a page split
+    usage = Usage.of(line.text for line in lines) if style.paragraphs else None
 
     def close() -> None:
         nonlocal current, prev
@@ -392,7 +394,7 @@ def join_lines(lines: Sequence[Line], style: WrapStyle) -> list[OutLine]:
             close()
             out.append(None)
             continue
-        glue = joiner(prev.text, line.text, style, columns[i]) if prev is not None else None
+        glue = joiner(prev.text, line.text, style, columns[i], usage) if prev is not None else None
         if current is not None and prev is not None and glue is not None:
             current.append((glue + line.text.strip(), line.page))
             prev = line

@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..clean import ends_sentence, is_cjk
-from ..spacing import glue
+from ..spacing import Usage, glue
 from .pdf_chrome import Chrome, site_names
 from .pdf_lines import Column, TextLine, merge_row, rows
 from .pdf_tables import Grid, Table, find_tables, table_lines
@@ -256,12 +256,13 @@ def _one_column(row: Sequence[TextLine], columns: Sequence[Column], tol: float) 
 
 
 def paragraphs(
-    column_rows: Sequence[Sequence[TextLine]], right: float, spacing: Spacing
+    column_rows: Sequence[Sequence[TextLine]], right: float, spacing: Spacing, usage: Usage | None = None
 ) -> list[tuple[str, bool]]:
     """Rows joined into paragraphs: (text, open) where ``open`` says the last row ran to the edge.
 
     A row continues the paragraph when the previous row ran to ``right`` (its next word would
     not have fitted), the gap between them is about the ``spacing`` of lines, and the size agrees.
+    ``usage``: how the document writes its words within lines, for a break inside a word.
     """
     out: list[tuple[str, bool]] = []
     prev: TextLine | None = None
@@ -269,7 +270,7 @@ def paragraphs(
         line = merge_row(row)
         if prev is not None and out and _continues(prev, line, right, spacing):
             text, _ = out[-1]
-            out[-1] = (text + _glue(text, line.text) + line.text, False)
+            out[-1] = (text + _glue(text, line.text, usage) + line.text, False)
         else:
             out.append((line.text, False))
         prev = line
@@ -294,10 +295,11 @@ def _continues(prev: TextLine, line: TextLine, right: float, spacing: Spacing) -
     return line.y0 - prev.y1 <= _gap_limit(prev, spacing) and _full(prev, line, right)
 
 
-def _glue(left: str, right: str) -> str:
-    # Chinese and Japanese take no space at a line break; between two Hangul syllables Kiwi
-    # tells a break inside a word (browsers break Korean anywhere) from one between words.
-    return "" if left and right and is_cjk(left[-1]) and is_cjk(right[0]) else glue(left, right)
+def _glue(left: str, right: str, usage: Usage | None) -> str:
+    # Chinese and Japanese take no space at a line break; between two Hangul syllables the
+    # document's own spelling or Kiwi tells a break inside a word (browsers break Korean
+    # anywhere) from one between words.
+    return "" if left and right and is_cjk(left[-1]) and is_cjk(right[0]) else glue(left, right, usage)
 
 
 Spacing = Mapping[float, float]  # font size -> the gap between the lines of a paragraph
@@ -322,7 +324,11 @@ def _gap_limit(line: TextLine, spacing: Spacing) -> float:
 
 
 def page_text(
-    units: Sequence[list[list[TextLine]] | Table], columns: Sequence[Column], size: float, spacing: Spacing
+    units: Sequence[list[list[TextLine]] | Table],
+    columns: Sequence[Column],
+    size: float,
+    spacing: Spacing,
+    usage: Usage | None = None,
 ) -> list[str]:
     """A page's lines: one paragraph or table row per line, a blank line between paragraphs; a
     paragraph open at a column's foot runs on into the next column, and one open at the page's
@@ -335,9 +341,9 @@ def page_text(
             last_open = False
             continue
         right = _right_edge(unit, columns, size)
-        for n, (text, is_open) in enumerate(paragraphs(unit, right, spacing)):
+        for n, (text, is_open) in enumerate(paragraphs(unit, right, spacing, usage)):
             if n == 0 and last_open:
-                out[-1] += _glue(out[-1], text) + text
+                out[-1] += _glue(out[-1], text, usage) + text
             else:
                 out.extend(["", text])
             last_open = is_open and not ends_sentence(text)
@@ -373,7 +379,8 @@ def layout_pages(
         lines = drop_widgets([t for t in lines if not any(tb.holds(t) for tb in tables)])
         kept.append((chrome.drop(lines), tables))
     spacing = line_spacing([lines for lines, _ in kept], columns, size)
+    usage = Usage.of(t.text for lines, _ in kept for t in lines)  # the words no break split
     return [
-        page_text(reading_order(lines, tables, columns, size, spacing), columns, size, spacing)
+        page_text(reading_order(lines, tables, columns, size, spacing), columns, size, spacing, usage)
         for lines, tables in kept
     ]

@@ -8,8 +8,8 @@ a side column, the print header), each read by Tesseract; the words its Korean m
 read again with eng and chi_tra (``pdf_ocr_second``), as are those whose holes are not their
 ink's; quotes are written curly or straight as their ink is shaped (``pdf_ocr_shapes``); and
 Tesseract's words come back as lines with their boxes (in PDF points), spaced where the image
-shows a space, so OCR'd text goes through the same layout steps, table rows and cleanup as a
-text layer.
+shows a space (a narrow blank only where the spacing repair reads two words), so OCR'd text
+goes through the same layout steps, table rows and cleanup as a text layer.
 ``python -m bench.pdf_quality`` measures it.
 """
 
@@ -28,6 +28,7 @@ from typing import Any
 
 from ..errors import UnreadableDocument
 from ..limits import Budget
+from ..spacing import glue
 from . import pdf_ocr_second, pdf_ocr_shapes
 from .base import optional_import
 from .pdf_lines import TextLine
@@ -46,6 +47,7 @@ RULE_LENGTH = 100  # pixels of ink in a row (24 pt at 300 dpi): a rule, not a st
 RULE_WIDTH = 6  # pixels: the most a rule is thick
 PIECE = 0.8  # a blank this many word heights wide parts a line into pieces (see _pieces)
 SPACE = 0.29  # a blank this many word heights wide before a word is a space (see _blanks)
+UNSURE = 0.4  # ... and below this, only where the words around it are two (``_unsure_spaces``)
 Word = tuple[int, int, int, int, str]  # left, top, width, height (pixels), text
 INSTALL = "apt-get install tesseract-ocr tesseract-ocr-kor tesseract-ocr-chi-tra"
 
@@ -294,8 +296,24 @@ def _pieces(words: list[Word], ink: Any) -> list[list[tuple[str, Word]]]:
                 space, last = pieces[-1][-1]
                 opened = last[4] in ("'", '"') and (space == " " or len(pieces[-1]) == 1)
                 quoted = opened or last[4].endswith(("‘", "“")) or word[4].startswith(("’", "”"))
-                pieces[-1].append((" " if blank >= SPACE and not quoted else "", word))
-    return pieces
+                gap = " " if blank >= SPACE and not quoted else ""
+                pieces[-1].append(("\t" if gap and blank < UNSURE else gap, word))
+    return [_unsure_spaces(piece) for piece in pieces]
+
+
+def _unsure_spaces(piece: list[tuple[str, Word]]) -> list[tuple[str, Word]]:
+    """A blank of ``SPACE`` to ``UNSURE`` heights (marked by a tab) as the words around it read:
+    Tesseract's boxes of some syllables leave such a blank inside a word (``인 식``, ``끌어올
+    리는``), so there the spacing repair of line breaks decides (``spacing.glue``: a space
+    unless the two read as one word)."""
+    out: list[tuple[str, Word]] = []
+    for i, (gap, word) in enumerate(piece):
+        if gap == "\t":
+            left = "".join(g + w[4] for g, w in out)
+            right = "".join(g.replace("\t", " ") + w[4] for g, w in piece[i + 1 :])
+            gap = glue(left, word[4] + right)
+        out.append((gap, word))
+    return out
 
 
 def _blanks(words: list[Word], ink: Any) -> list[float]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from docqa.ingest.spacing import glue
+from docqa.ingest.spacing import Usage, glue
 
 
 @pytest.mark.parametrize(
@@ -21,6 +21,9 @@ from docqa.ingest.spacing import glue
         ("‘선전 속도’", "를 만들어냈다."),
         ("절실하다”", "고 말했다."),
         ("공익재단이 투자", "해 세운"),
+        # after a prefix, or a root before its 하다 suffix
+        ("배열을 적용한 신", "제품을 개발했다."),
+        ("역시 더욱 풍부", "해질 것으로"),
         # after a middle dot, or a hyphen, slash or "=" written against the word before it
         ("사진·글·", "영상·라이브방송"),
         ("슈퍼 CD-", "ROM을 선보이고"),
@@ -47,3 +50,35 @@ def test_a_word_split_by_a_line_break_is_joined(left: str, right: str) -> None:
 )
 def test_a_break_between_words_keeps_its_space(left: str, right: str) -> None:
     assert glue(left, right) == " "
+
+
+# How the document writes its words on lines no break split (the PDF's other lines)
+ARTICLE = [
+    "항저우는 중국의 스마트시티 운영 시범 도시로 꼽힌다.",
+    "병원은 1000여개뿐이라 턱없이 부족하다.",
+    "시장 규모는 2천770억 위안, 기업은 1천200곳을 넘었다.",
+    "대형 언어 모델이 공개됐다.",
+]
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "joined"),
+    [
+        ("중국의 스마트", "시티 운영", ""),  # written whole elsewhere; Kiwi alone keeps the space
+        ("입주해 350여", "개 혁신", ""),  # any number: 1000여개
+        ("(약 4조2천", "200억원)", ""),  # digits after a numeral unit: 2천770억, 1천200곳
+        ("대형", "언어 모델", " "),  # written spaced elsewhere
+    ],
+)
+def test_the_documents_own_spelling_decides(left: str, right: str, joined: str) -> None:
+    assert glue(left, right, Usage.of(ARTICLE)) == joined
+    assert glue(left, right) == " "  # Kiwi alone keeps every one of these spaces
+
+
+def test_a_spelling_seen_both_ways_or_once_decides_nothing() -> None:
+    both = Usage.of(["스마트시티와 스마트 시티", "1만 8천 명, 2천770억"])
+    assert both.says("중국의 스마트", "시티 운영") is None
+    assert both.numeral() is None  # once each way
+    taken_out = Usage.of(ARTICLE)
+    taken_out.add(ARTICLE[0], -1)  # the line being judged is no evidence of itself
+    assert taken_out.says("중국의 스마트", "시티 운영") is None
