@@ -1,6 +1,6 @@
 """How often ``/v1/ask``'s extractive answer quotes the evidence a question names.
 
-    python -m docqa.eval.answers [SET] [--data-dir DIR] [--k 5] [--mode hybrid]
+    python -m docqa.eval.answers [SET] [--data-dir DIR] [--k 5] [--mode hybrid] [--details OUT.jsonl]
 
 Retrieval figures (``docqa eval``) say whether the right passage was found; this says whether the
 sentences picked from the cited passages are the ones that answer. A question counts when the
@@ -30,8 +30,15 @@ OFFTOPIC_SET = Path("eval/sets/offtopic_v1.jsonl")  # 25 questions per language 
 TYPO_SET = Path("eval/sets/typos_v1.jsonl")  # 25 answerable questions with a one-letter typo
 
 
-def score(evalset: EvalSet, searcher: Any, k: int = 5, mode: Mode = "hybrid") -> dict[str, Any]:
-    """Share of questions answered, and whose answer (and first quoted sentence) holds an evidence string."""
+def score(
+    evalset: EvalSet,
+    searcher: Any,
+    k: int = 5,
+    mode: Mode = "hybrid",
+    details: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Share of questions answered, and whose answer (and first quoted sentence) holds an evidence string.
+    ``details``: a list each question's outcome is appended to (``--details``)."""
     from docqa.index.answer import answer
 
     counts: dict[str, list[int]] = defaultdict(
@@ -41,10 +48,25 @@ def score(evalset: EvalSet, searcher: Any, k: int = 5, mode: Mode = "hybrid") ->
         result = answer(searcher.search(q.text, k=k, mode=mode))
         first = result.quoted[0] if result.quoted else ""
         row = counts[q.lang or "all"]
-        row[0] += result.found and contains_evidence(result.answer, evidence(q))
-        row[1] += result.found and contains_evidence(first, evidence(q))
+        in_answer = result.found and contains_evidence(result.answer, evidence(q))
+        in_first = result.found and contains_evidence(first, evidence(q))
+        row[0] += in_answer
+        row[1] += in_first
         row[2] += result.found
         row[3] += 1
+        if details is not None:
+            details.append(
+                {
+                    "id": q.qid,
+                    "lang": q.lang,
+                    "question": q.text,
+                    "evidence": list(evidence(q)),
+                    "answered": result.found,
+                    "in_answer": in_answer,
+                    "in_first": in_first,
+                    "first": first,
+                }
+            )
     n = sum(r[3] for r in counts.values())
     by_lang = sorted(counts.items())
     return {
@@ -98,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--mode", choices=MODES, default="hybrid")
     p.add_argument("--offtopic", type=Path, default=OFFTOPIC_SET, help="off-topic questions to be refused")
     p.add_argument("--typos", type=Path, default=TYPO_SET, help="answerable questions with one typo")
+    p.add_argument("--details", type=Path, help="write each question's outcome here, one JSON line each")
     args = p.parse_args(argv)
     from docqa import runtime
 
@@ -113,8 +136,16 @@ def main(argv: list[str] | None = None) -> int:
     if not all(evidence(q) for q in evalset.questions):
         print(f"error: {args.set}: every question needs evidence strings or an answer span", file=sys.stderr)
         return 2
+    if args.details and not args.details.parent.is_dir():
+        print(f"error: --details {args.details}: no such directory {args.details.parent}", file=sys.stderr)
+        return 2
     searcher = runtime.serving_searcher(settings)
-    report = score(evalset, searcher, args.k, args.mode)
+    details: list[dict[str, Any]] | None = [] if args.details else None
+    report = score(evalset, searcher, args.k, args.mode, details)
+    if details is not None:
+        args.details.write_text(
+            "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in details), encoding="utf-8"
+        )
     if args.typos and args.typos.is_file():
         typos = score(load_jsonl(args.typos), searcher, args.k, args.mode)
         report["typos"] = {key: typos[key] for key in ("questions", "answered", "answered_by_lang")}

@@ -49,3 +49,30 @@ def test_a_squad_sets_answer_span_is_its_evidence(tmp_path):
     squad.write_text(json.dumps({"data": [{"title": "쑤저우", "paragraphs": [paragraph]}]}), encoding="utf-8")
     (question,) = answers.load_set(squad).questions
     assert answers.evidence(question) == ("16만 개",)
+
+
+def test_details_say_for_each_question_what_the_answer_quoted(settings, corpus_report, tmp_path, capsys):
+    two = tmp_path / "two.jsonl"
+    two.write_text("".join(SET.read_text(encoding="utf-8").splitlines(keepends=True)[:2]), encoding="utf-8")
+    out = tmp_path / "details.jsonl"
+    args = [
+        str(two),
+        "--data-dir",
+        str(settings.data_dir),
+        "--details",
+        str(out),
+        "--typos",
+        "",
+        "--offtopic",
+        "",
+    ]
+    assert answers.main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == ["q001", "q002"]
+    assert rows[0]["question"] == "쑤저우에는 공업 기업이 몇 개나 모여 있나?"
+    assert rows[0]["in_first"] and "16만 개의 공업 기업이" in rows[0]["first"]
+    assert sum(r["in_first"] for r in rows) / 2 == report["evidence_in_first_sentence"]
+    nowhere = str(tmp_path / "missing" / "details.jsonl")
+    assert answers.main([str(two), "--data-dir", str(settings.data_dir), "--details", nowhere]) == 2
+    assert "no such directory" in capsys.readouterr().err
