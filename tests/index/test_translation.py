@@ -60,6 +60,25 @@ def test_a_quantity_question_quotes_the_sentence_with_the_figure(searcher):
     assert "110억위안" in reply.answer
 
 
+def test_a_growth_question_quotes_the_sentence_with_the_rate(searcher):
+    """ "How much did it grow" wants a rate: before, the first sentence was the one about 2022's
+    registered firms, which shares the year and the subject but holds no growth."""
+    for question in (
+        "How big was Hangzhou's AI industry market in 2021, and how much did it grow from the year before?",
+        "2021年杭州人工智能产业市场规模是多少，比上年增长多少？",
+    ):
+        reply = answer(searcher.search(question, k=5))
+        assert reply.found and "8.7% 증가한 2,072억위안" in reply.quoted[0], question
+    for question, kind in (
+        ("작년 대비 몇 % 증가했나?", True),
+        ("How many firms grew?", True),
+        ("몇 개 있나?", False),
+    ):
+        assert bool(answers._GROWTH.search(question)) is kind, question
+    assert answers._RATE.search("전년 대비 8.7% 증가") and answers._RATE.search("3배 늘었다")
+    assert not answers._RATE.search("2,072억위안") and not answers._RATE.search("140여 개 국가")
+
+
 def test_the_aligned_cosine_parts_answerable_from_off_topic_questions(searcher):
     asked = searcher.search("What does Unitree make?", k=5)
     assert asked.aligned_cosine is not None and answer(asked).found
