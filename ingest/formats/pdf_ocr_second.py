@@ -10,7 +10,8 @@ forms). A word takes the other reading only when that one is what its model read
 letters, Han characters) and surer than the Korean one (``choose``). kor also reads Latin surely
 as Hangul or digits (``AI`` as ``시`` at 93%, ``CD`` as ``00``): a word whose characters enclose
 another number of holes than its ink (``pdf_ocr_shapes``) is read again too (``misshapen``), and
-the holes then choose between the readings.
+the holes then choose between the readings; a 시 as short as capitals that begins a longer word
+(``AI타운`` read as ``시타운``) is split off first (``latin_heads``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ DOUBT = 60.0  # a Korean reading below this confidence is doubted
 SURE = 80.0  # the least confidence of an eng reading that replaces a Korean one
 SURE_SHAPE = 40.0  # ... when its holes are the ink's and the Korean's are not (pdf_ocr_shapes)
 SHORT = 0.9  # Hangul from ink this much of the usual syllable height or less may be Latin
+CAPITAL = 0.65  # ... and Latin capitals are at least this tall (``latin_heads``)
 SURE_HAN = 50.0  # the least confidence of each Han word (chi_tra reads Han surely or not at all)
 NOISE = 30.0  # the Korean reading of Han is noise: below this confidence
 PAD = 12  # pixels of white around each crop
@@ -86,7 +88,7 @@ def second_readings(
     syllables = [w[3] for _, w, _ in reads if _HANGUL.search(w[4])]
     usual = statistics.median(syllables) if syllables else 0
     runs: list[list[int]] = []  # indexes into reads of consecutive doubtful words of one line
-    reads = list(reads)
+    reads, heads = latin_heads(reads, ink, usual)
     for i, (key, word, confidence) in enumerate(reads):
         after = reads[i + 1][1][0] if i + 1 < len(reads) and reads[i + 1][0] == key else None
         inked = misshapen(ink, word, after, usual)
@@ -94,7 +96,8 @@ def second_readings(
             reads[i] = (key, inked, confidence)
         elif not doubtful(word[4].strip(), confidence):
             continue
-        if runs and runs[-1][-1] == i - 1 and reads[i - 1][0] == key:
+        alone = i in heads or i - 1 in heads  # a head is read by itself (not with 의료 in 시 의 료)
+        if runs and runs[-1][-1] == i - 1 and reads[i - 1][0] == key and not alone:
             runs[-1].append(i)
         else:
             runs.append([i])
@@ -129,6 +132,56 @@ def second_readings(
         for i in run[1:]:
             out[i] = (key, reads[i][1], -1.0)  # dropped below
     return [r for r in out if r[2] >= 0]
+
+
+def latin_heads(reads: list[Read], ink: Any, usual: float) -> tuple[list[Read], set[int]]:
+    """Each word kor begins with 시 where the ink of that 시 is short: its first syllable as a word
+    of its own, boxed by its ink, which ``misshapen`` then finds (kor reads ``AI`` as ``시``, in
+    ``AI타운`` as part of a word of Hangul whose ink is as tall as a syllable); and their indexes."""
+    if ink is None or not usual:
+        return list(reads), set()
+    out: list[Read] = []
+    heads: set[int] = set()
+    for key, word, confidence in reads:
+        head = _short_si(ink, word, usual) if word[4].startswith("시") else None
+        if head is None:
+            out.append((key, word, confidence))
+            continue
+        heads.add(len(out))
+        out.append((key, (*head, "시"), confidence))
+        if word[4][1:]:
+            left = head[0] + head[2]
+            rest = (left, word[1], max(1, word[0] + word[2] - left), word[3], word[4][1:])
+            out.append((key, rest, confidence))
+    return out, heads
+
+
+def _short_si(ink: Any, word: Word, usual: float) -> tuple[int, int, int, int] | None:
+    """The ink box (left, top, width, height) of the 시 a word begins with, when both its parts
+    are ``CAPITAL`` to ``SHORT`` syllables tall: a blob, then a narrow stroke (A and I; the ㅣ of a
+    real 시 is as tall as the syllable). The first blob is the one at the box's left edge, whole
+    (kor's box may start inside it)."""
+    left, top, width, height, _ = word
+    reach = int(usual / 3)
+    y0, x0 = max(0, top - reach), max(0, left - int(usual / 2))
+    band = ink[y0 : top + height + reach, x0 : left + width]
+    filled = band.any(axis=0).tolist() + [False]
+    parts: list[tuple[int, int]] = []  # (first, after last) column of each run of ink, in band
+    start = None
+    for i, inked in enumerate(filled):
+        if inked and start is None:
+            start = i
+        elif not inked and start is not None:
+            if i > left - x0 - 2:
+                parts.append((start, i))
+            start = None
+    if len(parts) < 2 or parts[1][1] - parts[1][0] > 0.15 * usual:
+        return None
+    rows = band[:, parts[0][0] : parts[1][1]].any(axis=1).nonzero()[0]
+    tall = [band[:, a:b].any(axis=1).nonzero()[0] for a, b in parts[:2]]
+    if any(not CAPITAL * usual <= r[-1] - r[0] + 1 <= SHORT * usual for r in tall):
+        return None
+    return (x0 + parts[0][0], y0 + int(rows[0]), parts[1][1] - parts[0][0], int(rows[-1] - rows[0]) + 1)
 
 
 def _trim(run: list[int], reads: list[Read]) -> list[int]:

@@ -67,6 +67,22 @@ def test_kor_reading_latin_as_hangul_is_read_again_and_eng_taken_by_its_holes() 
     assert pdf_ocr_second.choose("신", 55.0, [("Al", 95.0)], [], 0) == ("신", 55.0)
 
 
+def test_a_short_si_that_begins_a_word_is_read_again_on_its_own() -> None:
+    # kor read AI타운 as one word 시타운, its box as tall as the syllables: the 시 whose blob and
+    # stroke are as short as capitals is split off, boxed by its ink (then misshapen: holes 1, not
+    # 0); a real 시 (its ㅣ as tall as the syllable) is left whole
+    ink, boxes = drawn(["AI타운", "시타운", "AI"])
+    usual = 40.0
+    kor = ["시타운", "시타운", "시"]
+    words = [(x0 + 8, y0, x1 - x0 - 8, y1 - y0, t) for (x0, y0, x1, y1), t in zip(boxes, kor, strict=True)]
+    reads, heads = pdf_ocr_second.latin_heads([(1, w, 93.0) for w in words], ink, usual)
+    assert [w[4] for _, w, _ in reads] == ["시", "타운", "시타운", "시"] and heads == {0, 3}
+    head = reads[0][1]
+    assert head[0] < words[0][0]  # kor's box started inside the A: the head holds the whole blob
+    assert pdf_ocr_second.misshapen(ink, head, reads[1][1][0], usual) is not None
+    assert ink_holes(ink, (head[0] - 1, head[1] - 1, head[0] + head[2] + 1, head[1] + head[3] + 1)) == 1
+
+
 def test_quotes_are_told_by_their_shape() -> None:
     import numpy as np
 
@@ -88,7 +104,6 @@ def test_a_printed_page_of_the_corpus_reads_its_latin_and_quotes(tmp_path: Path)
     printed = pdf_print.print_pdf(page, tmp_path / "page.pdf", header_footer=False)
     assert read_path(printed).text.count("AI타운") == 3
     scanned = read_path(pdf_print.rasterise(printed, tmp_path / "scan.pdf")).text
-    # kor read all three surely as 시타운; the one whose ink kor boxed whole is AI again (the
-    # others' boxes cut the A or reach into the ㅌ: see README)
-    assert "방문한 AI타운의" in scanned, scanned
+    # kor read all three surely as 시타운: each 시 whose ink is as short as capitals is read again
+    assert scanned.count("AI타운") == 3, scanned
     assert "선전은 ‘속도’로" in scanned, scanned
