@@ -190,6 +190,7 @@ def _linear_kernel(layers: list[dict[str, Any]]) -> Any:
     copies. The vectors are bit for bit those of ``F.linear`` with GELU apart; a newsletter's
     pass takes ~22% less CPU (48 of its passages, one thread: 4,600 -> 5,900 tokens a CPU second).
     GELU as oneDNN's post-op on the float32 sums was no faster and changed the bits. Elsewhere
+    (no oneDNN, or a CPU without bf16 conversions, AVX2 only, where the reorder raises)
     ``F.linear``."""
     import torch
     import torch.nn.functional as F
@@ -197,16 +198,20 @@ def _linear_kernel(layers: list[dict[str, Any]]) -> Any:
     names = ("qkv", "ao", "fi", "fo")
     fused = getattr(torch.ops.mkldnn, "_linear_pointwise", None)
     reorder = getattr(torch.ops.mkldnn, "_reorder_linear_weight", None)
+
+    def plain(x: Any, layer: dict[str, Any], name: str, gelu: bool = False) -> Any:
+        y = F.linear(x, layer[name], layer[name + ".b"])
+        return F.gelu(y.float()).to(torch.bfloat16) if gelu else y
+
     if fused is None or reorder is None or not torch.backends.mkldnn.is_available():  # type: ignore[no-untyped-call]
-
-        def plain(x: Any, layer: dict[str, Any], name: str, gelu: bool = False) -> Any:
-            y = F.linear(x, layer[name], layer[name + ".b"])
-            return F.gelu(y.float()).to(torch.bfloat16) if gelu else y
-
         return plain
-    for layer in layers:
+    try:
         # the layout is chosen for a batch of ~4 passages of ~300 tokens; any row count works
-        layer.update({name: reorder(layer[name], PACKED_ROWS) for name in names})  # in place of the plain
+        packed_layers = [{name: reorder(layer[name], PACKED_ROWS) for name in names} for layer in layers]
+    except RuntimeError:  # a CPU without bf16 conversions (AVX2 only): oneDNN has no packed bf16 kernel
+        return plain
+    for layer, packed_weights in zip(layers, packed_layers, strict=True):
+        layer.update(packed_weights)  # in place of the plain
 
     def packed(x: Any, layer: dict[str, Any], name: str, gelu: bool = False) -> Any:
         y = fused(x, layer[name], layer[name + ".b"], "none", [], "")
