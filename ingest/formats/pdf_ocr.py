@@ -334,14 +334,8 @@ def _blanks(words: list[Word], ink: Any) -> list[float]:
     height = max(1, bottom - top)
     left, right = words[0][0], max(w[0] + w[2] for w in words)
     blank = ~ink[top:bottom, left:right].any(axis=0)
-    runs: list[tuple[int, int]] = []  # (end, length) of each blank run, in page pixels
-    start = None
-    for i, empty in enumerate([*blank.tolist(), False]):
-        if empty and start is None:
-            start = i
-        elif not empty and start is not None:
-            runs.append((left + i, i - start))
-            start = None
+    # (end, length) of each blank run, in page pixels
+    runs = [(left + b, b - a) for a, b in pdf_ocr_shapes.true_runs(blank)]
     out = [-1.0]
     for last, word in itertools.pairwise(words):
         after = min(last[0] + 0.5 * height, word[0] - 0.3 * height)

@@ -21,7 +21,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .pdf_ocr_shapes import holes, ink_holes
+from .pdf_ocr_shapes import holes, ink_holes, true_runs
 
 Word = tuple[int, int, int, int, str]  # left, top, width, height (pixels), text
 Read = tuple[Any, Word, float]  # the Tesseract line's key, the word, its confidence
@@ -165,16 +165,8 @@ def _short_si(ink: Any, word: Word, usual: float) -> tuple[int, int, int, int] |
     reach = int(usual / 3)
     y0, x0 = max(0, top - reach), max(0, left - int(usual / 2))
     band = ink[y0 : top + height + reach, x0 : left + width]
-    filled = band.any(axis=0).tolist() + [False]
-    parts: list[tuple[int, int]] = []  # (first, after last) column of each run of ink, in band
-    start = None
-    for i, inked in enumerate(filled):
-        if inked and start is None:
-            start = i
-        elif not inked and start is not None:
-            if i > left - x0 - 2:
-                parts.append((start, i))
-            start = None
+    # (first, after last) column of each run of ink, in band, from the one at the box's left edge
+    parts = [(a, b) for a, b in true_runs(band.any(axis=0)) if b > left - x0 - 2]
     if len(parts) < 2 or parts[1][1] - parts[1][0] > 0.15 * usual:
         return None
     rows = band[:, parts[0][0] : parts[1][1]].any(axis=1).nonzero()[0]

@@ -127,3 +127,12 @@ def _marks(ink: Any, word: Word, top: float, usual: float) -> list[str]:
             marks.append(shape)
         last = (start, stop, height, shape)
     return marks
+
+
+def true_runs(mask: Any) -> list[tuple[int, int]]:
+    """The runs of True in a 1-d ``mask`` as (first, after last) indexes: the columns of ink in a
+    word's band, or the blank ones between a line's words."""
+    import numpy as np
+
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], np.asarray(mask, dtype=bool), [False]))))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
