@@ -25,12 +25,14 @@ from docqa.index.aliases import AliasTable, gloss_terms_by_name
 from docqa.index.answer import MIN_SENTENCE_CHARS, script
 from docqa.index.expansion import LexicalQuery, coverage, rendering
 from docqa.index.fusion import (
+    SENTENCE_RERANK_DEPTH,
     ScriptWeights,
     convex,
     fuse_dense,
     lexical_weight,
     sentence_similarity,
     weights_for,
+    with_best_sentences,
 )
 from docqa.index.glossary import glosses
 from docqa.index.lexical import analyze, terms_from_tokens
@@ -39,7 +41,7 @@ from docqa.index.query_vectors import QueryVectors, batch_exact
 from docqa.index.question_terms import foreign_expansions, known_to
 from docqa.index.records import Filters, Hit, Mode, ScoredSentence, SearchResult, StoredPassage
 from docqa.index.sentence_scoring import SentenceScoring
-from docqa.index.snapshot_reader import Rows, SnapshotReader
+from docqa.index.snapshot_reader import Rows, SearchReads, SnapshotReader
 from docqa.index.snapshot_reader import date_range as date_range  # where callers found it
 from docqa.index.spelling import Spellings, spelling_expansions
 from docqa.index.store import Store
@@ -205,12 +207,13 @@ class Searcher:
         weights = weights_for(script(text))
         qvec, rvec = self._query_vectors(text, lexical, mode, weights.rendering)
         avec = self._aligned_query(state, text, mode, weights, aligned)
+        reads = SearchReads(state.rows)
         ranked, coverage, best_aligned = self._rank(
-            state, lexical, qvec, k, mode, allowed, avec, weights, rvec
+            state, lexical, qvec, k, mode, allowed, reads, avec, weights, rvec
         )
-        found = state.rows.rows([pid for pid, _, _ in ranked])
+        found = reads.rows([pid for pid, _, _ in ranked])
         rows = [found[pid] for pid, _, _ in ranked]
-        cosines = self._sentence_similarities(state, rows, rvec, avec, weights.sentences)
+        cosines = self._sentence_similarities(state, rows, rvec, avec, weights.sentences, reads)
         idf = functools.lru_cache(maxsize=None)(state.gen.lexical.idf)  # the hits ask for the same terms
         scoring = SentenceScoring(lexical, idf)  # the question's side, once for every hit
         hits = [
@@ -253,13 +256,15 @@ class Searcher:
         k: int,
         mode: Mode,
         allowed: np.ndarray | None,
+        reads: SearchReads,
         avec: np.ndarray | None = None,
         weights: ScriptWeights = AS_BEFORE,
         rvec: np.ndarray | None = None,
     ) -> tuple[Ranked, float, float | None]:
         """Top ``k`` as (passage id, score, e5 cosine), the coverage, and the best aligned cosine.
         With ``avec``, the dense side is e5's and the aligned encoder's min-max cosines added
-        (``fusion.fuse_dense``), over the union of both top lists and the lexical one. e5 ranks by
+        (``fusion.fuse_dense``), over the union of both top lists and the lexical one, and the
+        hybrid's best passages weigh their closest sentence too (``_best_sentences``). e5 ranks by
         ``rvec`` (``_query_vectors``; default ``qvec``); the cosine reported is the question's own."""
         gen = state.gen
         n_cand = max(100, 5 * k)
@@ -298,9 +303,30 @@ class Searcher:
             lexical = gen.lexical.scores_for(query.all, union)
             seen = self._coverage(state, query, best, seen_only=True)
             fused = convex(dense, lexical, lexical_weight(seen, weights.lexical))
+            if aligned is not None and avec is not None:
+                fused = self._best_sentences(reads, union, fused, rvec, avec, weights)
         order = np.argsort(-fused, kind="stable")[:k]
         best_aligned = float(aligned.max()) if aligned is not None and len(aligned) else None
         return [(int(union[i]), float(fused[i]), float(cos[i])) for i in order], coverage, best_aligned
+
+    def _best_sentences(
+        self,
+        reads: SearchReads,
+        union: np.ndarray,
+        fused: np.ndarray,
+        rvec: np.ndarray,
+        avec: np.ndarray,
+        weights: ScriptWeights,
+    ) -> np.ndarray:
+        """``fused`` with its best passages raised by how close their closest sentence comes to
+        the question (``fusion.with_best_sentences``)."""
+        top = np.argsort(-fused, kind="stable")[:SENTENCE_RERANK_DEPTH]
+        ids = [int(union[i]) for i in top]
+        found = reads.rows(ids)
+        stored = [reads.sentence_matrices(found[pid]) for pid in ids]
+        e5 = np.array([_best_cosine(s.get("vector"), rvec) for s in stored], dtype=np.float32)
+        aligned = np.array([_best_cosine(s.get("aligned"), avec) for s in stored], dtype=np.float32)
+        return with_best_sentences(fused, top, e5, aligned, weights.aligned)
 
     def _lexical_query(
         self, state: _State, text: str, terms: list[str], aligned: QueryVectors | None = None
@@ -364,13 +390,14 @@ class Searcher:
         qvec: np.ndarray | None,
         avec: np.ndarray | None,
         weight: float,
+        reads: SearchReads,
     ) -> list[np.ndarray | None]:
         """Each hit's sentence similarities to the query: e5 cosines, or with ``avec`` those blended
         with the aligned cosines (``fusion.sentence_similarity``), scaled over the sentences an
         answer may quote from all hits; None: left to ``_sentence_scores`` (e5 alone)."""
         if qvec is None or avec is None or not weight or state.gen.aligned is None or not rows:
             return [None] * len(rows)
-        both = [state.rows.sentence_matrices(row, ("vector", "aligned")) for row in rows]  # one query a hit
+        both = [reads.sentence_matrices(row) for row in rows]  # read once a search (``_best_sentences``)
         e5 = [_cosines_of(stored.get("vector"), row, qvec) for stored, row in zip(both, rows, strict=True)]
         aligned = [
             _cosines_of(stored.get("aligned"), row, avec) for stored, row in zip(both, rows, strict=True)
@@ -435,6 +462,13 @@ def _cosines_of(
     pos = np.clip(np.searchsorted(starts, [s.start for s in spans]), 0, len(starts) - 1)
     cos: np.ndarray = matrix[pos] @ vec
     return cos
+
+
+def _best_cosine(stored: tuple[np.ndarray, np.ndarray] | None, vec: np.ndarray) -> float:
+    """The highest cosine of a passage's stored sentence vectors (one column) to ``vec``; 0 without."""
+    if stored is None or not len(stored[1]):
+        return 0.0
+    return float((stored[1] @ vec).max())
 
 
 def _quotable(rows: list[StoredPassage]) -> np.ndarray:

@@ -179,3 +179,31 @@ def document_matches(doc_id: str, source: str | None, published: str | None, fil
         if filters.published_to and start > filters.published_to:
             return False
     return True
+
+
+class SearchReads:
+    """What one search has read of its candidates' rows: each passage row and each passage's
+    sentence vectors (e5's and the aligned encoder's) fetched once, though ranking
+    (``Searcher._best_sentences``) and answering (``Searcher._sentence_similarities``) both
+    need them."""
+
+    COLUMNS = ("vector", "aligned")
+
+    def __init__(self, rows: Rows) -> None:
+        self._rows = rows
+        self._found: dict[int, StoredPassage] = {}
+        self._sentences: dict[int, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
+
+    def rows(self, ids: Sequence[int]) -> dict[int, StoredPassage]:
+        """``Rows.rows``, reading only the ids not read before in this search."""
+        missing = [pid for pid in ids if pid not in self._found]
+        if missing:
+            self._found.update(self._rows.rows(missing))
+        return {pid: self._found[pid] for pid in ids if pid in self._found}
+
+    def sentence_matrices(self, row: StoredPassage) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """``Rows.sentence_matrices`` of both columns, read once per passage."""
+        stored = self._sentences.get(row.id)
+        if stored is None:
+            stored = self._sentences[row.id] = self._rows.sentence_matrices(row, self.COLUMNS)
+        return stored

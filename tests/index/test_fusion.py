@@ -136,6 +136,19 @@ def test_fuse_dense_by_hand():
     assert np.allclose(fuse_dense(e5, use, 2.0), [2.0, 1.0, 1.5])
 
 
+def test_with_best_sentences_by_hand():
+    from docqa.index.fusion import SENTENCE_RERANK_WEIGHT, with_best_sentences
+
+    fused = np.array([0.9, 0.8, 0.1, 0.7], dtype=np.float32)
+    top = np.array([0, 1, 3])
+    e5 = np.array([0.80, 0.90, 0.85], dtype=np.float32)  # minmax [0, 1, .5]
+    use = np.array([0.20, 0.10, 0.60], dtype=np.float32)  # minmax [.2, 0, 1]
+    out = with_best_sentences(fused, top, e5, use, 1.0)
+    w = SENTENCE_RERANK_WEIGHT
+    assert np.allclose(out, [0.9 + 0.2 * w, 0.8 + 1.0 * w, 0.1, 0.7 + 1.5 * w])
+    assert np.allclose(fused, [0.9, 0.8, 0.1, 0.7])  # a new array: the caller's scores stay
+
+
 def test_sentence_similarity_by_hand():
     from docqa.index.fusion import sentence_similarity
 

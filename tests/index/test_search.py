@@ -78,3 +78,30 @@ def test_a_number_the_question_shares_with_its_passage_counts_for_answering(sear
     question = "How many people were gathered under Optics Valley's '3551 talent' programme?"
     reply = answer(searcher.search(question, k=5))
     assert reply.found and "3551" in reply.answer
+
+
+def test_a_passages_closest_sentence_lifts_it_for_a_question_in_another_script(searcher, monkeypatch):
+    """The Shenzhen zone's 2023 net profit is one row of a table passage whose own vector is about
+    the zone at large. Its closest sentence lifts it from third to first
+    (``fusion.with_best_sentences``), and the search reads each candidate's sentence vectors once:
+    the hits' answers reuse what the ranking read."""
+    from docqa.index.search import Searcher
+    from docqa.index.snapshot_reader import SnapshotReader
+
+    question = "What net profit did the Shenzhen zone report for 2023?"
+
+    def profit_first(result):
+        return "2,043.53억위안2,687.21억위안" in "".join(result.hits[0].passage.text.split())
+
+    read = SnapshotReader.sentence_matrices
+    fetched: list[int] = []
+
+    def counted(self, row, columns):
+        fetched.append(row.id)
+        return read(self, row, columns)
+
+    monkeypatch.setattr(SnapshotReader, "sentence_matrices", counted)
+    assert profit_first(searcher.search(question, k=5))
+    assert len(fetched) == len(set(fetched)) > 5  # the best 20, once each; the 5 hits among them
+    monkeypatch.setattr(Searcher, "_best_sentences", lambda self, reads, union, fused, *rest: fused)
+    assert not profit_first(searcher.search(question, k=5))
