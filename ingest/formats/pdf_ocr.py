@@ -6,7 +6,8 @@ the text layer of its other pages. The page is rendered at ``DPI``; the grids of
 tables are found in the image and their rules erased; the page is cut into blocks (columns,
 a side column, the print header), each read by Tesseract; the words its Korean model doubts are
 read again with eng and chi_tra (``pdf_ocr_second``), as are those whose holes are not their
-ink's; quotes are written curly or straight as their ink is shaped (``pdf_ocr_shapes``); and
+ink's; quotes are written curly or straight as their ink is shaped, and a blob shaped as a
+triangle, diamond, square or disc is that bullet (``pdf_ocr_shapes``); and
 Tesseract's words come back as lines with their boxes (in PDF points), spaced where the image
 shows a space (a narrow blank only where the spacing repair reads two words), so OCR'd text
 goes through the same layout steps, table rows and cleanup as a text layer.
@@ -132,6 +133,7 @@ def ocr_lines(
     syllables = [w[3] for _, w, _ in reads if _SYLLABLE.search(w[4])]
     usual = statistics.median(syllables) if syllables else 0
     reads = pdf_ocr_shapes.curly_quotes(_middle_dots(reads, usual, ink), usual, ink)
+    reads = pdf_ocr_shapes.bullets(reads, usual, ink)
     words: dict[tuple[int, str, str, str], list[Word]] = {}
     for key, word, confidence in reads:
         tall = word[3] >= 0.8 * usual
