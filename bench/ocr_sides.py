@@ -58,6 +58,8 @@ def _patched(module: object, name: str, value: object) -> Iterator[None]:
 VARIANTS: dict[str, Patch] = {
     "after": contextlib.nullcontext,
     "no-bullets": lambda: _patched(pdf_ocr_shapes, "bullets", lambda reads, usual, ink: reads),
+    "no-gloss": lambda: _patched(pdf_ocr_second, "SURE_GLOSS", 101.0),
+    "no-sizes": lambda: _patched(pdf_ocr, "SIZE_STEP", 0.0),
     "no-garbled": lambda: _patched(pdf_ocr_second, "SURE_GARBLED", pdf_ocr_second.SURE),
     "no-latin-heads": lambda: _patched(
         pdf_ocr_second, "latin_heads", lambda reads, ink, usual: (list(reads), set())
@@ -139,11 +141,13 @@ def cached_tesseract(cache: Path) -> Callable[..., str]:
     return tesseract
 
 
-def run(folder: Path, variants: list[str], layouts: set[str] | None, results: Path) -> dict:
+def run(
+    folder: Path, variants: list[str], layouts: set[str] | None, results: Path, cache: Path | None = None
+) -> dict:
     docs = json.loads((folder / "docs.json").read_text())
     docs = [d for d in docs if layouts is None or d["layout"] in layouts]
     rows = []
-    tesseract = cached_tesseract(folder / "cache")
+    tesseract = cached_tesseract(cache or folder / "cache")
     patches = {
         v: _at_revision(v.removeprefix("rev:"), tesseract) if v.startswith("rev:") else VARIANTS[v]
         for v in variants
@@ -231,12 +235,15 @@ def main(argv: list[str] | None = None) -> int:
         "--layouts", help="comma-separated; default all (news, newsletter, portal, magazine, unseen)"
     )
     r.add_argument("--results", type=Path, default=HERE / "results")
+    r.add_argument(
+        "--cache", type=Path, help="Tesseract's outputs (default DIR/cache; a new one times a variant)"
+    )
     args = p.parse_args(argv)
     if args.command == "prepare":
         prepare(args.dir)
     else:
         layouts = set(args.layouts.split(",")) if args.layouts else None
-        run(args.dir, args.variants.split(","), layouts, args.results)
+        run(args.dir, args.variants.split(","), layouts, args.results, args.cache)
     return 0
 
 

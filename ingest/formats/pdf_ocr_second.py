@@ -37,6 +37,7 @@ SHORT = 0.9  # Hangul from ink this much of the usual syllable height or less ma
 CAPITAL = 0.65  # ... and Latin capitals are at least this tall (``latin_heads``)
 SURE_HAN = 50.0  # the least confidence of each Han word (chi_tra reads Han surely or not at all)
 NOISE = 30.0  # the Korean reading of Han is noise: below this confidence
+SURE_GLOSS = 90.0  # ... or in brackets below DOUBT, where chi_tra's words are this sure
 PAD = 12  # pixels of white around each crop
 GAP = 40  # pixels of white between stacked crops
 
@@ -232,7 +233,11 @@ def choose(
     kept = [(w, c) for w, c in trimmed if c >= SURE_HAN and _HAN_WORD.fullmatch(w) or _BRACKETS.fullmatch(w)]
     # the Korean is noise: unsure, or no Hangul and not a number ((餘杭) as "(@4&1)" at 46%)
     noise = confidence < NOISE or not _HANGUL.search(korean) and not _NUMBER.fullmatch(korean)
-    if noise and 2 * len(kept) >= len(trimmed) and _HAN.search("".join(w for w, _ in kept)):
+    # or a gloss: kor unsure of a run in brackets that chi_tra reads as Han, every word surely
+    # (정타이(正泰) read as "( 표 촛 )" at 42%)
+    gloss = confidence < DOUBT and korean.startswith("(") and bool(kept)
+    gloss = gloss and min(c for _, c in kept) >= SURE_GLOSS
+    if (noise or gloss) and 2 * len(kept) >= len(trimmed) and _HAN.search("".join(w for w, _ in kept)):
         options.append(("".join(w for w, _ in kept), sum(c for _, c in kept) / len(kept)))
     return max(options, key=lambda o: o[1])
 

@@ -86,3 +86,14 @@ def test_han_that_chi_tra_reads_after_its_own_latin_is_the_hangul_after_it() -> 
     # Han before the Latin stays: (司南, OpenCompass2.0)
     han = [("(", 92.7), ("司", 92.4), ("南", 92.9), (",", 92.1), ("OpenCompas52.0)", 63.5)]
     assert choose("( 히 %, 0060001708552.0)", 0.0, [("(SJ,", 24.5)], han)[0] == "(司南"
+
+
+def test_han_in_brackets_that_kor_doubts_is_taken_where_chi_tra_is_sure_of_every_word() -> None:
+    # 정타이(正泰) read by kor as "( 표 촛 )" at 42%, by chi_tra as "(正泰" and ")" at 93%
+    assert (
+        choose("( 표 촛 )", 42.0, [("(IE", 70.5), ("38)", 70.5)], [("(正泰", 93.1), (")", 92.7)])[0]
+        == "(正泰)"
+    )
+    # not where one of chi_tra's words is less sure, nor outside brackets (번 read as 日 at 93%)
+    assert choose("( 표 촛 )", 42.0, [], [("(正泰", 93.1), (")", 62.7)])[0] == "( 표 촛 )"
+    assert choose("번", 36.0, [], [("日", 92.7), ("一", 5.7)])[0] == "번"
