@@ -32,7 +32,7 @@ LATIN, HAN = "eng", "chi_tra"
 DOUBT = 60.0  # a Korean reading below this confidence is doubted
 SURE = 80.0  # the least confidence of an eng reading that replaces a Korean one
 SURE_SHAPE = 40.0  # ... when its holes are the ink's and the Korean's are not (pdf_ocr_shapes)
-SURE_GARBLED = 40.0  # ... when the Korean is unsure and holds no Hangul letter (kor's Latin)
+SURE_GARBLED = 40.0  # ... when the Korean is unsure and holds no Hangul syllable (kor's Latin)
 SHORT = 0.9  # Hangul from ink this much of the usual syllable height or less may be Latin
 CAPITAL = 0.65  # ... and Latin capitals are at least this tall (``latin_heads``)
 SURE_HAN = 50.0  # the least confidence of each Han word (chi_tra reads Han surely or not at all)
@@ -202,7 +202,8 @@ def choose(
     Korean, unless the Korean's holes are the ink's (``shown``, when the
     ink is short enough to be Latin or the Korean has no Hangul) and eng's are not; eng's
     above ``SURE_SHAPE`` where its holes are the ink's and the Korean's are not; chi_tra's
-    where the Korean was noise (below ``NOISE``) and chi_tra's sure words (``SURE_HAN``), at
+    where the Korean was noise (below ``NOISE``), or a doubted run in brackets whose kept
+    chi_tra words are all ``SURE_GLOSS`` sure, and chi_tra's sure words (``SURE_HAN``), at
     least half of them, hold Han; else the Korean."""
     options = [(korean, confidence)]
     if latin:
