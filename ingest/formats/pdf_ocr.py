@@ -6,7 +6,8 @@ the text layer of its other pages. The page is rendered at ``DPI``; the grids of
 tables are found in the image and their rules erased; the page is cut into blocks (columns,
 a side column, the print header), each read by Tesseract; the words its Korean model doubts are
 read again with eng and chi_tra (``pdf_ocr_second``), as are those whose holes are not their
-ink's; quotes are written curly or straight as their ink is shaped (``pdf_ocr_shapes``); and
+ink's; quotes are written curly or straight as their ink is shaped, and a blob shaped as a
+triangle, diamond, square or disc is that bullet (``pdf_ocr_shapes``); and
 Tesseract's words come back as lines with their boxes (in PDF points), spaced where the image
 shows a space (a narrow blank only where the spacing repair reads two words), so OCR'd text
 goes through the same layout steps, table rows and cleanup as a text layer.
@@ -42,6 +43,7 @@ DPI = 300
 LANGUAGES = ("kor", pdf_ocr_second.LATIN, pdf_ocr_second.HAN)
 COLUMN_GAP = 16 * DPI // 72  # a blank this wide (16 pt) from top to bottom of a block parts columns
 LINE_GAP = 3 * DPI // 72  # a blank this high (3 pt) across a block parts its lines (see _regions)
+SIZE_STEP = 1.8  # a line this many times taller or shorter than the one before starts a block
 MARGIN = 24  # pixels of white around each block given to Tesseract
 RULE_LENGTH = 100  # pixels of ink in a row (24 pt at 300 dpi): a rule, not a stroke of a glyph
 RULE_WIDTH = 6  # pixels: the most a rule is thick
@@ -132,6 +134,7 @@ def ocr_lines(
     syllables = [w[3] for _, w, _ in reads if _SYLLABLE.search(w[4])]
     usual = statistics.median(syllables) if syllables else 0
     reads = pdf_ocr_shapes.curly_quotes(_middle_dots(reads, usual, ink), usual, ink)
+    reads = pdf_ocr_shapes.bullets(reads, usual, ink)
     words: dict[tuple[int, str, str, str], list[Word]] = {}
     for key, word, confidence in reads:
         tall = word[3] >= 0.8 * usual
@@ -233,7 +236,9 @@ def _regions(ink: Any, box: Box) -> list[Box]:
     into strips, and consecutive strips are put back together as long as together they keep
     the column gaps each has: a print header or a title across the columns ends a block, a
     line that stops short of a side column does not. Read whole, a page's rows across two
-    columns whose lines do not align come back as one line, garbled or read twice."""
+    columns whose lines do not align come back as one line, garbled or read twice. Nor are
+    strips whose glyphs differ in height by ``SIZE_STEP`` or more put together
+    (``_glyph_height``): a heading goes to a block of its own."""
     x0, y0, x1, y1 = box
     filled = ink[y0:y1, x0:x1].any(axis=0)
     cuts = _gaps(filled, COLUMN_GAP)
@@ -243,9 +248,15 @@ def _regions(ink: Any, box: Box) -> list[Box]:
     rows = _gaps(ink[y0:y1, x0:x1].any(axis=1), LINE_GAP)
     edges = [y0, *((y0 + a + y0 + b) // 2 for a, b in rows), y1]
     blocks: list[tuple[int, int, Any]] = []  # top, bottom, which columns hold ink
+    tall = 0  # the ink height of the last strip
     for top, bottom in itertools.pairwise(edges):
         strip = ink[top:bottom, x0:x1].any(axis=0)
-        if blocks:
+        height = _glyph_height(ink[top:bottom, x0:x1]) if SIZE_STEP else 0
+        # one size of text a block (--psm 6 reads a uniform block): a heading twice the body's
+        # size read with its byline came back as noise (1.5 also parted body lines, Han from Hangul)
+        alike = not (SIZE_STEP and tall and height) or tall / SIZE_STEP <= height <= tall * SIZE_STEP
+        tall = height or tall
+        if blocks and alike:
             joined = blocks[-1][2] | strip
             had = max(len(_gaps(blocks[-1][2], COLUMN_GAP)), len(_gaps(strip, COLUMN_GAP)))
             if len(_gaps(joined, COLUMN_GAP)) == had:
@@ -255,6 +266,18 @@ def _regions(ink: Any, box: Box) -> list[Box]:
     if len(blocks) == 1:
         return [box]
     return [r for top, bottom, _ in blocks for r in _regions(ink, (x0, top, x1, bottom))]
+
+
+def _glyph_height(ink: Any) -> int:
+    """The height of a strip's tall glyphs: the 90th percentile of its blobs' heights (a strip
+    may hold lines of two columns that do not align, each a line of the same size); 0 for none."""
+    import numpy as np
+    from scipy import ndimage
+
+    blobs, count = ndimage.label(ink, structure=np.ones((3, 3)))
+    if not count:
+        return 0
+    return int(np.percentile([rows.stop - rows.start for rows, _ in ndimage.find_objects(blobs)], 90))
 
 
 def _gaps(filled: Any, least: int) -> list[tuple[int, int]]:

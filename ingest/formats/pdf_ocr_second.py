@@ -32,10 +32,12 @@ LATIN, HAN = "eng", "chi_tra"
 DOUBT = 60.0  # a Korean reading below this confidence is doubted
 SURE = 80.0  # the least confidence of an eng reading that replaces a Korean one
 SURE_SHAPE = 40.0  # ... when its holes are the ink's and the Korean's are not (pdf_ocr_shapes)
+SURE_GARBLED = 40.0  # ... when the Korean is unsure and holds no Hangul syllable (kor's Latin)
 SHORT = 0.9  # Hangul from ink this much of the usual syllable height or less may be Latin
 CAPITAL = 0.65  # ... and Latin capitals are at least this tall (``latin_heads``)
 SURE_HAN = 50.0  # the least confidence of each Han word (chi_tra reads Han surely or not at all)
 NOISE = 30.0  # the Korean reading of Han is noise: below this confidence
+SURE_GLOSS = 90.0  # ... or in brackets below DOUBT, where chi_tra's words are this sure
 PAD = 12  # pixels of white around each crop
 GAP = 40  # pixels of white between stacked crops
 
@@ -45,7 +47,7 @@ _NUMBER = re.compile(r"[(\[]?[+\-]?\d[\d.,:%~\-]*[)\]]?[.,]?")
 _LETTER = re.compile("[A-Za-z]")
 _HAN_WORD = re.compile("[^\u3400-\u9fff\uf900-\ufaff]*[\u3400-\u9fff\uf900-\ufaff].*")
 _BRACKETS = re.compile("[()\\[\\]]+")  # kept at any confidence: chi_tra is unsure of them alone
-_LATIN_TRAIL = re.compile("(?<=[)\\]'’”])[A-Za-z]$|(?<=[A-Za-z])[:!]$")
+_LATIN_TRAIL = re.compile("(?<=[)\\]'’”])[A-Za-z0-9|]{1,2}$|(?<=[A-Za-z])[:!]$")
 _TRAIL = re.compile("(?<=[)\\]])[^\u3400-\u9fff\uf900-\ufaff]+$")
 
 
@@ -196,35 +198,47 @@ def choose(
     shown: int | None = None,
 ) -> tuple[str, float]:
     """The reading to keep, and its confidence: eng's where it reads Latin letters surer than
-    ``SURE`` and than the Korean, unless the Korean's holes are the ink's (``shown``, when the
+    ``SURE`` (``SURE_GARBLED`` where the Korean is unsure and holds no Hangul) and than the
+    Korean, unless the Korean's holes are the ink's (``shown``, when the
     ink is short enough to be Latin or the Korean has no Hangul) and eng's are not; eng's
     above ``SURE_SHAPE`` where its holes are the ink's and the Korean's are not; chi_tra's
-    where the Korean was noise (below ``NOISE``) and chi_tra's sure words (``SURE_HAN``), at
+    where the Korean was noise (below ``NOISE``), or a doubted run in brackets whose kept
+    chi_tra words are all ``SURE_GLOSS`` sure, and chi_tra's sure words (``SURE_HAN``), at
     least half of them, hold Han; else the Korean."""
     options = [(korean, confidence)]
     if latin:
         text = " ".join(w for w, _ in latin)
         sure = min(c for _, c in latin)
-        # what eng read of the Hangul after the Latin: a letter after its closing bracket or
-        # quote ("(R&D)S" for "(R&D)을"), a mark after its letters ("AI:" for "AI와")
+        # what eng read of the Hangul after the Latin: a letter or two after its closing bracket
+        # or quote ("(R&D)S" for "(R&D)을", "CD-ROM'2|" for "CD-ROM'의"), a mark after its
+        # letters ("AI:" for "AI와")
         text = _LATIN_TRAIL.sub("", _capital_i(text)) if not korean.endswith((":", "!")) else _capital_i(text)
         fits = shown is not None and holes(text) == shown
         unfit = shown is not None and holes(korean) not in (None, shown)
         if _LETTER.search(text) and fits and unfit and sure >= SURE_SHAPE:
             return text, max(sure, confidence)
         misfit = shown is not None and holes(korean) == shown and not fits  # eng's 신 as "Al"
-        if _LETTER.search(text) and sure >= SURE and not misfit:
+        # kor's reading of Latin it cannot read is unsure noise without a Hangul syllable (dropped
+        # below 20%: CD-ROM' read as 00-8\0)|' at 9%): there eng's letters count from SURE_GARBLED
+        garbled = confidence < NOISE and not _HANGUL.search(korean)
+        if _LETTER.search(text) and sure >= (SURE_GARBLED if garbled else SURE) and not misfit:
             options.append((text, sure))
     # chi_tra reads a Hangul syllable beside the Han as Latin or digits (이 as 0|): of its
-    # words (less what trails their closing bracket, and the words after it: 시 read as 人), the
-    # sure ones with Han, and brackets
+    # words (less what trails their closing bracket, and the words after it: 시 read as 人; and
+    # the words from its first of Latin letters: the Hangul after CD-ROM' read as 引), the sure
+    # ones with Han, and brackets
     trimmed = [(_TRAIL.sub("", w), c) for w, c in han]
     closing = next((i for i, (w, _) in enumerate(trimmed) if w.endswith((")", "]"))), len(trimmed))
-    trimmed = trimmed[: closing + 1]
+    letters = next((i for i, (w, _) in enumerate(trimmed) if len(_LETTER.findall(w)) >= 2), len(trimmed))
+    trimmed = trimmed[: min(closing + 1, letters)]
     kept = [(w, c) for w, c in trimmed if c >= SURE_HAN and _HAN_WORD.fullmatch(w) or _BRACKETS.fullmatch(w)]
     # the Korean is noise: unsure, or no Hangul and not a number ((餘杭) as "(@4&1)" at 46%)
     noise = confidence < NOISE or not _HANGUL.search(korean) and not _NUMBER.fullmatch(korean)
-    if noise and 2 * len(kept) >= len(trimmed) and _HAN.search("".join(w for w, _ in kept)):
+    # or a gloss: kor unsure of a run in brackets that chi_tra reads as Han, every word surely
+    # (정타이(正泰) read as "( 표 촛 )" at 42%)
+    gloss = confidence < DOUBT and korean.startswith("(") and bool(kept)
+    gloss = gloss and min(c for _, c in kept) >= SURE_GLOSS
+    if (noise or gloss) and 2 * len(kept) >= len(trimmed) and _HAN.search("".join(w for w, _ in kept)):
         options.append(("".join(w for w, _ in kept), sum(c for _, c in kept) / len(kept)))
     return max(options, key=lambda o: o[1])
 

@@ -1,5 +1,5 @@
-"""What the ink of an OCR'd word shows, to check a reading against: its holes, and the shape
-of its quotes (``curly_quotes``).
+"""What the ink of an OCR'd word shows, to check a reading against: its holes, the shape of
+its quotes (``curly_quotes``), and bullets (``bullets``: a triangle, diamond, square or disc).
 
 A glyph's holes (the white it encloses: one in ``A``, ``o``, ``ㅇ``, ``ㅁ``, two in ``B``, ``8``,
 ``ㅃ``, none in ``I``, ``시``, ``ㅅ``) are the same in nearly every typeface and at any size, so a
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections.abc import Callable
 from typing import Any
 
 Word = tuple[int, int, int, int, str]  # left, top, width, height (pixels), text
@@ -136,3 +137,91 @@ def true_runs(mask: Any) -> list[tuple[int, int]]:
 
     edges = np.flatnonzero(np.diff(np.concatenate(([False], np.asarray(mask, dtype=bool), [False]))))
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+# A bullet's outline: its width row by row (over its widest row) as a function of its height
+# (0 at the top, 1 at the bottom); and the mark, solid and hollow (None where a hollow one has
+# the shape of a letter: □ is ㅁ, ○ is ㅇ or O)
+_OUTLINES: dict[str, tuple[Callable[[float], float], str, str | None]] = {
+    "up": (lambda t: t, "▲", "△"),
+    "down": (lambda t: 1 - t, "▼", "▽"),
+    "diamond": (lambda t: 1 - abs(2 * t - 1), "◆", "◇"),
+    "square": (lambda t: 1.0, "■", None),
+    "circle": (lambda t: 2 * (t * (1 - t)) ** 0.5, "●", None),
+}
+BULLET = 0.35  # a bullet is at least this many usual syllable heights tall (a middle dot is less)
+OUTLINE_FIT = 0.1  # the most its widths may differ from the outline's on average, in its width
+
+
+def bullets(reads: list[Read], usual: float, ink: Any) -> list[Read]:
+    """Bullets written as such: kor reads ``△`` as ``ㅅ`` or ``^``, ``▲`` as ``소``, ``◇`` as ``<>``,
+    and eng reads both triangles as ``A``. Where the first blob of ink a word's box touches is
+    shaped like a triangle, a diamond, a square or a disc (``bullet``), the word's reading of it
+    (its first character, or the two chevrons of a diamond) is that mark; when the reading has
+    more, or the box more ink, the mark is a word of its own, boxed by its ink, and the rest of
+    the word follows it (``◇'해외`` read as ``<>'``; ``▲2019`` boxed with the 2)."""
+    if not usual:
+        return reads
+    out: list[Read] = []
+    for key, word, confidence in reads:
+        found = bullet(ink, word, usual)
+        if found is None:
+            out.append((key, word, confidence))
+            continue
+        mark, (x0, y0, x1, y1) = found
+        rest = word[4][2:] if word[4].startswith("<>") else word[4][1:]
+        out.append((key, (x0, y0, x1 - x0, y1 - y0, mark), max(confidence, 60.0)))
+        if rest.strip():
+            right = word[0] + word[2]
+            out.append((key, (x1, word[1], max(1, right - x1), word[3], rest), confidence))
+    return out
+
+
+def bullet(ink: Any, word: Word, usual: float) -> tuple[str, tuple[int, int, int, int]] | None:
+    """The mark the first blob of ink of ``word`` shows, and its box (x0, y0, x1, y1), or None:
+    the leftmost blob the word's box touches, whole within a third of a syllable around the
+    box, at least ``BULLET`` syllables tall, as wide as tall (within 0.75-1.4), one run of ink
+    in every row, centred, widths row by row within ``OUTLINE_FIT`` of an outline's; solid (no
+    hole, ink fills what it encloses) or hollow (one hole, a stroke around it)."""
+    import numpy as np
+    from scipy import ndimage
+
+    left, top, width, height, _ = word
+    reach = int(usual / 3)
+    y0, x0 = max(0, top - reach), max(0, left - reach)
+    window = ink[y0 : top + height + reach, x0 : left + width + reach]
+    blobs, _ = ndimage.label(window, structure=np.ones((3, 3)))
+    touched = set(blobs[top - y0 : top - y0 + height, left - x0 : left - x0 + width].ravel().tolist()) - {0}
+    if not touched:
+        return None
+    objects = ndimage.find_objects(blobs)
+    label = min(touched, key=lambda n: objects[n - 1][1].start)
+    rows, cols = objects[label - 1]
+    blob = blobs[rows, cols] == label
+    tall, wide = blob.shape
+    if cols.start == 0 or cols.stop == window.shape[1] or tall < BULLET * usual:
+        return None  # it runs on past the window: part of a wider glyph or a rule
+    if not 0.75 <= wide / tall <= 1.4:
+        return None
+    filled = ndimage.binary_fill_holes(blob)
+    n_holes = ink_holes(blob, (0, 0, wide, tall))
+    share = blob.sum() / filled.sum()
+    if not (n_holes == 0 and share >= 0.95 or n_holes == 1 and share <= 0.7):
+        return None
+    spans = []
+    for row in filled:
+        runs = true_runs(row)
+        if len(runs) != 1:
+            return None
+        spans.append(runs[0])
+    widths = np.array([(b - a) / wide for a, b in spans])
+    centres = np.array([(a + b) / 2 / wide for a, b in spans])
+    if np.abs(centres - 0.5).max() > 0.15:
+        return None
+    t = (np.arange(tall) + 0.5) / tall
+    for outline, solid, hollow in _OUTLINES.values():
+        if np.abs(widths - np.array([outline(v) for v in t])).mean() <= OUTLINE_FIT:
+            mark = solid if n_holes == 0 else hollow
+            if mark is not None:
+                return mark, (x0 + cols.start, y0 + rows.start, x0 + cols.stop, y0 + rows.stop)
+    return None

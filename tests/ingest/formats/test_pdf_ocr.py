@@ -250,3 +250,17 @@ def test_unsure_hangul_as_tall_as_a_syllable_is_kept_and_quotes_hold_no_space() 
     assert ["".join(s + w[4] for s, w in p) for p in pdf_ocr._pieces(words, ink)] == ["은 ‘속도’로"]
     words = [(x, 100, 40, 40, t) for x, t in zip(xs, ["은", "'", "속", "도", "'", "로"], strict=True)]
     assert ["".join(s + w[4] for s, w in p) for p in pdf_ocr._pieces(words, ink)] == ["은 '속도'로"]
+
+
+def test_a_heading_twice_the_body_s_size_is_read_as_a_block_of_its_own(tmp_path: Path) -> None:
+    import pdf_sites
+
+    # article 000's first page as the portal prints it: its title (30 px) read in one block with
+    # the byline and share row (14 px) came back as "스스 우 시오| 정밀근 저=| 조의 으하용압으로"
+    corpus = Path(__file__).resolve().parents[3] / "data" / "corpus"
+    paragraphs = pdf_print.body_paragraphs((corpus / "000_6b4486a691b44a80.txt").read_text(encoding="utf-8"))
+    title = "쑤저우, AI와 정밀 제조의 융합으로 '스마트 제조 도시' 구축"
+    page = pdf_sites.portal_page(title, paragraphs[:3])
+    printed = pdf_print.print_pdf(page, tmp_path / "page.pdf", header_footer=False)
+    scanned = read_path(pdf_print.rasterise(printed, tmp_path / "scan.pdf")).text
+    assert "정밀 제조의" in scanned and "'스마트 제조 도시' 구축" in scanned, scanned

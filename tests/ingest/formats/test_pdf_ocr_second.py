@@ -66,3 +66,34 @@ def test_what_eng_read_of_the_hangul_after_the_latin_goes() -> None:
     assert choose("(4&0)", 0.0, [("(R&D)S", 92.0)], []) == ("(R&D)", 92.0)
     assert choose("시", 40.0, [("AI:", 90.0)], []) == ("AI", 90.0)
     assert choose("시:", 40.0, [("AI:", 90.0)], []) == ("AI:", 90.0)  # kor saw the colon too
+
+
+def test_latin_that_kor_garbled_is_taken_from_eng_from_40_percent() -> None:
+    # CD-ROM' read by kor as 00-8\0)|' at 9% (dropped below 20%): eng's CD-ROM'S at 44% is taken,
+    # less what it read of the 을 after the quote
+    han = [("CD-ROM'", 66.5), ("和", 47.9), ("全", 8.3)]
+    assert choose("00-8\\0)|'", 9.0, [("CD-ROM'S", 44.2)], han) == ("CD-ROM'", 44.2)
+    # below 40% it is not; nor is a reading with Hangul, however unsure (켰다. read by eng as ZACH.)
+    assert choose("(:&0)", 0.0, [("(R&D)WES", 28.3)], [])[0] == "(:&0)"
+    assert choose("켰다.", 0.0, [("ZACH.", 44.8)], [("丸", 0.0), ("中", 22.3), (".", 50.2)])[0] == "켰다."
+
+
+def test_han_that_chi_tra_reads_after_its_own_latin_is_the_hangul_after_it() -> None:
+    # chi_tra read CD-ROM'의 as "CD-ROM'" and 引 (79%): no Han reading; eng's, less the 2| it read
+    # of the 의, is taken
+    han = [("CD-ROM'", 78.9), ("引", 78.7)]
+    assert choose("00-0\\/!'", 0.0, [("CD-ROM'2|", 78.6)], han) == ("CD-ROM'", 78.6)
+    # Han before the Latin stays: (司南, OpenCompass2.0)
+    han = [("(", 92.7), ("司", 92.4), ("南", 92.9), (",", 92.1), ("OpenCompas52.0)", 63.5)]
+    assert choose("( 히 %, 0060001708552.0)", 0.0, [("(SJ,", 24.5)], han)[0] == "(司南"
+
+
+def test_han_in_brackets_that_kor_doubts_is_taken_where_chi_tra_is_sure_of_every_word() -> None:
+    # 정타이(正泰) read by kor as "( 표 촛 )" at 42%, by chi_tra as "(正泰" and ")" at 93%
+    assert (
+        choose("( 표 촛 )", 42.0, [("(IE", 70.5), ("38)", 70.5)], [("(正泰", 93.1), (")", 92.7)])[0]
+        == "(正泰)"
+    )
+    # not where one of chi_tra's words is less sure, nor outside brackets (번 read as 日 at 93%)
+    assert choose("( 표 촛 )", 42.0, [], [("(正泰", 93.1), (")", 62.7)])[0] == "( 표 촛 )"
+    assert choose("번", 36.0, [], [("日", 92.7), ("一", 5.7)])[0] == "번"

@@ -11,7 +11,7 @@ import pymupdf
 import pytest
 
 from docqa.ingest.formats import pdf_ocr, pdf_ocr_second
-from docqa.ingest.formats.pdf_ocr_shapes import _marks, holes, ink_holes
+from docqa.ingest.formats.pdf_ocr_shapes import _marks, bullet, bullets, holes, ink_holes
 from docqa.ingest.readers import read_path
 
 CORPUS = Path(__file__).resolve().parents[3] / "data" / "corpus"
@@ -107,3 +107,50 @@ def test_a_printed_page_of_the_corpus_reads_its_latin_and_quotes(tmp_path: Path)
     # kor read all three surely as 시타운: each 시 whose ink is as short as capitals is read again
     assert scanned.count("AI타운") == 3, scanned
     assert "선전은 ‘속도’로" in scanned, scanned
+
+
+def test_bullets_are_told_by_their_outline() -> None:
+    marks = ["▲", "△", "◇", "◆", "■", "●", "▼", "▽"]
+    ink, boxes = drawn(marks)
+    found = [bullet(ink, (x0, y0, x1 - x0, y1 - y0, "소"), 40.0) for x0, y0, x1, y1 in boxes]
+    assert [f and f[0] for f in found] == marks
+    # letters, jamo, Han and marks of one blob or one hole are none; nor are □ and ○ (ㅁ and ㅇ)
+    for others in (
+        ["A", "시", "ㅁ", "ㅇ", "O", "0", "D", "o", "·"],
+        ["-", "口", "ㅅ", "소", "<>", "□", "○", "4"],
+    ):
+        ink, boxes = drawn(others)
+        assert [
+            bullet(ink, (x0, y0, x1 - x0, y1 - y0, w), 40.0)
+            for (x0, y0, x1, y1), w in zip(boxes, others, strict=True)
+        ] == [None] * len(others)
+
+
+def test_a_bullet_that_begins_a_word_becomes_a_word_of_its_own() -> None:
+    # kor read ▲2019 as 소 boxed with the 2, ◇'해외 as <>'해외 (a diamond's two chevrons)
+    ink, boxes = drawn(["▲2019", "◇'해외", "▲"])
+    words = [
+        (x0, y0, x1 - x0, y1 - y0, t)
+        for (x0, y0, x1, y1), t in zip(boxes, ["소2019", "<>'해외", "소"], strict=True)
+    ]
+    reads = bullets([(1, w, 89.0) for w in words], 40.0, ink)
+    assert [w[4] for _, w, _ in reads] == ["▲", "2019", "◇", "'해외", "▲"]
+    assert reads[1][1][0] == reads[0][1][0] + reads[0][1][2]  # the rest starts where the mark's ink ends
+
+
+def test_a_printed_page_reads_its_bullets_and_the_latin_kor_garbles(tmp_path: Path) -> None:
+    # articles 003 and 001 as the bench prints them (15 px NanumGothic, 470 px column)
+    news = [
+        (CORPUS / f).read_text(encoding="utf-8").splitlines()
+        for f in ("003_58cc2174c4f770a3.txt", "001_8b6b0988ac711051.txt")
+    ]
+    paragraphs = [news[0][5], news[0][7], news[1][12], news[1][54], news[1][18], news[1][20]]
+    head = '<!doctype html><html lang="ko"><meta charset="utf-8">'
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    page = f'{head}<body style="font: 15px/1.7 NanumGothic; width: 470px">{body}'
+    printed = pdf_print.print_pdf(page, tmp_path / "page.pdf", header_footer=False)
+    scanned = read_path(pdf_print.rasterise(printed, tmp_path / "scan.pdf")).text
+    for found in ["▲2019~2021년 항저우", "▲항저우 인공지능", "◇변혁으로 새로운", "◇'해외 진출"]:
+        assert found in scanned, scanned
+    # kor read CD-ROM' as 00-\014/' (18%) and < ㅁ 0-#8014 (0%); eng's readings are taken
+    assert "개발한 '슈퍼 CD-ROM'의 연구" in scanned and "'슈퍼 CD-ROM'을 선보이고" in scanned, scanned
