@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from docqa.ingest.records import Document
+from docqa.ingest.records import Article, Document
 
 Format = Literal["jsonl", "trec", "squad"]
 FORMATS: tuple[str, ...] = ("jsonl", "trec", "squad")
@@ -176,7 +176,11 @@ def load_trec(qrels_path: Path, queries_path: Path) -> EvalSet:
 
 
 def load_squad(path: Path) -> EvalSet:
-    """Every distinct paragraph as a Document (``kq-<n>`` in file order), every question on it."""
+    """Every distinct paragraph as a Document (``kq-<n>`` in file order), every question on it.
+
+    A paragraph is one article of its page, titled as the page is (``강완구``, ``대한민국 아파트의
+    역사``), as ``docqa ingest`` titles a file's text: a passage's title is part of what both
+    sides index (``embed_text``), and a paragraph often never names its page's subject."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))["data"]
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
@@ -190,15 +194,19 @@ def load_squad(path: Path) -> EvalSet:
             doc_id = doc_of_text.get(text)
             if doc_id is None:  # a repeated paragraph text is one document, shared by its questions
                 doc_id = doc_of_text[text] = f"{SQUAD_PREFIX}{len(documents)}"
+                title = article.get("title", doc_id)
+                heading = title.replace("_", " ")  # Wikipedia's page names: 노아의_방주
                 documents.append(
                     Document(
                         doc_id=doc_id,
-                        title=article.get("title", doc_id),
+                        title=title,
                         text=text,
                         source=path.name,
                         lang="ko",
                         kind="paragraph",
-                        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                        # the title is indexed too: an index of untitled paragraphs is read again
+                        content_hash=hashlib.sha256(f"{heading}\n{text}".encode()).hexdigest(),
+                        articles=(Article(heading, 0, len(text)),),
                     )
                 )
             for qa in paragraph["qas"]:

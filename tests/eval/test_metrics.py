@@ -158,6 +158,20 @@ def test_squad_loader_on_tiny_file():
     assert evalset.breakdowns() == ()
 
 
+def test_a_squad_paragraph_is_an_article_titled_as_its_page(kiwi):
+    """What the index reads of a paragraph starts with its page's title, as for a file's text:
+    the paragraph about 쑤저우 need not name it."""
+    from docqa.index.document_vectors import embed_text
+    from docqa.ingest.chunk import make_passages
+    from docqa.ingest.records import Article
+
+    first = sets.load_set(DATA / "squad_tiny.json").documents[0]
+    assert first.articles == (Article("쑤저우", 0, len(first.text)),)
+    passages = make_passages(first, kiwi)
+    assert passages and all(p.article == "쑤저우" for p in passages)
+    assert embed_text(passages[0]).startswith("쑤저우\n")
+
+
 def test_squad_loader_shares_a_repeated_paragraph(tmp_path):
     data = json.loads((DATA / "squad_tiny.json").read_text(encoding="utf-8"))
     repeat = {
