@@ -10,16 +10,18 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from docqa import runtime
 from docqa.config import Settings
 from docqa.core.errors import DocqaError, UsageError
+from docqa.core.process import one_blas_thread
 from docqa.core.text import lone_surrogate
 from docqa.index.records import MODES
 
 if TYPE_CHECKING:
     from docqa.index.pipeline import Report
+    from docqa.index.records import SearchResult
     from docqa.index.search import Searcher
 
 # A problem the user can fix: printed without a traceback, exit status 2.
@@ -39,6 +41,14 @@ def _searcher(settings: Settings) -> Searcher:
     if runtime.read_manifest(settings) is None:
         raise CliError(f"no index in {settings.data_dir}: run `docqa ingest PATH` first")
     return runtime.searcher(settings)
+
+
+def _search(settings: Settings, query: str, **options: Any) -> SearchResult:
+    """One search of the index in ``settings``, its numpy products on one thread
+    (``one_blas_thread``)."""
+    searcher = _searcher(settings)
+    with one_blas_thread():
+        return searcher.search(query, **options)
 
 
 # --- sub-commands ----------------------------------------------------------------------
@@ -139,7 +149,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     query = _query(args.query)
-    result = _searcher(settings).search(query, k=args.k, mode=args.mode, filters=filters)
+    result = _search(settings, query, k=args.k, mode=args.mode, filters=filters)
     citations = [Citation.of(h) for h in result.hits]
     if args.json:  # the API's JSON: the same Citation records
         payload = {
@@ -162,7 +172,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     question = _query(args.question)
-    result = answer(_searcher(settings).search(question, k=args.k))
+    result = answer(_search(settings, question, k=args.k))
     print(result.answer)
     if result.citations:
         print()

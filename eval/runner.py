@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from docqa.core.process import one_blas_thread
 from docqa.eval import sets
 from docqa.eval.sets import EvalSet, Qrels, Question
 from docqa.index.records import MODES
@@ -77,7 +78,8 @@ class LocalTarget:
         self.description = f"local index {searcher.data_dir}" if where is None else where.description
 
     def search(self, query: str, k: int, mode: str) -> list[Retrieved]:
-        result = self.searcher.search(query, k=k, mode=mode)
+        with one_blas_thread():
+            result = self.searcher.search(query, k=k, mode=mode)
         return [
             Retrieved(h.passage.passage_id, h.passage.doc_id, h.doc.title, h.passage.text, h.score)
             for h in result.hits

@@ -55,3 +55,14 @@ def name_os_thread(name: str) -> None:
 def named_threads(prefix: str) -> dict[str, Any]:
     """``ThreadPoolExecutor`` keywords that name its threads ``prefix`` in Python and in the OS."""
     return {"thread_name_prefix": prefix, "initializer": name_os_thread, "initargs": (prefix,)}
+
+
+def one_blas_thread() -> Any:
+    """A context in which numpy's BLAS runs one thread, for searches run one after another in a
+    tool's own process (``docqa eval``, ``docqa search``; the service sets it for good). A search's
+    products are small (a question's words against the term vectors, a hit's sentences), and two
+    threads wait on each other: on 2 busy cores ``docqa eval`` of crosslingual_v1 took p50 90.1 ms
+    a search with them and 46.5 ms with one."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(1, user_api="blas")
