@@ -254,7 +254,7 @@ def _regions(ink: Any, box: Box) -> list[Box]:
         height = _glyph_height(ink[top:bottom, x0:x1]) if SIZE_STEP else 0
         # one size of text a block (--psm 6 reads a uniform block): a heading twice the body's
         # size read with its byline came back as noise (1.5 also parted body lines, Han from Hangul)
-        alike = not (SIZE_STEP and tall and height) or tall / SIZE_STEP <= height <= tall * SIZE_STEP
+        alike = not (tall and height) or tall / SIZE_STEP <= height <= tall * SIZE_STEP  # 0: no height
         tall = height or tall
         if blocks and alike:
             joined = blocks[-1][2] | strip
