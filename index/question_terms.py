@@ -38,6 +38,7 @@ from docqa.index.readings import (
     name_expansions,
     pinyin_syllables,
     reading_expansions,
+    span_readings,
 )
 from docqa.index.romanization import expansions as romanised_names
 from docqa.index.translation import TermVectors, question_words
@@ -88,6 +89,7 @@ def foreign_expansions(
     if segmented:
         expansions += reading_expansions(segmented, hanja_reading, analyse, skip)
         expansions += name_expansions(segmented, hanja_reading, analyse, known)
+        expansions += span_readings(segmented, hanja_reading, analyse, known, skip)
         sounds = [(w, pinyin_syllables(w)) for w in content_words(segmented)]
         lex, cedict = lexicon(), glosses()
         names = gloss_names(segmented, cedict, _name_speller(known, is_verb(kiwi), lex), skip)

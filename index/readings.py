@@ -112,6 +112,45 @@ def name_expansions(
     return out
 
 
+# Spans of 3 to SPAN_MAX characters that jieba cut across (因别 / 技军 for 因 / 别技军, 天安 / 舰) are
+# read whole too, and kept where the index holds the reading as one term: 별기군, 천안함, 방재청,
+# 방탄소년단. A longer span wins over the spans inside it (防弹少年团, not 少年团).
+SPAN_MIN, SPAN_MAX = 3, 6
+
+
+def span_readings(
+    words: Sequence[tuple[str, str]],
+    read: Callable[[str], str],
+    analyze: Analyze,
+    is_term: Callable[[str], bool],
+    skip: Iterable[str] = (),
+) -> list[Expansion]:
+    """Readings of the Han spans that cross a jieba word boundary and end on one, where
+    ``is_term`` (the index holds the reading as a term)."""
+    text = "".join(w for w, _ in words)
+    ends, pos = set(), 0
+    for word, _ in words:
+        pos += len(word)
+        ends.add(pos)
+    skipped = set(skip)
+    found: list[tuple[int, int, str]] = []
+    for run in _HAN_RE.finditer(text):
+        for i in range(run.start(), run.end()):
+            for j in range(min(run.end(), i + SPAN_MAX), i + SPAN_MIN - 1, -1):
+                crosses = any(i < e < j for e in ends)
+                if j not in ends or not crosses or overlaps(text[i:j], skipped):
+                    continue
+                reading = read(text[i:j])
+                if reading and not _HAN_RE.search(reading) and is_term(reading):
+                    found.append((i, j, reading))
+    kept = [(i, j, r) for i, j, r in found if not _inside_longer(i, j, found)]
+    return [Expansion("reading", text[i:j], tuple(analyze(text[i:j])), (r,)) for i, j, r in kept]
+
+
+def _inside_longer(i: int, j: int, spans: Sequence[tuple[int, int, str]]) -> bool:
+    return any(a <= i and j <= b and b - a > j - i for a, b, _ in spans)
+
+
 def content_words(words: Sequence[tuple[str, str]]) -> list[str]:
     """The words of a segmented question worth reading or transliterating: two Han characters
     or more, neither a question or function word nor a numeral, measure word, pronoun ..."""

@@ -9,6 +9,7 @@ from docqa.index.readings import (
     name_expansions,
     person_reading,
     reading_expansions,
+    span_readings,
 )
 
 
@@ -48,3 +49,16 @@ def test_a_korean_name_jieba_cut_in_pieces_is_read_whole(searcher):
     assert ("金钟文", ("김종문",)) in [(e.via, e.terms) for e in query.expansions]
     hits = searcher.search(question, k=5).hits
     assert any("김종문" in h.passage.text for h in hits)
+
+
+def test_a_span_jieba_cut_across_is_read_whole_where_the_index_holds_it():
+    # jieba: 因别 / 技军; the Korean text writes the corps as one word, 별기군
+    question = "因别技军与旧式军队之间的差别待遇而爆发的事件是什么？"
+    held = {"별기군", "소년단", "방탄소년단"}
+    found = span_readings(jieba_words(question), hanja_reading, lambda t: [t], held.__contains__)
+    assert [(e.via, e.terms) for e in found] == [("别技军", ("별기군",))]
+    # the longer span wins over a span inside it; a span inside one jieba word is left to it
+    words = jieba_words("防弹少年团在日本的演出")  # 防弹 / 少年 / 团
+    found = span_readings(words, hanja_reading, lambda t: [t], held.__contains__)
+    assert [e.terms for e in found] == [("방탄소년단",)]
+    assert not span_readings(jieba_words("中华人民共和国"), hanja_reading, lambda t: [t], lambda t: True)
