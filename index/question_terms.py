@@ -110,7 +110,8 @@ def foreign_expansions(
     expansions += transliterations(sounds, analyse, known, skip)
     if len(term_vectors) and aligned is not None:
         named = {t for e in expansions if e.kind in ("alias", "romanised") for t in e.source}
-        words = [(w, src) for w, src in content if not named & set(src)]
+        # a romanised name's parts, hyphened or not (Kwak Young-wook), are not translated (젊은이)
+        words = [(w, src) for w, src in content if not named & {*src, *w.split("-")}]
         if words:
             # the words and the question in one batch (the question's vector also ranks)
             vectors = aligned.get_many([w for w, _ in words] + [text])

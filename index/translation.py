@@ -84,7 +84,9 @@ def question_words(
             words.setdefault(word, tuple(analyse(word)))
     for word in _LATIN_WORD.findall(text):
         lower = _POSSESSIVE.sub("", word.lower()).strip("'-")  # Seungri's -> seungri, 'speed' -> speed
-        if len(lower) > 2 and lower not in ENGLISH_STOPWORDS:
+        acronym = len(lower) == 2 and word.isupper()  # US -> 미국, UK -> 영국, TV -> 텔레비전
+        if (len(lower) > 2 or acronym) and lower not in ENGLISH_STOPWORDS:
+            # the index terms it stands for: Young-wook is young + wook, as the question's terms are
             words.setdefault(lower, (lower,))
     return list(words.items())
 

@@ -26,6 +26,9 @@ def test_question_words_are_the_content_words_of_english_and_chinese(kiwi):
     )
     assert ("孵化器", ("孵化", "化器")) in chinese and all(w != "多少" for w, _ in chinese)
     assert words("쑤저우에는 공업 기업이 몇 개 있나?", kiwi) == []  # Korean needs no translation
+    # an acronym in capitals is a word (US -> 미국); a two-letter word in lower case is not
+    assert words("Who was the US ambassador to the UN?", kiwi) == ["us", "ambassador", "un"]
+    assert words("Tell us about Hangzhou", kiwi) == ["hangzhou"]
 
 
 def test_translate_keeps_only_near_neighbours():
