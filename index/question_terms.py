@@ -41,6 +41,7 @@ from docqa.index.readings import (
     span_readings,
 )
 from docqa.index.romanization import expansions as romanised_names
+from docqa.index.sino_korean import sino_korean_expansions
 from docqa.index.translation import TermVectors, question_words
 from docqa.index.transliteration import expansions as transliterations
 from docqa.index.transliteration import pinyin_words, split_pinyin
@@ -123,6 +124,8 @@ def foreign_expansions(
             expansions += translated + gloss_expansions(rest, table, aligned, term_vectors)
             if not segmented:
                 own = dict(zip((w for w, _ in words), vectors[:-1], strict=True))
+                untranslated = [(w, src) for w, src in words if w not in done]
+                expansions += sino_korean_expansions(untranslated, own, term_vectors, known)
                 expansions = _near_loans(expansions, own, term_vectors, _capitalised(text))
     return _spelt_once(expansions)
 
