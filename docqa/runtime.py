@@ -211,10 +211,14 @@ def warm_chinese() -> None:
 
 def warm_english() -> None:
     """Load the pronouncing dictionary an English question's loanwords are spelt from
-    (``index/loanwords.py``: 0.3 s, about 4 MB), so that no request waits for it."""
+    (``index/loanwords.py``: 0.3 s, about 4 MB) and CC-CEDICT read both ways (the Chinese words'
+    glosses and the English words' Chinese, ``index/sino_korean.py``: about 2 s), so that no
+    request waits for them."""
     from docqa.index.loanwords import lexicon
+    from docqa.index.sino_korean import english_to_chinese
 
     lexicon()
+    english_to_chinese()
 
 
 def _one_thread_per_request() -> None:
