@@ -8,7 +8,8 @@ space there is a miss. ``--sample`` picks that many of each at random
 (``--seed``); ``--half`` takes one random half (0 or 1) of the positions, so that a threshold can
 be chosen on one half and reported on the other. Each document's own spelling on its other lines
 is given to ``glue`` (``docqa.ingest.spacing.Usage``; the position's line taken out; ``--no-usage``:
-Kiwi alone). ``--texts korquad``: KorQuAD v1's dev articles instead, text no rule was made on.
+Kiwi alone). ``--texts korquad``: KorQuAD v1's dev articles instead (the second round's rules
+were made looking at half 1's false joins: half 0 is the one no rule was made on).
 Targets: repaired >= 90%, false joins <= 1%.
 Writes ``bench/results/<timestamp>-spacing.json`` and ``.md``; exits 1 when a target is missed.
 """
@@ -36,7 +37,8 @@ Position = tuple[str, str, int, int]  # left, right, document, line
 def documents(texts: str) -> list[list[str]]:
     """Each document's lines: the sample corpus as docqa stores it (read and cleaned: 004's text
     was extracted from a PDF, "2.47 만", "MOU 를", and cleaning repairs those), or KorQuAD v1's
-    dev articles (Wikipedia, never looked at while the rules were made), one paragraph a line."""
+    dev articles (Wikipedia; half 1's false joins were looked at for the second round's rules),
+    one paragraph a line."""
     if texts == "korquad":
         if not KORQUAD.exists():
             raise SystemExit(f"{KORQUAD} is missing: --texts korquad needs KorQuAD v1's dev set there")

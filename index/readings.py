@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from functools import lru_cache
-from typing import Any
 
+from docqa.core.hanzi import hanja_reading as hanja_reading
+from docqa.core.hanzi import pinyin_syllables as pinyin_syllables
 from docqa.index.expansion import Expansion, overlaps
 
 Analyze = Callable[[str], list[str]]
@@ -53,21 +53,6 @@ def reading_expansions(
         if terms:
             out.append(Expansion("reading", word, tuple(analyze(word)), terms))
     return out
-
-
-@lru_cache(maxsize=1)
-def _s2t() -> Any:
-    import opencc  # opencc-python-reimplemented
-
-    return opencc.OpenCC("s2t")
-
-
-def hanja_reading(word: str) -> str:
-    """Hangul reading of a Chinese word (机器人 -> 機器人 -> 기기인)."""
-    import hanja
-
-    reading: str = hanja.translate(_s2t().convert(word), "substitution")
-    return reading
 
 
 # Korean surnames (simplified): a single one that jieba cut from its given name (韩 / 明淑) is
@@ -171,11 +156,3 @@ def jieba_words(question: str) -> list[tuple[str, str]]:
 
     jieba.setLogLevel(60)  # no "Building prefix dict" lines on stderr
     return [(p.word, p.flag) for p in jieba.posseg.cut(question)]
-
-
-def pinyin_syllables(han: str) -> list[str]:
-    """Toneless pinyin of each character (the romaniser of the alias table)."""
-    from pypinyin import Style, lazy_pinyin
-
-    syllables: list[str] = lazy_pinyin(han, style=Style.NORMAL)
-    return syllables

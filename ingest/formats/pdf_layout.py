@@ -44,6 +44,8 @@ _DATE_TIME = re.compile(
 # a print time alone, as OCR may read the header's date and time ("12/1/26, 11:22 PM" as "121:22 PM")
 _CLOCK = re.compile(r"^\s*[\d/.,\s-]*\d{1,2}:\d{2}\s*(?:AM|PM|오전|오후)\s*$", re.I)
 _URL = re.compile(r"^\s*(?:(?:https?|file)://|www\.)\S+\s*$", re.I)
+# OCR reads a URL's scheme as it pleases (kor: "file:///tmp/..." as "116:///070/..."); "://" is a URL's
+_OCR_URL = re.compile(r"^\s*\S{0,8}://")
 _COUNTER = re.compile(r"^\s*\d{1,4}\s*/\s*\d{1,4}\s*$")
 _TIME = r"(?:\d{1,2}:)?\d{1,2}:\d{2}"
 _PLAYER = re.compile(rf"^\s*(?:\S{{1,2}}\s+)?[▶►■❚|/\s]*{_TIME}(?:\s*/\s*{_TIME})?\s*$")  # ▶ 0:00 / 5:43
@@ -59,9 +61,16 @@ def _furniture_key(row: Sequence[TextLine]) -> str:
     return re.sub(r"\d+", "#", " ".join(t.text for t in row))
 
 
+def _furniture_keys(row: Sequence[TextLine]) -> set[str]:
+    """A row's key, and each of its lines': a print header whose date OCR misread on one page
+    (``12/1/26, 1122 PM``) still has the page title beside it that every page repeats."""
+    return {_furniture_key(row), *(_furniture_key([t]) for t in row)}
+
+
 def drop_print_furniture(pages: list[list[TextLine]], heights: Sequence[float]) -> list[list[TextLine]]:
     """Rows in the top and bottom margin bands holding a print date, a URL or a page counter, or
-    recurring (digits aside) on half the pages: the browser's header/footer, running headers."""
+    recurring (digits aside; the row or one of its lines) on half the pages: the browser's
+    header/footer, running headers."""
     banded: list[list[tuple[list[TextLine], str]]] = []
     for lines, height in zip(pages, heights, strict=True):
         band = EDGE_BAND * height
@@ -69,7 +78,7 @@ def drop_print_furniture(pages: list[list[TextLine]], heights: Sequence[float]) 
         banded.append([(r, "top" if r[0].y1 <= band else "bottom") for r in edge])
     counts: dict[tuple[str, str], int] = {}
     for page_rows in banded:
-        for key in {(where, _furniture_key(r)) for r, where in page_rows}:
+        for key in {(where, k) for r, where in page_rows for k in _furniture_keys(r)}:
             counts[key] = counts.get(key, 0) + 1
     need = max(2, (len(pages) + 1) // 2)
     kept: list[list[TextLine]] = []
@@ -80,10 +89,11 @@ def drop_print_furniture(pages: list[list[TextLine]], heights: Sequence[float]) 
                 _DATE_TIME.search(t.text)
                 or _CLOCK.match(t.text)
                 or _URL.match(t.text)
+                or _OCR_URL.match(t.text)
                 or _COUNTER.match(t.text)
                 for t in row
             )
-            if marked or counts[(where, _furniture_key(row))] >= need:
+            if marked or any(counts[(where, k)] >= need for k in _furniture_keys(row)):
                 gone.update(id(t) for t in row)
         kept.append([t for t in lines if id(t) not in gone])
     return kept

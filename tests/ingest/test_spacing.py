@@ -28,6 +28,14 @@ from docqa.ingest.spacing import Usage, glue
         ("사진·글·", "영상·라이브방송"),
         ("슈퍼 CD-", "ROM을 선보이고"),
         ("정책[자료=", "항저우 정부"),
+        # a name before its Han gloss, the halves spelling its Mandarin sound or its reading
+        ("장쑤성 창", "수(常熟)에서"),
+        ("시스템 쓰", "난(司南, 나침반)"),
+        ("청", "위(成·渝) 지역"),
+        ("춘", "절(春節·음력설) 연휴"),
+        # a piece of an unknown word that Kiwi reads as a common morpheme
+        ("'에는 흡음", "재부터 지향성"),
+        ("최근 5년", "간 매출의"),  # a suffix after a noun (a bound noun here: 년)
     ],
 )
 def test_a_word_split_by_a_line_break_is_joined(left: str, right: str) -> None:
@@ -46,6 +54,17 @@ def test_a_word_split_by_a_line_break_is_joined(left: str, right: str) -> None:
         ("‘드림타운’", "위치"),  # a noun after a closing quote
         ('"미래 향해 뛴다"', "고품질 발전으로"),  # 고 + 품질, not the particle 고
         ("주요 산업 -", "빅데이터, 클라우드"),  # a dash between spaces
+        # two names, or two nouns, that Kiwi reads better joined only as one unknown word
+        ("회장 이시하라", "츠네카즈는 ABC 뉴스"),
+        ("NHL리그 팀인 밴쿠버", "캐넉스(Vancouver"),
+        ("강수지의 〈보랏빛", "향기〉와 김민우의"),
+        ("리빙빙, 휴", "잭맨과 함께"),
+        ("‘북서울 꿈의", "숲’, ‘서울창포원’"),  # a word closed by its particle
+        # a particle that would leave a word standing after it (차장 + 이 + 석희)
+        ("국세청 차장", "이석희와 선거"),
+        ("닌텐도 회장", "이와타 사토루는"),
+        ("수많은 증권가", "건물들이 여의도에"),  # 가 read as a prefix of 건물, inside 증권가
+        ("서울", "시(市)"),  # a gloss of the second word alone
     ],
 )
 def test_a_break_between_words_keeps_its_space(left: str, right: str) -> None:
@@ -73,6 +92,13 @@ ARTICLE = [
 def test_the_documents_own_spelling_decides(left: str, right: str, joined: str) -> None:
     assert glue(left, right, Usage.of(ARTICLE)) == joined
     assert glue(left, right) == " "  # Kiwi alone keeps every one of these spaces
+
+
+def test_the_document_writes_its_brackets_after_a_space_or_not() -> None:
+    spaced = Usage.of(["윤정훈 (1974년 ~ )은 대한민국의 배우이다.", "영화 왕의 남자 (2005)"])
+    assert glue("출연한 드라마 각시탈", "(2012)에서", spaced) == " "
+    assert glue("출연한 드라마 각시탈", "(2012)에서", Usage.of(ARTICLE)) == ""
+    assert glue("쑤저우", "(蘇州)는") == ""
 
 
 def test_a_spelling_seen_both_ways_or_once_decides_nothing() -> None:

@@ -233,6 +233,33 @@ def test_a_print_time_read_without_its_date_is_still_print_furniture() -> None:
     assert [[t.text for t in lines] for lines in kept] == [["원문 출처:신화통신 한국어 뉴스 서비스"]] * 3
 
 
+def test_a_print_header_or_footer_that_ocr_misread_is_still_print_furniture() -> None:
+    # The header's clock changes every minute and the footer's URL with every print (Chromium
+    # prints from a fresh temporary folder), so what OCR makes of them changes from run to run:
+    # kor reads "file:///tmp/tmpt5g5t8jy/article.html" as "116:///0700/070다66@×218/하니이6.0티"
+    # (measured on eight prints), and a clock read as "1122 PM" marks nothing. The title beside
+    # the clock is the same on every page, and "://" is only a URL's: the rows still go.
+    from docqa.ingest.formats.pdf_layout import drop_print_furniture
+    from docqa.ingest.formats.pdf_lines import TextLine
+
+    title = "[중국 개혁개방 40주년, 현장을 가다](하) '선전의 속도'에서 '항저우의 효율'로 | 한빛일보"
+
+    def page(number: int, clock: str, footer: list[str]) -> list[TextLine]:
+        return [
+            TextLine(number, 24, 10, 80, 20, 8, clock),
+            TextLine(number, 162, 10, 500, 20, 8, title),
+            TextLine(number, 40, 100, 550, 112, 11, "원문 출처:신화통신 한국어 뉴스 서비스"),
+            *(TextLine(number, 24 + 500 * i, 820, 300 + 60 * i, 830, 8, t) for i, t in enumerate(footer)),
+        ]
+
+    pages = [
+        page(0, "12/3/26, 9:23 AM", ["file:///tmp/tmpt5g5t8jy/article.html", "1/2"]),
+        page(1, "12/3/26, 1122 PM", ["116:///0700/070다66@×218/하니이6.0티 1/2"]),
+    ]
+    kept = drop_print_furniture(pages, [842.0] * 2)
+    assert [[t.text for t in lines] for lines in kept] == [["원문 출처:신화통신 한국어 뉴스 서비스"]] * 2
+
+
 def test_unsure_hangul_as_tall_as_a_syllable_is_kept_and_quotes_hold_no_space() -> None:
     # a rare syllable (뜩 of 번뜩이는) read at 12% was dropped with the specks: one edit either way
     assert not pdf_ocr._junk("뜩", 12.0, tall=True) and pdf_ocr._junk("뜩", 12.0)
