@@ -111,7 +111,9 @@ class WriteQueue:
 class QueryTurns:
     """While a write runs, queries take turns, and rest between turns: one computes at a time,
     and the next starts only after a pause that holds the queries to ``share`` of one core (a
-    query of 80 ms at share 0.25 is followed by 240 ms of rest). No thread of theirs runs
+    query of 80 ms of CPU at share 0.25 is followed by 240 ms of rest; its CPU, not its wall
+    time, which on busy cores grows with the other work and made the rests longer: search p95
+    during the update 8.7 s at 100k at load 5). No thread of theirs runs
     meanwhile and none fails; they answer later. Four searching clients had four threads on two
     cores beside the write's two embedding workers, so the write got a third of the CPU; taking
     turns, two thirds, and the newsletter's upload at 100k passages took 20.5 s, of which the
@@ -149,12 +151,11 @@ class QueryTurns:
             with self._lock:  # the rest the turn before asked for, cut short when the writes end
                 while self._writes and (wait := self._next - time.monotonic()) > 0:
                     self._ended.wait(wait)
-            started = time.monotonic()
+            started = time.thread_time()  # the query's CPU (its passes run on this thread)
             try:
                 return work()
             finally:
-                ended = time.monotonic()
-                self._next = ended + (ended - started) * self._rest
+                self._next = time.monotonic() + (time.thread_time() - started) * self._rest
 
 
 def during_both(*contexts: Callable[[], AbstractContextManager[object]] | None) -> Callable[[], ExitStack]:
