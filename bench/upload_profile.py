@@ -111,6 +111,10 @@ def instrument(steps: Steps, embedder: Any) -> None:
     steps.wrap(snaps, "pin", "publish: pin")
     steps.wrap(generation, "alias_table", "publish: alias table")
     steps.wrap(incremental, "update", "publish: FAISS + BM25 update")
+    steps.wrap(FaissIndex, "moved", "publish: FAISS remove + add")
+    steps.wrap(TfBm25Index, "updated", "publish: BM25 postings updated")
+    _time_loads(steps, FaissIndex, "publish: FAISS read (and the searcher's mapped)")
+    steps.wrap(generation, "_drop_old_generations", "publish: old generations removed")
     steps.wrap(FaissIndex, "save", "publish: save indexes")
     steps.wrap(TfBm25Index, "save", "publish: save indexes")
     steps.wrap(generation, "_fsync_tree", "publish: fsync")
@@ -118,6 +122,16 @@ def instrument(steps: Steps, embedder: Any) -> None:
     steps.wrap(search.Searcher, "refresh", "searcher loads the generation")
     # Store.transaction is a context manager: wrapping it times entering only, so time the body
     _time_transactions(steps, Store)
+
+
+def _time_loads(steps: Steps, cls: Any, name: str) -> None:
+    inner = cls.__dict__["load"].__func__
+
+    def load(owner: Any, *args: Any, **kwargs: Any) -> Any:
+        with steps.step(name):
+            return inner(owner, *args, **kwargs)
+
+    cls.load = classmethod(load)
 
 
 def _time_transactions(steps: Steps, store_cls: Any) -> None:
@@ -136,6 +150,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--passages", type=int, default=10000, help="passages in the data directory first")
     p.add_argument("--seed-dir", type=Path, default=scale_seed.DEFAULT_SEED)
     p.add_argument("--work-dir", type=Path, help="keep the data directory here (default: a temp folder)")
+    p.add_argument(
+        "--data-dir",
+        type=Path,
+        help="profile on this data directory as it is (e.g. scale_service --keep's; 1M takes ~10 min to "
+        "make), the newsletter deleted again afterwards; --passages is then only the label",
+    )
     p.add_argument("--results", type=Path, default=HERE / "results")
     p.add_argument("--label", default="", help="a word for the results file's name (before, after)")
     return p.parse_args(argv)
@@ -148,9 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     start = machine.snapshot()
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="docqa-upload-profile-"))
-    data_dir = work / "data"
-    shutil.rmtree(data_dir, ignore_errors=True)
-    made = scale_data.build(args.seed_dir, data_dir, args.passages)
+    data_dir = args.data_dir or work / "data"
+    made: dict = {}
+    if args.data_dir is None:
+        shutil.rmtree(data_dir, ignore_errors=True)
+        made = scale_data.build(args.seed_dir, data_dir, args.passages)
     marker, text = newsletter()
     upload = work / "upload" / "newsletter.txt"
     upload.parent.mkdir(parents=True, exist_ok=True)
@@ -176,7 +198,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     searcher.refresh(wait=True)
     wall, cpu = time.perf_counter() - w0, time.process_time() - c0
-    table = steps.table()
+    table = steps.table()  # the upload's steps, not the delete's
+    deleted_s = None
+    if args.data_dir is not None:  # as it was, for the next run
+        t0 = time.perf_counter()
+        indexer.delete(f"newsletter-{marker[3:9]}")
+        searcher.refresh(wait=True)
+        deleted_s = round(time.perf_counter() - t0, 2)
     out = {
         "passages": args.passages,
         "label": args.label,
@@ -185,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         "total_wall_s": round(wall, 2),
         "total_cpu_s": round(cpu, 2),
         "unaccounted_wall_s": round(wall - sum(r["wall_s"] for r in table), 2),
+        "delete_s": deleted_s,  # with --data-dir: the newsletter deleted again, until the searcher has it
         "steps": table,
         "models_loaded_s": round(loaded_s, 1),
         "machine": machine.info(),

@@ -91,6 +91,13 @@ class Settings(BaseSettings):
         description="uploads and deletes the service holds at once (receiving, waiting or running; "
         "they run one at a time); one more is answered 503 with Retry-After",
     )
+    write_query_share: float = Field(
+        default=0.25,
+        gt=0,
+        le=1,
+        description="while a write runs, the share of one core the searches may take: they run one "
+        "at a time and rest between turns, so the write is visible sooner (1: no rest)",
+    )
 
     # Where the index lives (README "Milvus"): local = SQLite + FAISS + bm25s files in data_dir;
     # milvus = Milvus collections (Milvus Lite in data_dir/milvus.db, or a server), no state in the replica

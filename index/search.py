@@ -164,7 +164,7 @@ class Searcher:
         gen = generation.load(self.data_dir, manifest)
         store = generation.open_snapshot(self.data_dir, manifest)
         try:
-            aliases = generation.alias_table(store)
+            aliases = generation.generation_alias_table(store, manifest.generation)
             words = TermVectors.of(*store.term_vectors()) if gen.aligned and self.aligned else TermVectors()
         finally:
             store.close()

@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         # while a write runs, queries take turns (``QueryTurns``) and share one encoder pass at a
         # time (``coalesce.yielding``): the write gets the cores
         vectors = getattr(app.state.searcher, "query_vectors", None)
-        app.state.turns = QueryTurns()
+        app.state.turns = QueryTurns(settings.write_query_share)
         during = during_both(app.state.turns.writing, getattr(vectors, "yielding", None))
         app.state.writes = WriteQueue(settings.write_queue, during=during)
         slots = query_slots(app.state.searcher)

@@ -109,16 +109,27 @@ class WriteQueue:
 
 
 class QueryTurns:
-    """While a write runs, queries take turns: one computes at a time, the rest wait (no thread
-    of theirs runs; none fails). Four searching clients had four threads on two cores beside the
-    write's two embedding workers, so the write got a third of the CPU; taking turns, it gets
-    two thirds (``bench.scale_service``'s ``update_s``, and its ``search_p95_during_update_ms``
-    for what the searches pay). With no write in flight, queries run side by side as before."""
+    """While a write runs, queries take turns, and rest between turns: one computes at a time,
+    and the next starts only after a pause that holds the queries to ``share`` of one core (a
+    query of 80 ms of CPU at share 0.25 is followed by 240 ms of rest; its CPU, not its wall
+    time, which on busy cores grows with the other work and made the rests longer: search p95
+    during the update 8.7 s at 100k at load 5). No thread of theirs runs
+    meanwhile and none fails; they answer later. Four searching clients had four threads on two
+    cores beside the write's two embedding workers, so the write got a third of the CPU; taking
+    turns, two thirds, and the newsletter's upload at 100k passages took 20.5 s, of which the
+    queries took 15 CPU seconds (``bench.scale_service``: ``update_s``, and
+    ``search_p95_during_update_ms`` for what the searches pay). With no write in flight, queries
+    run side by side as before, at once."""
 
-    def __init__(self) -> None:
+    def __init__(self, share: float = 1.0) -> None:
+        if not 0 < share <= 1:
+            raise ValueError("the queries' share of a core during a write is in (0, 1]")
+        self._rest = 1 / share - 1  # seconds of rest per second of a query's turn
         self._writes = 0
         self._lock = threading.Lock()
         self._turn = threading.Lock()
+        self._ended = threading.Condition(self._lock)  # a write ended: a resting turn starts now
+        self._next = 0.0  # monotonic time the next turn may start while a write runs
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -130,13 +141,21 @@ class QueryTurns:
         finally:
             with self._lock:
                 self._writes -= 1
+                self._ended.notify_all()
 
     def run(self, work: Callable[[], T]) -> T:
-        """``work()``, after the queries before it when a write is in flight."""
+        """``work()``, after the queries before it and their rest when a write is in flight."""
         if not self._writes:
             return work()
         with self._turn:
-            return work()
+            with self._lock:  # the rest the turn before asked for, cut short when the writes end
+                while self._writes and (wait := self._next - time.monotonic()) > 0:
+                    self._ended.wait(wait)
+            started = time.thread_time()  # the query's CPU (its passes run on this thread)
+            try:
+                return work()
+            finally:
+                self._next = time.monotonic() + (time.thread_time() - started) * self._rest
 
 
 def during_both(*contexts: Callable[[], AbstractContextManager[object]] | None) -> Callable[[], ExitStack]:

@@ -279,3 +279,21 @@ def test_an_inverted_file_is_updated_by_a_write_not_trained_again(indexer, tmp_p
     assert last is not None and "IVF" in last.index_type
     assert np.array_equal(centroids(last), centroids(first))  # updated, not built again
     assert_like_a_full_build(indexer.data_dir)  # the same ids, and the same (float16) cosines
+
+
+def test_a_searcher_takes_the_alias_table_its_process_built_for_the_generation(
+    indexer, tmp_path, embedder, kiwi
+):
+    indexer.ingest([read(tmp_path / "in", "a.txt", GLOSSED + body("alderon"))])
+    manifest = generation.read_manifest(indexer.data_dir)
+    assert manifest is not None
+    searcher = Searcher(indexer.data_dir, embedder, kiwi)
+    searcher.refresh(wait=True)
+    snapshot = snapshot_of(indexer.data_dir)
+    try:
+        fresh = generation.alias_table(snapshot)
+        assert generation.generation_alias_table(snapshot, "gen-elsewhere") == fresh  # not built here
+    finally:
+        snapshot.close()
+    assert searcher.aliases is generation._LAST_BUILT[0][1]  # the build's own, not grouped again
+    assert searcher.aliases == fresh and fresh.pairs > 0

@@ -189,3 +189,32 @@ def test_pool_threads_carry_their_name_into_the_os():
 
     with ThreadPoolExecutor(2, **named_threads("docqa-probe")) as pool:
         assert set(pool.map(comm, range(2))) == {"docqa-probe"}
+
+
+def test_during_a_write_queries_rest_between_turns_and_stop_resting_when_it_ends():
+    from docqa.service.writes import QueryTurns
+
+    turns = QueryTurns(share=0.05)  # a turn of 50 ms of CPU is followed by 950 ms of rest
+    done: list[float] = []
+
+    def work() -> int:
+        start = time.thread_time()
+        while time.thread_time() - start < 0.05:  # CPU, as a search spends it
+            pass
+        done.append(time.monotonic())
+        return 1
+
+    with turns.writing():
+        t0 = time.monotonic()
+        assert turns.run(work) + turns.run(work) == 2
+        assert done[0] - t0 < 0.5  # the first turn did not wait: nothing ran before it
+        assert done[1] - done[0] >= 0.95  # the second began after the first's rest
+        resting = threading.Thread(target=turns.run, args=(work,))
+        resting.start()  # it rests ...
+        time.sleep(0.02)
+    ended = time.monotonic()  # ... until the write ends
+    resting.join()
+    assert done[2] - ended < 0.5  # not the 0.9 s of rest left
+    assert turns.run(work) == 1 and done[3] - done[2] < 0.5  # no write: no turns, no rest
+    with pytest.raises(ValueError):
+        QueryTurns(share=0)
