@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -74,6 +74,13 @@ def clean(sense: str) -> str:
     """``(of an aircraft) sortie/flight`` -> ``sortie/flight``; ``to subsidize`` -> ``subsidize``."""
     sense = " ".join(_NOTE.sub(" ", sense).split())
     return _ARTICLE.sub("", sense).strip(" ,;")
+
+
+def senses_of(entry: str) -> Iterator[str]:
+    """The senses of a glossary entry (its glosses, each split at ``/``), in lower case."""
+    for gloss in entry.split("\t"):
+        for sense in gloss.split("/"):
+            yield sense.strip().lower()
 
 
 def glosses() -> dict[str, str]:
@@ -170,11 +177,9 @@ def gloss_loanwords(
         if word not in table:
             continue
         found: list[str] = []
-        for gloss in table[word].split("\t"):
-            for sense in gloss.split("/"):
-                sense = sense.strip().lower()
-                if _WORD.fullmatch(sense):
-                    found += [t for t in spell(sense) if t not in found]
+        for sense in senses_of(table[word]):
+            if _WORD.fullmatch(sense):
+                found += [t for t in spell(sense) if t not in found]
         if found:
             out.append((word, source, tuple(found)))
     return out

@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from docqa.index.expansion import Expansion
-from docqa.index.glossary import glosses
+from docqa.index.glossary import glosses, senses_of
 from docqa.index.readings import hanja_reading
 from docqa.index.translation import PER_WORD, TermVectors
 
@@ -56,12 +56,10 @@ _reverse: dict[str, tuple[str, ...]] | None = None
 def reverse_glosses(table: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
     """One-word English senses -> the Chinese words glossed by them (``glosses()``'s table)."""
     out: dict[str, list[str]] = {}
-    for word, senses in table.items():
-        for gloss in senses.split("\t"):
-            for sense in gloss.split("/"):
-                sense = sense.strip().lower()
-                if _WORD.fullmatch(sense):
-                    out.setdefault(sense, []).append(word)
+    for word, entry in table.items():
+        for sense in senses_of(entry):
+            if _WORD.fullmatch(sense):
+                out.setdefault(sense, []).append(word)
     return {sense: tuple(words) for sense, words in out.items()}
 
 
