@@ -39,9 +39,9 @@ _YEAR = re.compile(r"(?:19|20)\d{2}")
 # sentence ko / en / zh: .818 / .622 / .615 -> .843 / .667 / .654 at .03 with the coverage bonus).
 ANSWER_TYPE_BONUS = 0.03
 _QUANTITY = re.compile(
-    r"(?i)\bhow (?:many|much|large|big|long|high|far|old)\b"
+    r"(?i)\bhow (?:many|much|large|big|long|high|far|old|tall|deep|wide|heavy)\b"
     r"|\bwhat (?:percentage|share|proportion|number|amount|total)\b"
-    r"|多少|几[个家年次项名]|多大|多高|多长|多久|比例|몇|얼마|규모는|비율"
+    r"|多少|几[个家年次项名岁]|多大|多高|多长|多久|多远|多重|多深|比例|몇|얼마|규모는|비율"
 )
 _WHEN = re.compile(
     r"(?i)\bwhen\b|\bwhat (?:year|date|month)\b|\bin which year\b"
@@ -74,7 +74,9 @@ _CAPTION = re.compile(
 # (crosslingual_v1 zh first sentence .770 -> .787, every other figure unchanged).
 _AMOUNT = re.compile(
     r"(?<![제\d,.])\d[\d,.]*\s*(?:여\s*)?(?:개|명|곳|대|건|억|만|천|조|%|퍼센트|위안|달러|원|회|배|가지|종|편|톤"
-    r"|㎢|km|kg|GW|MW|위|pct|세대|차례|채|척|기)"
+    r"|㎢|km|kg|GW|MW|위|pct|세대|차례|채|척|기"
+    # an age, a length, a duration, a tally
+    r"|세(?!기)|살|cm|mm|㎝|㎜|m(?![A-Za-z])|미터|킬로미터|센티미터|개월|시간|분|초|주년|년간|관왕|표|골|승|마리|권|층)"
     # a count in native Korean numerals: "다섯 차례", "세 가지", "두 곳"
     r"|(?<![가-힣])(?:한|두|세|네|다섯|여섯|일곱|여덟|아홉|열|수십|수백|수천)\s?(?:차례|번|가지|개|명|곳|종|배)"
 )
@@ -87,7 +89,7 @@ _GROWTH = re.compile(
     r"|增长|增加|增幅|上升|份额|占比|比重|증가|성장|늘었|늘어|비중|점유율"
 )
 _RATE = re.compile(r"\d[\d,.]*\s*(?:%|퍼센트|배|pct)")
-_DATE = re.compile(r"\d{4} ?년|\d{1,2} ?월|\d{1,2} ?일|\d{4}[.\-/]\d{1,2}|\d{4}")
+_DATE = re.compile(r"\d{1,2} ?세기|\d{4} ?년|\d{1,2} ?월|\d{1,2} ?일|\d{4}[.\-/]\d{1,2}|\d{4}")
 # Up to 4 sentences within .05 of the best (3 / .03 quoted the evidence for ko / en / zh
 # .893 / .756 / .769, 4 / .05 .912 / .822 / .769, 5 / .08 .937 / .844 / .846 at the price of long
 # answers; the first sentence is the same in all three).

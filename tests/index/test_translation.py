@@ -174,6 +174,15 @@ def test_a_how_many_question_wants_a_counted_number_and_a_date_question_a_date(s
     assert answers._AMOUNT.search("총 38개의 전문 세션") and answers._AMOUNT.search("12회 연속")
 
 
+def test_an_age_a_length_and_a_century_are_answers_of_their_kind():
+    # "How old was she" wants 만 53세, "how many centimetres" 35cm, "when" 19세기 말
+    assert answers._QUANTITY.search("How old was Park Wang-ja?") and answers._QUANTITY.search("她当时几岁？")
+    for text in ("당시 만 53세였다", "몸길이가 35cm 정도", "3개월 동안", "5관왕에 올랐다"):
+        assert answers._AMOUNT.search(text), text
+    assert not answers._AMOUNT.search("19세기 말에 생겨났다")  # a century is a date, not an age
+    assert answers._DATE.search("19세기 말에 생겨났다")
+
+
 def test_an_english_word_is_translated_in_its_questions_context(searcher):
     state = searcher._state
     question = "What net profit did the Shenzhen zone report for 2023?"
