@@ -41,6 +41,7 @@ from docqa.index.readings import (
     span_readings,
 )
 from docqa.index.romanization import expansions as romanised_names
+from docqa.index.romanization import korean_names
 from docqa.index.sino_korean import sino_korean_expansions
 from docqa.index.translation import TermVectors, question_words
 from docqa.index.transliteration import expansions as transliterations
@@ -87,6 +88,7 @@ def foreign_expansions(
     segmented = jieba_words(text) if _HAN.search(text) else []
     skip = [matched for matched, _ in matches]
     content = question_words(text, analyse, segmented)
+    people: list[str] = []
     if segmented:
         expansions += reading_expansions(segmented, hanja_reading, analyse, skip)
         expansions += name_expansions(segmented, hanja_reading, analyse, known)
@@ -104,6 +106,8 @@ def foreign_expansions(
     else:
         sounds = pinyin_words(text)
         expansions += romanised_names(text, analyse, known, is_noun(kiwi), skip)
+        people = korean_names(text)  # a Korean person's name is read as Hangul or not at all
+        skip = [*skip, *people]
         expansions += japanese_names(text, known, is_verb(kiwi), skip)
         # a pinyin name (Suzhou, Sunan) is Chinese, not English: transliteration reads it
         chinese = [*skip, *(word for word, _ in sounds)]
@@ -111,6 +115,7 @@ def foreign_expansions(
     expansions += transliterations(sounds, analyse, known, skip)
     if len(term_vectors) and aligned is not None:
         named = {t for e in expansions if e.kind in ("alias", "romanised") for t in e.source}
+        named.update(part.lower() for run in people for part in re.split(r"[ -]", run))
         # a romanised name's parts, hyphened or not (Kwak Young-wook), are not translated (젊은이)
         words = [(w, src) for w, src in content if not named & {*src, *w.split("-")}]
         if words:

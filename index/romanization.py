@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from itertools import product
+from itertools import pairwise, product
 
 from docqa.index.expansion import Expansion, overlaps
 
@@ -28,12 +28,13 @@ _INITIAL = {
     "ss": (10,), "j": (12,), "jj": (13,), "ch": (14, 12), "h": (18,),
 }  # fmt: skip
 # vowels -> jungseong index (ㅏ0 ㅐ1 ㅑ2 ㅒ3 ㅓ4 ㅔ5 ㅕ6 ㅖ7 ㅗ8 ㅘ9 ㅙ10 ㅚ11 ㅛ12 ㅜ13 ㅝ14 ㅞ15 ㅟ16
-# ㅠ17 ㅡ18 ㅢ19 ㅣ20); older spellings write ㅓ as u (Jung, Sung, Hyun) and ㅜ as oo (Woo, Sook)
+# ㅠ17 ㅡ18 ㅢ19 ㅣ20); older spellings write ㅓ as u (Jung, Sung, Hyun), ㅜ as oo (Woo, Sook) and
+# ㅢ as ee (Tae-hee, Hee-ho) as well as ㅣ (Lee)
 _VOWEL = {
     "a": (0,), "ae": (1,), "ya": (2,), "yae": (3,), "eo": (4,), "e": (5, 4), "yeo": (6,), "ye": (7,),
     "yo": (12,), "o": (8,), "wa": (9,), "wae": (10,), "oe": (11,), "u": (13, 4), "oo": (13,),
     "wo": (14,), "we": (15,), "wi": (16,), "yu": (17, 6), "eu": (18,), "ui": (19,), "i": (20,),
-    "ee": (20,), "ou": (13,), "you": (17, 6), "woo": (13,), "wu": (13,),
+    "ee": (20, 19), "ou": (13,), "you": (17, 6), "woo": (13,), "wu": (13,),
 }  # fmt: skip
 # final consonants -> jongseong index (ㄱ1 ㄴ4 ㄷ7 ㄹ8 ㅁ16 ㅂ17 ㅇ21)
 _FINAL = {
@@ -92,7 +93,7 @@ def readings(word: str) -> list[str]:
     for part in parts:
         splits = [s + rest for s in splits for rest in _splits(part)]
     out: list[str] = []
-    for split in splits:
+    for split in sorted(splits, key=len):  # fewest syllables first: tae is 태 before 타에
         if len(split) > MAX_SYLLABLES:
             continue
         options = [syllable_readings(s) for s in split]
@@ -125,6 +126,20 @@ def names(text: str) -> list[str]:
             run = run.partition(" ")[2]
         if run:
             out.append(run)
+    return out
+
+
+def korean_names(text: str) -> list[str]:
+    """The runs of ``text`` shaped like a romanised Korean person's name, whether or not the index
+    holds it: a surname (a known one, or one syllable) and a hyphenated given name (``Han Min-ho``,
+    ``Kim Tae-hee``). Their parts are not English words to translate (han -> 하천) nor pinyin."""
+    out = []
+    for run in names(text):
+        words = run.split(" ")
+        for first, given in pairwise(words):
+            surname = first.lower() in SURNAMES or any(len(r) == 1 for r in readings(first))
+            if surname and "-" in given and not first.isupper():
+                out.append(f"{first} {given}")
     return out
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from docqa.index.lexical import analyze
-from docqa.index.romanization import names, readings, syllable_readings
+from docqa.index.romanization import korean_names, names, readings, syllable_readings
 
 
 def test_a_romanised_name_is_read_every_way_its_spelling_allows():
@@ -11,6 +11,13 @@ def test_a_romanised_name_is_read_every_way_its_spelling_allows():
     assert "동대문" in readings("Dongdaemun") and "천안" in readings("Cheonan")  # cut into syllables
     assert set(syllable_readings("jung")) >= {"중", "정"} and syllable_readings("woo") == ["우"]
     assert readings("Galaxy") == [] and readings("x") == []
+    # older spellings write ㅢ as ee; whole syllables are read before split ones (tae: 태, not 타에)
+    assert "태희" in readings("Tae-hee")[:4] and "희" in syllable_readings("hee")
+
+
+def test_a_name_shaped_like_a_korean_persons_is_one_whether_or_not_the_index_has_it():
+    question = "What company was Han Min-ho the head of, and did Kim Tae-hee or NATO Secretary-General know?"
+    assert korean_names(question) == ["Han Min-ho", "Kim Tae-hee"]  # not NATO Secretary-General
 
 
 def test_the_capitalised_runs_of_a_question_are_its_names():
@@ -30,5 +37,9 @@ def test_a_name_meets_the_hangul_the_corpus_writes(searcher):
     assert romanised("What was the title of Lee Jin-su's keynote at the dialogue?") == {
         "Lee Jin-su": ("이진수",)
     }
+    # a Korean name the index does not hold is not translated part by part (han: 하천)
+    question = "What company was Han Min-ho the head of?"
+    query = searcher._lexical_query(state, question, analyze(question, searcher.kiwi))
+    assert not {"han", "min-ho", "min", "ho"} & {e.via for e in query.expansions}
     # China reads 지나 (the index has it, as the stem of 지나다: not a name); Shanghai is an alias
     assert romanised("Which cities in China did Shanghai's plan name?") == {}
