@@ -68,6 +68,9 @@ def person_reading(word: str, read: Callable[[str], str]) -> str:
     return "김" + read(word[1:]) if word.startswith("金") and len(word) > 1 else read(word)
 
 
+_NOT_GIVEN = ("v", "p", "u", "c", "x", "w", "m", "q", "r")  # jieba tags no given name takes
+
+
 def name_expansions(
     words: Sequence[tuple[str, str]],
     read: Callable[[str], str],
@@ -84,7 +87,9 @@ def name_expansions(
             continue
         name = word
         for given, pos in words[i + 1 : i + 3]:
-            if not _HAN_RE.fullmatch(given) or pos.startswith(("v", "p", "u", "c", "x", "w", "m", "q", "r")):
+            # jieba tags a given name's last character as a verb at times (金泰 / 希 / 出演)
+            last = len(name) == 2 and len(given) == 1
+            if not _HAN_RE.fullmatch(given) or pos.startswith(_NOT_GIVEN[1:] if last else _NOT_GIVEN):
                 break
             name += given
             if len(name) >= 3:

@@ -43,6 +43,11 @@ def test_a_korean_name_jieba_cut_in_pieces_is_read_whole(searcher):
     found = name_expansions(jieba_words(question), hanja_reading, lambda t: [t], is_name)
     assert [(e.via, e.terms) for e in found] == [("金钟文", ("김종문",))]
     assert not name_expansions(jieba_words("金融危机的影响？"), hanja_reading, lambda t: [t], lambda w: True)
+    # jieba tags the given name's last character a verb: 金泰 / 希 / 出演
+    actress = "金泰希出演的电影的男主角是谁？"
+    assert [p for _, p in jieba_words(actress)][1] == "v"
+    found = name_expansions(jieba_words(actress), hanja_reading, lambda t: [t], lambda w: w == "김태희")
+    assert [(e.via, e.terms) for e in found] == [("金泰希", ("김태희",))]
     # through the searcher: the newsletter's 김종문 센터장 (KIC 중국), a noun the index holds
     state = searcher._state
     query = searcher._lexical_query(state, question, analyze(question, searcher.kiwi))
