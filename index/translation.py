@@ -45,6 +45,14 @@ PER_WORD = 2  # at most this many Korean terms per question word
 # companies invested?" meets 자회사 rather than 기업. .75 and .8: check 6 .788 / .783 with first
 # sentence .588 / .575, corpus_v1 first .822 / .800; 1.0: corpus_v1 first .778.
 CONTEXT = 0.65
+# A word read in context needs a nearer term: MIN_COSINE for an English word's context vector,
+# measured with CONTEXT .65 (en hybrid MRR@10, evidence in answer / first sentence): .6 corpus_v1
+# .915, .911 / .822; crosslingual_v1 .943, .967 / .803; KorQuAD check 6 .767 (Hit@5 .912), .762 /
+# .613. .62: .916, .911 / .822; .943, .967 / .803; .784, .800 / .588. .65: .913, .911 / .800;
+# .963, .967 / .820; .800 (Hit@5 .938), .787 / .588. .67: .915, .911 / .800; .934, .967 / .787;
+# .803, .812 / .613. .7: .904, .911 / .778; .939, .934 / .754; .784. Chinese words (no context)
+# lose at .65: zh MRR corpus_v1 .865 -> .863, crosslingual_v1 .854 -> .837, check 6 .778 -> .760.
+MIN_CONTEXT_COSINE = 0.65
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
@@ -124,15 +132,18 @@ class TermVectors:
         self,
         words: Sequence[tuple[str, tuple[str, ...]]],
         vectors: np.ndarray,
-        min_cosine: float = MIN_COSINE,
+        min_cosine: float | None = None,
         per_word: int = PER_WORD,
         context: np.ndarray | None = None,
     ) -> list[Expansion]:
         """For each word (with its aligned vector, a row of ``vectors``), the nearest Korean
-        terms at ``min_cosine`` or above, best first, as a translation expansion. With
-        ``context`` (the question's aligned vector), each word is read in it (:data:`CONTEXT`)."""
+        terms at ``min_cosine`` or above (default :data:`MIN_COSINE`), best first, as a
+        translation expansion. With ``context`` (the question's aligned vector), each word is
+        read in it (:data:`CONTEXT`), and the default is :data:`MIN_CONTEXT_COSINE`."""
         if self.matrix is None or not len(self.terms) or not len(words):
             return []
+        if min_cosine is None:
+            min_cosine = MIN_COSINE if context is None else MIN_CONTEXT_COSINE
         if context is not None:
             vectors = vectors + CONTEXT * context
             vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
