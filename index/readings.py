@@ -69,6 +69,8 @@ def person_reading(word: str, read: Callable[[str], str]) -> str:
 
 
 _NOT_GIVEN = ("v", "p", "u", "c", "x", "w", "m", "q", "r")  # jieba tags no given name takes
+# ... but it tags a given name's last character a verb at times (金泰 / 希 / 出演)
+_NOT_LAST_GIVEN = tuple(tag for tag in _NOT_GIVEN if tag != "v")
 
 
 def name_expansions(
@@ -87,9 +89,8 @@ def name_expansions(
             continue
         name = word
         for given, pos in words[i + 1 : i + 3]:
-            # jieba tags a given name's last character as a verb at times (金泰 / 希 / 出演)
             last = len(name) == 2 and len(given) == 1
-            if not _HAN_RE.fullmatch(given) or pos.startswith(_NOT_GIVEN[1:] if last else _NOT_GIVEN):
+            if not _HAN_RE.fullmatch(given) or pos.startswith(_NOT_LAST_GIVEN if last else _NOT_GIVEN):
                 break
             name += given
             if len(name) >= 3:
