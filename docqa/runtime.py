@@ -200,13 +200,16 @@ def serving_searcher(settings: Settings) -> Searcher:
 def warm_chinese() -> None:
     """Load what a first Chinese question would: jieba's dictionary (5 s and +111 MB on 2 busy
     cores), OpenCC's converters and hanja (0.9 s, +38 MB). In a request that work held the GIL,
-    so every search in the process stalled behind it (py-spy, 16 clients: 10% of the samples)."""
+    so every search in the process stalled behind it (py-spy, 16 clients: 10% of the samples),
+    and pykakasi's Japanese readings of Han (0.35 s)."""
+    from docqa.index.japanese import kanji_reader
     from docqa.index.lexical import fold_han
     from docqa.index.readings import hanja_reading, jieba_words
 
     fold_han("蘇州")
     hanja_reading("苏州")
     jieba_words("苏州")
+    kanji_reader().convert("東京")
 
 
 def warm_english() -> None:

@@ -16,8 +16,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from itertools import product
+from typing import Any
 
+from docqa.core.hanzi import traditional
 from docqa.index.expansion import Expansion, overlaps
 
 # consonant of a kana -> (at the start of a word, inside it) as a choseong index
@@ -144,6 +147,46 @@ def expansions(
         found = known_readings(word, known, is_verb)
         if found:
             out.append(Expansion("transliteration", word, (word.lower(),), found))
+    return out
+
+
+# A Japanese name a Chinese question writes in Han (币原喜重郎, 栗山英树) is read the Japanese way
+# (pykakasi's Hepburn of its traditional form: 幣原 shidehara, 喜重郎 kijuurou) and then as above.
+# Only readings of KANJI_SYLLABLES or more count: every Han word has a Japanese reading, and a short
+# one is often a Korean word (工業 kougyou -> 고교).
+KANJI_SYLLABLES = 3
+
+
+@lru_cache(maxsize=1)
+def kanji_reader() -> Any:
+    """pykakasi's reader (0.35 s and a few MB to load: ``runtime.warm_chinese`` does it at start)."""
+    import pykakasi
+
+    return pykakasi.kakasi()  # type: ignore[no-untyped-call]
+
+
+def kanji_expansions(
+    text: str,
+    known: Callable[[str], bool],
+    is_verb: Callable[[str], bool],
+    analyze: Callable[[str], list[str]],
+    skip: Sequence[str] = (),
+) -> list[Expansion]:
+    """For each Han word of a Chinese question that pykakasi reads as Japanese, its readings that
+    the index holds (:func:`known_readings`, :data:`KANJI_SYLLABLES` or more): 币原 -> 시데하라."""
+    out: list[Expansion] = []
+    for run in re.findall(r"[\u3400-\u9fff]+", text):
+        converted = traditional(run)
+        start = 0
+        for part in kanji_reader().convert(converted):
+            orig, roman = part["orig"], part["hepburn"]
+            word = run[start : start + len(orig)] if len(converted) == len(run) else orig
+            start += len(orig)
+            if len(orig) < 2 or not roman.isalpha() or overlaps(word, skip):
+                continue
+            found = tuple(r for r in known_readings(roman, known, is_verb) if len(r) >= KANJI_SYLLABLES)
+            if found:
+                out.append(Expansion("transliteration", word, tuple(analyze(word)), found))
     return out
 
 

@@ -26,7 +26,7 @@ from docqa.index.aliases import AliasTable, alias_expansions, match_aliases
 from docqa.index.expansion import Expansion, overlaps
 from docqa.index.glossary import gloss_expansions, gloss_loanwords, gloss_names, glosses
 from docqa.index.japanese import expansions as japanese_names
-from docqa.index.japanese import known_readings, without_marks
+from docqa.index.japanese import kanji_expansions, known_readings, without_marks
 from docqa.index.lexical import analyze, fold_han
 from docqa.index.loanwords import Lexicon, known_spellings, lexicon
 from docqa.index.loanwords import expansions as loanwords
@@ -103,6 +103,8 @@ def foreign_expansions(
         common = [(w, src) for w, src in content if w not in spelt_names and not overlaps(w, skip)]
         loans = gloss_loanwords(common, cedict, lambda gloss: known_spellings(gloss, known, lex))
         expansions += [Expansion("loanword", word, source, spelt) for word, source, spelt in loans]
+        # a Japanese name in Han, read the Japanese way (币原 -> 幣原 -> shidehara -> 시데하라)
+        expansions += kanji_expansions(text, known, is_verb(kiwi), analyse, skip)
     else:
         sounds = pinyin_words(text)
         expansions += romanised_names(text, analyse, known, is_noun(kiwi), skip)

@@ -97,11 +97,17 @@ def _s2t() -> Any:
     return opencc.OpenCC("s2t")
 
 
+def traditional(text: str) -> str:
+    """``text`` in traditional characters (币原 -> 幣原), as Japanese and hanja write most of them."""
+    converted: str = _s2t().convert(text)
+    return converted
+
+
 def hanja_reading(word: str) -> str:
     """Hangul reading of a Chinese word (机器人 -> 機器人 -> 기기인)."""
     import hanja
 
-    reading: str = hanja.translate(_s2t().convert(word), "substitution")
+    reading: str = hanja.translate(traditional(word), "substitution")
     return reading
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from docqa.index.japanese import expansions, morae, readings
+from docqa.index.japanese import expansions, kanji_expansions, morae, readings
 
 # (Hepburn, how Korean writes it): one syllable per kana, k/t/ch plain at the start and aspirated
 # inside, su 스, tsu 쓰, the moraic n and a doubled consonant as finals, long vowels unwritten
@@ -50,3 +50,13 @@ def test_kiwi_tells_a_verbs_stem_from_a_name(kiwi):
 
     verb = is_verb(kiwi)
     assert verb("지나") and not verb("쇼와") and not verb("도쿄")
+
+
+def test_a_japanese_name_written_in_chinese_is_read_the_japanese_way():
+    # 币原喜重郎 (simplified) is 幣原喜重郎: shidehara kijuurou; 工业 (kougyou) would be 고교, too
+    # short to count; the index decides, as for Hepburn names
+    index = {"시데하라", "기주로", "고교"}
+    found = kanji_expansions(
+        "在币原喜重郎内阁中担任文部大臣的工业哲学家是谁？", index.__contains__, lambda w: False, lambda t: [t]
+    )
+    assert [(e.via, e.terms) for e in found] == [("币原", ("시데하라",)), ("喜重郎", ("기주로",))]
