@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from docqa.index.lexical import analyze
-from docqa.index.romanization import korean_names, names, readings, syllable_readings
+from docqa.index.romanization import expansions, korean_names, names, readings, syllable_readings
 
 
 def test_a_romanised_name_is_read_every_way_its_spelling_allows():
@@ -13,6 +13,17 @@ def test_a_romanised_name_is_read_every_way_its_spelling_allows():
     assert readings("Galaxy") == [] and readings("x") == []
     # older spellings write ㅢ as ee; whole syllables are read before split ones (tae: 태, not 타에)
     assert "태희" in readings("Tae-hee")[:4] and "희" in syllable_readings("hee")
+
+
+def test_a_given_name_may_write_eu_as_u_where_no_strict_reading_is_a_name():
+    assert "범근" not in readings("Bum-kun") and "범근" in readings("Bum-kun", given=True)
+    analyse = lambda t: [t]  # noqa: E731
+    question = "What did Cha Bum-kun run after returning home from Germany?"
+    found = expansions(question, analyse, {"차범근"}.__contains__, lambda w: True)
+    assert [(e.via, e.terms) for e in found] == [("Cha Bum-kun", ("차범근",))]
+    # a strict reading the index holds wins: Lee Kun-hee is 이건희 alone, though it holds 이근희 too
+    found = expansions("Who is Lee Kun-hee?", analyse, {"이건희", "이근희"}.__contains__, lambda w: True)
+    assert [e.terms for e in found] == [("이건희",)]
 
 
 def test_a_name_shaped_like_a_korean_persons_is_one_whether_or_not_the_index_has_it():
