@@ -23,7 +23,8 @@ _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 # Question and function words whose readings only add noise (多少 -> 다소, 哪些 -> 나사).
 CHINESE_STOP_WORDS = frozenset(
     "多少 哪些 什么 哪个 哪一 如何 怎么 怎样 哪里 何时 是否 为什么 为何 哪家 哪种 多大 多长 "
-    "以及 或者 并且 其中 其他 这个 那个 这些 那些 目前 今年 去年 明年 分别 主要 包括 通过 一个 叫什么".split()
+    "以及 或者 并且 其中 其他 这个 那个 这些 那些 目前 今年 去年 明年 分别 主要 包括 通过 一个 "
+    "叫什么 名字".split()
 )
 # jieba POS tags of words that are not read: numerals, measure words, pronouns, function words.
 SKIP_POS = ("m", "q", "r", "p", "c", "u", "d", "y", "e", "o", "x", "w", "f", "t")
@@ -71,6 +72,8 @@ def person_reading(word: str, read: Callable[[str], str]) -> str:
 _NOT_GIVEN = ("v", "p", "u", "c", "x", "w", "m", "q", "r")  # jieba tags no given name takes
 # ... but it tags a given name's last character a verb at times (金泰 / 希 / 出演)
 _NOT_LAST_GIVEN = tuple(tag for tag in _NOT_GIVEN if tag != "v")
+# ... or glues it to the preposition or particle after it (车范 / 根从 for 车范根 / 从)
+_PARTICLES = frozenset("从在的是和与对被把向于为给跟将让由自到以及或也都就说")
 
 
 def name_expansions(
@@ -95,6 +98,10 @@ def name_expansions(
             name += given
             if len(name) >= 3:
                 break
+        if len(name) == 2 and i + 1 < len(words):  # 车范 / 根从: the name's last character and a preposition
+            after = words[i + 1][0]
+            if len(after) == 2 and _HAN_RE.fullmatch(after[0]) and after[1] in _PARTICLES:
+                name += after[0]
         if len(name) != 3:
             continue
         reading = person_reading(name, read)

@@ -26,6 +26,10 @@ def test_content_words_of_a_question_are_read(kiwi):
         ("工业", ("工业",), ("공업",)),
         ("企业", ("企业",), ("기업",)),
     ]
+    # "what is it called" is no content: 名字 would read 명자, a Buddhist term in KorQuAD's text
+    book = jieba_words("吴世勋写的书叫什么名字？")
+    named = reading_expansions(book, hanja_reading, lambda t: analyze(t, kiwi))
+    assert [e.via for e in named] == ["吴世勋"]
 
 
 def test_a_korean_surname_reads_as_a_surname():
@@ -48,6 +52,11 @@ def test_a_korean_name_jieba_cut_in_pieces_is_read_whole(searcher):
     assert [p for _, p in jieba_words(actress)][1] == "v"
     found = name_expansions(jieba_words(actress), hanja_reading, lambda t: [t], lambda w: w == "김태희")
     assert [(e.via, e.terms) for e in found] == [("金泰希", ("김태희",))]
+    # ... or glues it to the preposition after it: 车范 / 根从 (车范根 从 德国)
+    coach = "车范根从德国永久回国后经营了什么？"
+    assert [w for w, _ in jieba_words(coach)][:2] == ["车范", "根从"]
+    found = name_expansions(jieba_words(coach), hanja_reading, lambda t: [t], lambda w: w == "차범근")
+    assert [(e.via, e.terms) for e in found] == [("车范根", ("차범근",))]
     # through the searcher: the newsletter's 김종문 센터장 (KIC 중국), a noun the index holds
     state = searcher._state
     query = searcher._lexical_query(state, question, analyze(question, searcher.kiwi))
