@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from itertools import pairwise, product
+from itertools import product
 
 from docqa.index.expansion import Expansion, overlaps
 
@@ -57,52 +57,61 @@ SURNAMES = {
     "yoo": "유", "ryu": "류", "noh": "노", "roh": "노", "moon": "문", "sohn": "손", "suh": "서",
     "woo": "우", "kang": "강", "koo": "구", "ku": "구", "ko": "고", "paik": "백", "rim": "임",
 }  # fmt: skip
-# a given name's older spellings also write ㅡ as u (Cha Bum-kun 차범근, Lee Kun-hee 이건희 / 이근희):
-# tried only where the strict readings find no name the index holds whole, since everywhere else
-# it cost more than it found (KorQuAD check 6 English MRR@10 .800 -> .792)
-_GIVEN_VOWEL = {"u": (18,)}
+# McCune-Reischauer and older spellings also write ㅡ as u (Cha Bum-kun 차범근), ㅓ as o (Kaesong
+# 개성), ㅕ as yo (Pyongyang 평양) and ㅐ as ai (Hyundai 현대). Read so only where the strict
+# readings find nothing the index holds: everywhere, they cost more than they found (KorQuAD
+# check 6 English MRR@10 .800 -> .792 last session).
+_LOOSE_VOWEL = {"u": (18,), "o": (4,), "yo": (6,), "ai": (1,)}
+# the English word after a place name that Korean writes as the name's last syllable: Jeju
+# Island is 제주도, Keundal Island 큰달섬, Namsan Tower not
+PLACE_SUFFIXES = {
+    "island": ("섬", "도"), "province": ("도",), "county": ("군",), "city": ("시",),
+    "mountain": ("산",), "river": ("강",), "temple": ("사",), "palace": ("궁",), "gate": ("문",),
+    "station": ("역",), "bridge": ("대교", "교"), "lake": ("호",), "peninsula": ("반도",),
+}  # fmt: skip
 MAX_SYLLABLES = 5
 MAX_READINGS = 64  # readings of one name checked against the index
 
 
-def syllable_readings(spelling: str, given: bool = False) -> list[str]:
+def syllable_readings(spelling: str, loose: bool = False) -> list[str]:
     """Every Hangul syllable a romanised syllable may stand for (``sook`` -> 숙, ``jung`` -> 중 정);
-    ``given``: as a given name's syllable, with :data:`_GIVEN_VOWEL` too (``kun`` -> 근)."""
+    ``loose``: with the older spellings of :data:`_LOOSE_VOWEL` too (``kun`` -> 근)."""
     out: list[str] = []
-    for m in _matches(spelling):
+    for m in _matches(spelling, loose):
         initial, vowel, final = m
-        vowels = _VOWEL[vowel] + (_GIVEN_VOWEL.get(vowel, ()) if given else ())
+        vowels = _VOWEL.get(vowel, ()) + (_LOOSE_VOWEL.get(vowel, ()) if loose else ())
         for i, v, f in product(_INITIAL[initial], vowels, _FINAL[final]):
             out.append(chr(0xAC00 + (i * 21 + v) * 28 + f))
     return list(dict.fromkeys(out))
 
 
-def _matches(spelling: str) -> list[tuple[str, str, str]]:
+def _matches(spelling: str, loose: bool = False) -> list[tuple[str, str, str]]:
     """Every (initial, vowel, final) split of ``spelling`` the table knows."""
     found = []
+    vowels = _VOWEL.keys() | _LOOSE_VOWEL.keys() if loose else _VOWEL.keys()
     for initial in _INITIAL:
         if not spelling.startswith(initial):
             continue
         rest = spelling[len(initial) :]
-        for vowel in _VOWEL:
+        for vowel in vowels:
             if rest.startswith(vowel) and rest[len(vowel) :] in _FINAL:
                 found.append((initial, vowel, rest[len(vowel) :]))
     return found
 
 
-def readings(word: str, given: bool = False) -> list[str]:
+def readings(word: str, loose: bool = False) -> list[str]:
     """Hangul readings of a romanised word, syllable by syllable (hyphens split syllables):
-    ``Myeong-sook`` -> 명숙 ..., ``Dongdaemun`` -> 동대문 ...; ``given``: as a given name."""
+    ``Myeong-sook`` -> 명숙 ..., ``Dongdaemun`` -> 동대문 ...; ``loose``: older spellings too."""
     word = word.lower()
     parts = [p for p in word.split("-") if p]
     splits: list[list[str]] = [[]]
     for part in parts:
-        splits = [s + rest for s in splits for rest in _splits(part)]
+        splits = [s + rest for s in splits for rest in _splits(part, loose)]
     out: list[str] = []
     for split in sorted(splits, key=len):  # fewest syllables first: tae is 태 before 타에
         if len(split) > MAX_SYLLABLES:
             continue
-        options = [syllable_readings(s, given) for s in split]
+        options = [syllable_readings(s, loose) for s in split]
         for combo in product(*options):
             out.append("".join(combo))
             if len(out) >= MAX_READINGS:
@@ -110,15 +119,15 @@ def readings(word: str, given: bool = False) -> list[str]:
     return out
 
 
-def _splits(part: str) -> list[list[str]]:
+def _splits(part: str, loose: bool = False) -> list[list[str]]:
     """Ways to cut ``part`` into syllables the tables read (at most seven letters each)."""
     if not part:
         return [[]]
     out = []
     for end in range(1, min(len(part), 7) + 1):
         head = part[:end]
-        if syllable_readings(head):
-            out += [[head, *rest] for rest in _splits(part[end:]) if len(rest) < MAX_SYLLABLES]
+        if syllable_readings(head, loose):
+            out += [[head, *rest] for rest in _splits(part[end:], loose) if len(rest) < MAX_SYLLABLES]
     return out
 
 
@@ -139,14 +148,30 @@ def korean_names(text: str) -> list[str]:
     """The runs of ``text`` shaped like a romanised Korean person's name, whether or not the index
     holds it: a surname (a known one, or one syllable) and a hyphenated given name (``Han Min-ho``,
     ``Kim Tae-hee``). Their parts are not English words to translate (han -> 하천) nor pinyin."""
-    out = []
-    for run in names(text):
-        words = run.split(" ")
-        for first, given in pairwise(words):
-            surname = first.lower() in SURNAMES or any(len(r) == 1 for r in readings(first))
-            if surname and "-" in given and not first.isupper():
-                out.append(f"{first} {given}")
-    return out
+    return [" ".join(part) for run in names(text) for part in _parts(run.split(" ")) if _is_person(part)]
+
+
+def _is_person(words: Sequence[str]) -> bool:
+    if len(words) != 2 or "-" not in words[1] or words[0].isupper():
+        return False
+    return words[0].lower() in SURNAMES or any(len(r) == 1 for r in readings(words[0]))
+
+
+def _parts(words: list[str]) -> list[list[str]]:
+    """A run of capitalised words cut around the Korean persons' names in it: ``President Kim
+    Young-sam`` -> ``President`` and ``Kim Young-sam``."""
+    parts: list[list[str]] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(words):
+        if i + 1 < len(words) and _is_person(words[i : i + 2]):
+            parts += [rest] if rest else []
+            parts.append(words[i : i + 2])
+            rest, i = [], i + 2
+        else:
+            rest.append(words[i])
+            i += 1
+    return parts + ([rest] if rest else [])
 
 
 def expansions(
@@ -163,9 +188,11 @@ def expansions(
     for run in names(text):
         if overlaps(run, skip):
             continue
-        found = _reading_of(run.split(" "), analyze, known, noun)
-        if found:
-            out.append(Expansion("romanised", run, tuple(analyze(run)), found))
+        for words in _parts(run.split(" ")):
+            found = _reading_of(words, analyze, known, noun)
+            if found:
+                part = " ".join(words)
+                out.append(Expansion("romanised", part, tuple(analyze(part)), found))
     return out
 
 
@@ -183,11 +210,17 @@ def _reading_of(
     if len(words) == 2 and (first in SURNAMES or "-" in words[1]):
         surnames = [SURNAMES[first]] if first in SURNAMES else [r for r in readings(first) if len(r) == 1]
         full = sorted((s + given for s in surnames for given in readings(words[1])), key=len)
-        whole = [c for c in full if known(c) and noun(c)]
+
+        # a person's name of three syllables the index holds is one, though Kiwi alone may read
+        # it otherwise (채종기: 채종 + 기)
+        def person(candidate: str) -> bool:
+            return known(candidate) and (noun(candidate) or len(candidate) == 3)
+
+        whole = [c for c in full if person(c)]
         if not whole:
             strict = set(full)
-            loose = (s + given for s in surnames for given in readings(words[1], given=True))
-            whole = [c for c in loose if c not in strict and known(c) and noun(c)]
+            older = (s + given for s in surnames for given in readings(words[1], loose=True))
+            whole = [c for c in older if c not in strict and person(c)]
         if whole:
             return tuple(dict.fromkeys(whole))
         for candidate in full:
@@ -196,7 +229,12 @@ def _reading_of(
                 return tuple(cut)
         return ()
     found: dict[str, None] = {}
-    for word in words:
-        names = [c for c in sorted(readings(word), key=len) if len(c) >= 2 and known(c) and noun(c)]
-        found.update(dict.fromkeys(names))
+    for word, after in zip(words, [*words[1:], ""], strict=True):
+        suffixes = ("", *PLACE_SUFFIXES.get(after.lower(), ()))
+        for loose in (False, True):  # the older spellings only where the strict ones find nothing
+            spelt = [c + end for c in sorted(readings(word, loose), key=len) for end in suffixes]
+            names = [c for c in spelt if len(c) >= 2 and known(c) and noun(c)]
+            if names:
+                found.update(dict.fromkeys(names))
+                break
     return tuple(found)

@@ -16,7 +16,7 @@ def test_a_romanised_name_is_read_every_way_its_spelling_allows():
 
 
 def test_a_given_name_may_write_eu_as_u_where_no_strict_reading_is_a_name():
-    assert "범근" not in readings("Bum-kun") and "범근" in readings("Bum-kun", given=True)
+    assert "범근" not in readings("Bum-kun") and "범근" in readings("Bum-kun", loose=True)
     analyse = lambda t: [t]  # noqa: E731
     question = "What did Cha Bum-kun run after returning home from Germany?"
     found = expansions(question, analyse, {"차범근"}.__contains__, lambda w: True)
@@ -24,6 +24,26 @@ def test_a_given_name_may_write_eu_as_u_where_no_strict_reading_is_a_name():
     # a strict reading the index holds wins: Lee Kun-hee is 이건희 alone, though it holds 이근희 too
     found = expansions("Who is Lee Kun-hee?", analyse, {"이건희", "이근희"}.__contains__, lambda w: True)
     assert [e.terms for e in found] == [("이건희",)]
+
+
+def test_older_spellings_of_a_place_and_its_english_generic_meet_the_korean_name():
+    analyse = lambda t: [t]  # noqa: E731
+    held = {"평양", "개성", "현대", "큰달섬", "김영삼", "채종기"}.__contains__
+    question = "Did Hyundai build in Kaesong or Pyongyang, near Keundal Island?"
+    found = expansions(question, analyse, held, lambda w: w != "채종기")
+    assert [(e.via, e.terms) for e in found] == [
+        ("Hyundai", ("현대",)),  # ai for ㅐ
+        ("Kaesong", ("개성",)),  # o for ㅓ
+        ("Pyongyang", ("평양",)),  # yo for ㅕ
+        ("Keundal Island", ("큰달섬",)),
+    ]
+    # a person's name inside a longer run, and one Kiwi alone would cut (채종 + 기)
+    question = "Did President Kim Young-sam meet Chae Jong-gi?"
+    found = expansions(question, analyse, held, lambda w: w != "채종기")
+    assert [(e.via, e.terms) for e in found] == [
+        ("Kim Young-sam", ("김영삼",)),
+        ("Chae Jong-gi", ("채종기",)),
+    ]
 
 
 def test_a_name_shaped_like_a_korean_persons_is_one_whether_or_not_the_index_has_it():
