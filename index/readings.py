@@ -29,6 +29,9 @@ CHINESE_STOP_WORDS = frozenset(
 # jieba POS tags of words that are not read: numerals, measure words, pronouns, function words.
 SKIP_POS = ("m", "q", "r", "p", "c", "u", "d", "y", "e", "o", "x", "w", "f", "t")
 MIN_WORD = 2  # single characters read worse (zh MRR .657 -> .645)
+# A reading Kiwi cuts into one-syllable pieces is no Korean word (绑架 방가 -> 방 / 가, 不会 -> 불 /
+# 회, 德国 -> 덕 / 국): those pieces are kept out.
+MIN_READ_SYLLABLES = 2
 
 
 def reading_expansions(
@@ -50,7 +53,7 @@ def reading_expansions(
         reading = person_reading(word, read) if word in people else read(word)
         if not reading or _HAN_RE.search(reading):
             continue  # characters the reader does not know
-        terms = tuple(analyze(reading))
+        terms = tuple(t for t in analyze(reading) if len(t) >= MIN_READ_SYLLABLES)
         if terms:
             out.append(Expansion("reading", word, tuple(analyze(word)), terms))
     return out

@@ -30,6 +30,11 @@ def test_content_words_of_a_question_are_read(kiwi):
     book = jieba_words("吴世勋写的书叫什么名字？")
     named = reading_expansions(book, hanja_reading, lambda t: analyze(t, kiwi))
     assert [e.via for e in named] == ["吴世勋"]
+    # a reading Kiwi cuts into one-syllable pieces is no word: 绑架 (방가) -> 방 / 가, kept out
+    kidnap = reading_expansions(
+        jieba_words("邦迪第一次尝试绑架是在哪里？"), hanja_reading, lambda t: analyze(t, kiwi)
+    )
+    assert all(len(t) >= 2 for e in kidnap for t in e.terms) and "绑架" not in [e.via for e in kidnap]
 
 
 def test_a_korean_surname_reads_as_a_surname():
