@@ -30,6 +30,7 @@ from docqa.index.japanese import kanji_expansions, known_readings, without_marks
 from docqa.index.lexical import analyze, fold_han
 from docqa.index.loanwords import Lexicon, known_spellings, lexicon
 from docqa.index.loanwords import expansions as loanwords
+from docqa.index.numbers import number_expansions
 from docqa.index.query_vectors import QueryVectors
 from docqa.index.readings import (
     content_words,
@@ -89,6 +90,7 @@ def foreign_expansions(
     skip = [matched for matched, _ in matches]
     content = question_words(text, analyse, segmented)
     people: list[str] = []
+    figures: list[Expansion] = []
     if segmented:
         expansions += reading_expansions(segmented, hanja_reading, analyse, skip)
         expansions += name_expansions(segmented, hanja_reading, analyse, known)
@@ -114,10 +116,13 @@ def foreign_expansions(
         # a pinyin name (Suzhou, Sunan) is Chinese, not English: transliteration reads it
         chinese = [*skip, *(word for word, _ in sounds)]
         expansions += loanwords(content, known, lexicon(), chinese)
+        figures = number_expansions(text, analyse)  # 1.61 billion -> 16.1 억
+        expansions += figures
     expansions += transliterations(sounds, analyse, known, skip)
     if len(term_vectors) and aligned is not None:
         named = {t for e in expansions if e.kind in ("alias", "romanised") for t in e.source}
         named.update(part.lower() for run in people for part in re.split(r"[ -]", run))
+        named.update(t for e in figures for t in e.source)  # billion is not 천억
         # a romanised name's parts, hyphened or not (Kwak Young-wook), are not translated (젊은이)
         words = [(w, src) for w, src in content if not named & {*src, *w.split("-")}]
         if words:
