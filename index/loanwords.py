@@ -270,3 +270,23 @@ def known_spellings(word: str, known: Callable[[str], bool], lex: Lexicon) -> tu
     """An English word's (lower-case) spellings that the index holds as one term of
     :data:`MIN_SYLLABLES` or more, sorted."""
     return tuple(sorted(f for f in word_spellings(word, lex) if len(f) >= MIN_SYLLABLES and known(f)))
+
+
+# Korean brands often write a loan's first consonant tense (싸이버스카이, 쏘나타):
+# ㄱ ㄷ ㅂ ㅅ ㅈ -> ㄲ ㄸ ㅃ ㅆ ㅉ
+_TENSE = {0: 1, 3: 4, 7: 8, 9: 10, 12: 13}
+
+
+def name_spellings(words: Sequence[str], known: Callable[[str], bool], lex: Lexicon) -> tuple[str, ...]:
+    """A two-word English name written as one Korean word (``Cyber Sky`` -> 싸이버스카이), where the
+    index holds it: the words' spellings joined, and with the first consonant tense."""
+    if len(words) != 2 or not all(len(w) >= MIN_LETTERS and w.isascii() and w.isalpha() for w in words):
+        return ()
+    first, second = (word_spellings(w.lower(), lex) for w in words)
+    found: set[str] = set()
+    for joined in (a + b for a in first for b in second):
+        code = ord(joined[0]) - 0xAC00
+        initial, rest = divmod(code, 21 * 28) if 0 <= code < 11172 else (-1, 0)
+        tense = chr(0xAC00 + _TENSE[initial] * 21 * 28 + rest) + joined[1:] if initial in _TENSE else ""
+        found.update(f for f in (joined, tense) if f and known(f))
+    return tuple(sorted(found))

@@ -28,7 +28,7 @@ from docqa.index.glossary import gloss_expansions, gloss_loanwords, gloss_names,
 from docqa.index.japanese import expansions as japanese_names
 from docqa.index.japanese import kanji_expansions, known_readings, without_marks
 from docqa.index.lexical import analyze, fold_han
-from docqa.index.loanwords import Lexicon, known_spellings, lexicon
+from docqa.index.loanwords import Lexicon, known_spellings, lexicon, name_spellings
 from docqa.index.loanwords import expansions as loanwords
 from docqa.index.numbers import number_expansions
 from docqa.index.query_vectors import QueryVectors
@@ -43,6 +43,7 @@ from docqa.index.readings import (
 )
 from docqa.index.romanization import expansions as romanised_names
 from docqa.index.romanization import korean_names
+from docqa.index.romanization import names as capitalised_runs
 from docqa.index.sino_korean import sino_korean_expansions
 from docqa.index.translation import TermVectors, question_words
 from docqa.index.transliteration import expansions as transliterations
@@ -117,6 +118,10 @@ def foreign_expansions(
         chinese = [*skip, *(word for word, _ in sounds)]
         expansions += loanwords(content, known, lexicon(), chinese)
         figures = number_expansions(text, analyse)  # 1.61 billion -> 16.1 억
+        for run in capitalised_runs(text):  # a two-word name written as one word (Cyber Sky -> 싸이버스카이)
+            spelt = name_spellings(run.split(" "), known, lexicon())
+            if spelt and not overlaps(run, skip):
+                expansions.append(Expansion("loanword", run, tuple(analyse(run)), spelt))
         expansions += figures
     expansions += transliterations(sounds, analyse, known, skip)
     if len(term_vectors) and aligned is not None:
