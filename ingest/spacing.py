@@ -133,9 +133,8 @@ class Usage:
             self.numerals[gap] += sign
         for gap in _BEFORE_BRACKET.findall(line):
             self.brackets[gap] += sign
-        for before, gap, after, context in _MARK_THEN_HANGUL.findall(line):
-            if _particle_after(before, gap, after + context):
-                self.particles[gap] += sign
+        for gap, n in _line_particles(line).items():
+            self.particles[gap] += sign * n
 
     def numeral(self) -> str | None:
         """How the document writes digits after a numeral unit (2천770억, 1만 8천): twice one way
@@ -209,6 +208,17 @@ def _once_against_kiwi(usage: Usage, left: str, right: str, before: str, after: 
     return usage.sightings(left, right) == 1 and _space_model_splits(before, after)
 
 
+@lru_cache(maxsize=4096)
+def _line_particles(line: str) -> Counter[str]:
+    """How often ``line`` writes a particle or the copula after a Latin word or a closing mark,
+    by gap ("" or " ")."""
+    return Counter(
+        gap
+        for before, gap, after, context in _MARK_THEN_HANGUL.findall(line)
+        if _particle_after(before, gap, after + context)
+    )
+
+
 def _particle_after_mark(left: str, right: str) -> bool:
     """Whether the break follows a Latin letter or a closing mark against its word and Kiwi reads
     what follows as its particle or the copula (``PAL`` / ``이나``, ``(SDR)`` / ``를``)."""
@@ -263,7 +273,7 @@ def _attached(before: str, after: str) -> bool:
     closing quote, particles only (``속도’`` / ``를``); after a number in digits, a counter (``3`` /
     ``년``, ``16`` / ``개``); after a noun, a particle, a 하다 suffix or the copula (``투자`` /
     ``해``). Not after a numeral or counter in Hangul: ``억`` / ``위안`` is spaced as often as not."""
-    tokens = get_kiwi().analyze(before + after, top_n=1)[0][0]
+    tokens = _reading(before + after)[0]
     at = len(before)
     head = next((t for t in tokens if t.start == at), None)
     tail = next((t for t in tokens if t.start + t.len == at), None)
@@ -303,7 +313,7 @@ def _known_across(before: str, after: str) -> bool:
     ``량이``, ``도중 엄지`` / ``손가락에``, ``살아`` / ``남았다고``): Kiwi's scores often
     prefer the two words it also knows."""
     joined = before + after
-    tokens = get_kiwi().analyze(joined, top_n=1)[0][0]
+    tokens = _reading(joined)[0]
     at, start = len(before), len(before) - len(before.split(" ")[-1])
     for t in tokens:
         tag, end = str(t.tag), t.start + t.len
@@ -320,11 +330,18 @@ def _space_model_splits(before: str, after: str) -> bool:
     return _spaced_at(spaced, len(before.replace(" ", "")))
 
 
+@lru_cache(maxsize=16384)
+def _reading(text: str) -> tuple[Sequence[Token], float]:
+    """Kiwi's best reading of ``text`` and its score, shared by the rules that read the joined words."""
+    tokens, score = get_kiwi().analyze(text, top_n=1)[0]
+    return tokens, score
+
+
 @lru_cache(maxsize=65536)
 def _split_word(before: str, after: str) -> bool:
     kiwi = get_kiwi()
     joined = before + after
-    one_tokens, one = kiwi.analyze(joined, top_n=1)[0]
+    one_tokens, one = _reading(joined)
     two_tokens, two = kiwi.analyze(f"{before} {after}", top_n=1)[0]
     if _unknown_across(one_tokens, two_tokens, len(before), len(before) - len(before.split(" ")[-1])):
         return False
