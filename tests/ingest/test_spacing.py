@@ -36,6 +36,11 @@ from docqa.ingest.spacing import Usage, glue
         # a piece of an unknown word that Kiwi reads as a common morpheme
         ("'에는 흡음", "재부터 지향성"),
         ("최근 5년", "간 매출의"),  # a suffix after a noun (a bound noun here: 년)
+        # a noun, a name or a verb of Kiwi's dictionary read across the break
+        ("발명특허 보유", "량이 50.2건"),
+        ("하던 도중 엄지", "손가락에 연어"),
+        ("올랐다. 내셔널", "리그 신인왕"),
+        ("동물들은 살아", "남았다고 한다."),
     ],
 )
 def test_a_word_split_by_a_line_break_is_joined(left: str, right: str) -> None:
@@ -81,17 +86,35 @@ ARTICLE = [
 
 
 @pytest.mark.parametrize(
-    ("left", "right", "joined"),
+    ("left", "right", "joined", "kiwi"),
     [
-        ("중국의 스마트", "시티 운영", ""),  # written whole elsewhere; Kiwi alone keeps the space
-        ("입주해 350여", "개 혁신", ""),  # any number: 1000여개
-        ("(약 4조2천", "200억원)", ""),  # digits after a numeral unit: 2천770억, 1천200곳
-        ("대형", "언어 모델", " "),  # written spaced elsewhere
+        ("중국의 스마트", "시티 운영", "", ""),  # written whole elsewhere, and a word Kiwi knows
+        ("입주해 350여", "개 혁신", "", " "),  # any number: 1000여개
+        ("(약 4조2천", "200억원)", "", " "),  # digits after a numeral unit: 2천770억, 1천200곳
+        ("대형", "언어 모델", " ", " "),  # written spaced elsewhere
     ],
 )
-def test_the_documents_own_spelling_decides(left: str, right: str, joined: str) -> None:
+def test_the_documents_own_spelling_decides(left: str, right: str, joined: str, kiwi: str) -> None:
     assert glue(left, right, Usage.of(ARTICLE)) == joined
-    assert glue(left, right) == " "  # Kiwi alone keeps every one of these spaces
+    assert glue(left, right) == kiwi  # Kiwi alone
+
+
+def test_a_compound_written_joined_once_against_kiwis_spacing_model_is_no_rule() -> None:
+    once = Usage.of(["노동계층의 아이들은 질문에 답하지 못했다."])
+    assert glue("조사 결과 노동", "계층 어린이들이", once) == " "  # Kiwi.space: 노동 계층
+    twice = Usage.of(["노동계층의 아이들은 질문에 답하지 못했다.", "노동계층 가정이 많다."])
+    assert glue("조사 결과 노동", "계층 어린이들이", twice) == ""
+
+
+# An article that writes particles apart from Latin words and closing brackets (KorQuAD's
+# Wikipedia articles often do)
+APART = ["방식은 NTSC 와 PAL 로 나뉜다.", "Fender 는 다시 기타를 만들었다.", "업무협약 (MOU) 을 체결했다."]
+
+
+def test_particles_written_apart_from_latin_words_keep_their_space() -> None:
+    assert glue("이는 PAL", "이나 SÉCAM 등의", Usage.of(APART)) == " "
+    assert glue("이는 PAL", "이나 SÉCAM 등의", Usage.of(APART[2:])) == ""  # apart once only
+    assert glue("이는 PAL", "이나 SÉCAM 등의", Usage.of(ARTICLE)) == ""
 
 
 def test_the_document_writes_its_brackets_after_a_space_or_not() -> None:
