@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 
 def _faiss_read_whole() -> Callable[[], None]:
     """Before ``backends/flat_file.py``: the previous flat index read into memory, moved there
-    and written whole."""
+    and written whole; the searcher reads the new one into memory (``_flat_read``)."""
     from docqa.index import incremental
     from docqa.index.backends.faiss import FaissIndex
 
@@ -40,15 +40,30 @@ def _faiss_read_whole() -> Callable[[], None]:
         return FaissIndex.load(folder, dim)
 
     incremental._previous = read_whole  # noqa: SLF001
+    undo_read = _flat_read()
 
     def undo() -> None:
         incremental._previous = real  # noqa: SLF001
+        undo_read()
 
     return undo
 
 
-# side name -> a patch that undoes one change (returns its undo); ``after`` is the code as it is
-SIDES: dict[str, Callable[[], Callable[[], None]]] = {"before": _faiss_read_whole}
+def _flat_read() -> Callable[[], None]:
+    """Before a searcher mapped a flat index's rows: it read them into memory."""
+    from docqa.index.backends import flat_file
+
+    real = flat_file.is_flat
+    flat_file.is_flat = lambda path, dim: False
+
+    def undo() -> None:
+        flat_file.is_flat = real
+
+    return undo
+
+
+# side name -> a patch that undoes changes (returns its undo); ``after`` is the code as it is
+SIDES: dict[str, Callable[[], Callable[[], None]]] = {"before": _faiss_read_whole, "read": _flat_read}
 
 
 def main(argv: list[str] | None = None) -> int:

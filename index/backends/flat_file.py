@@ -45,26 +45,12 @@ class FlatFile:
     def open(cls, path: Path, dim: int) -> FlatFile | None:
         """``path`` as a flat inner-product index of ``dim``-d rows, or None (another index type,
         another layout)."""
-        try:
-            with open(path, "rb") as f:
-                head = f.read(VECTORS_AT - COUNT.size)
-                floats = f.read(COUNT.size)
-                size = os.fstat(f.fileno()).st_size
-        except OSError:
+        layout = _layout(path, dim)
+        if layout is None:
             return None
-        if len(head) < VECTORS_AT - COUNT.size or len(floats) < COUNT.size:
-            return None
-        if head[:4] != OUTER or head[INNER_AT : INNER_AT + 4] != INNER:
-            return None
-        outer, inner = HEADER.unpack_from(head, 4), HEADER.unpack_from(head, INNER_AT + 4)
-        d, n, _, _, trained, metric = outer
-        if outer != inner or d != dim or metric != INNER_PRODUCT or not trained:
-            return None
-        if COUNT.unpack(floats)[0] != n * dim or size != VECTORS_AT + n * dim * 4 + COUNT.size + n * 8:
-            return None
-        ids_at = VECTORS_AT + n * dim * 4
+        head, n = layout
         with open(path, "rb") as f:
-            f.seek(ids_at)
+            f.seek(VECTORS_AT + n * dim * 4)
             if COUNT.unpack(f.read(COUNT.size))[0] != n:
                 return None
             ids = np.frombuffer(f.read(n * 8), dtype="<i8").astype(np.int64)
@@ -112,6 +98,33 @@ class MovedFlat:
                 _copy(src.fileno(), dst.fileno(), VECTORS_AT + first * row, (last - first) * row)
             _write(dst.fileno(), self._rows.tobytes())
             _write(dst.fileno(), COUNT.pack(n) + self.ids.astype("<i8").tobytes())
+
+
+def is_flat(path: Path, dim: int) -> bool:
+    """Whether ``path`` holds a flat inner-product index of ``dim``-d rows (its header alone)."""
+    return _layout(path, dim) is not None
+
+
+def _layout(path: Path, dim: int) -> tuple[bytes, int] | None:
+    """The file's two headers and its row count, when it is laid out as a flat index of ``dim``."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(VECTORS_AT - COUNT.size)
+            floats = f.read(COUNT.size)
+            size = os.fstat(f.fileno()).st_size
+    except OSError:
+        return None
+    if len(head) < VECTORS_AT - COUNT.size or len(floats) < COUNT.size:
+        return None
+    if head[:4] != OUTER or head[INNER_AT : INNER_AT + 4] != INNER:
+        return None
+    outer, inner = HEADER.unpack_from(head, 4), HEADER.unpack_from(head, INNER_AT + 4)
+    d, n, _, _, trained, metric = outer
+    if outer != inner or d != dim or metric != INNER_PRODUCT or not trained:
+        return None
+    if COUNT.unpack(floats)[0] != n * dim or size != VECTORS_AT + n * dim * 4 + COUNT.size + n * 8:
+        return None
+    return head, n
 
 
 def _runs(keep: np.ndarray) -> list[tuple[int, int]]:

@@ -1,5 +1,6 @@
 """A flat index's next file written from its previous file is the file faiss writes for the
-index ``FaissIndex.moved`` makes, byte for byte; other index types are read as before."""
+index ``FaissIndex.moved`` makes, byte for byte; other index types are read as before. A
+searcher maps a flat file's rows instead of reading them, and finds the same."""
 
 from __future__ import annotations
 
@@ -61,3 +62,19 @@ def test_other_indexes_and_other_dimensions_are_not_taken_for_a_flat_file(tmp_pa
     assert FlatFile.open(ivf / FaissIndex.FILE, DIM) is None
     (tmp_path / "cut.faiss").write_bytes((tmp_path / FaissIndex.FILE).read_bytes()[:-8])
     assert FlatFile.open(tmp_path / "cut.faiss", DIM) is None  # a short file: read as before
+
+
+def test_a_searcher_maps_a_flat_index_and_finds_what_the_read_one_finds(tmp_path):
+    rng = np.random.default_rng(11)
+    ids = np.arange(300, dtype=np.int64) + 5
+    vectors = unit_rows(rng, len(ids))
+    FaissIndex.build(ids, vectors, DIM).save(tmp_path)
+    read, mapped = FaissIndex.load(tmp_path, DIM), FaissIndex.load(tmp_path, DIM, mapped=True)
+    assert mapped.kind == "flat" and np.array_equal(mapped.ids, read.ids)
+    assert np.array_equal(mapped.matrix, vectors) and not mapped.matrix.flags.writeable
+    for query in unit_rows(rng, 5):
+        for allowed in (None, ids[::7]):  # the whole index, and a filter searched exactly
+            found, scores = mapped.search(query, 10, allowed=allowed)
+            assert np.array_equal(found, read.search(query, 10, allowed=allowed)[0])
+            assert np.array_equal(scores, read.search(query, 10, allowed=allowed)[1])
+        assert np.array_equal(mapped.scores_for(query, ids[3:9]), read.scores_for(query, ids[3:9]))
