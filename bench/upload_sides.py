@@ -5,8 +5,9 @@
 does, the searcher refreshed, then the newsletter deleted again), repeated with the sides
 alternating round by round, so the machine's load falls on both alike. A side is the code as
 it is (``after``) or with one change undone by patching a function back (``SIDES``). Figures
-per side and round: the whole write's wall and process CPU seconds, and each step's
-(``upload_profile.Steps``). Writes ``bench/results/upload-sides-<N>-<time>.json``.
+per side and round: the whole write's wall and process CPU seconds until the searcher has it,
+and each step's (``upload_profile.Steps``); then what the service does after that (``tidy``).
+Writes ``bench/results/upload-sides-<N>-<time>.json``.
 """
 
 from __future__ import annotations
@@ -123,6 +124,9 @@ def _one(side: str, number: int, steps: Steps, indexer: Any, searcher: Any, work
         for table in (steps.wall, steps.cpu, steps.calls):
             table.clear()
         load = os.getloadavg()
+        # as the service writes (``routes/documents._write``): superseded generations removed once
+        # the searcher has the new one; ``before``: inside the publish, as before
+        indexer.tidy_later = side != "before"
         w0, c0 = time.perf_counter(), time.process_time()
         indexer.ingest_paths(
             [upload], {"doc_id": doc_id, "title": f"{marker} 월간 소식"}, relative_to=upload.parent
@@ -130,16 +134,21 @@ def _one(side: str, number: int, steps: Steps, indexer: Any, searcher: Any, work
         searcher.refresh(wait=True)
         wall, cpu = time.perf_counter() - w0, time.process_time() - c0
         table = steps.table()
+        t0 = time.perf_counter()
+        indexer.tidy()  # after the write is visible (a no-op for ``before``: its publish did it)
+        tidy_s = time.perf_counter() - t0
         publish = [r for r in table if r["step"].startswith("publish") or r["step"].startswith("searcher")]
         t0 = time.perf_counter()
         indexer.delete(doc_id)
         searcher.refresh(wait=True)
+        indexer.tidy()
         return {
             "side": side,
             "round": number,
             "loadavg_before": [round(x, 2) for x in load],
             "total_wall_s": round(wall, 2),
             "total_cpu_s": round(cpu, 2),
+            "tidy_after_visible_s": round(tidy_s, 3),
             "publish_and_reload_cpu_s": round(sum(r["cpu_s"] for r in publish), 3),
             "publish_and_reload_wall_s": round(sum(r["wall_s"] for r in publish), 3),
             "delete_s": round(time.perf_counter() - t0, 2),
