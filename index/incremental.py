@@ -31,7 +31,7 @@ import numpy as np
 from docqa.index.aliases import with_alias_terms
 from docqa.index.backends.base import Ids
 from docqa.index.backends.bm25tf import TfBm25Index
-from docqa.index.backends.faiss import FaissIndex
+from docqa.index.backends.faiss import FaissIndex, index_type
 from docqa.index.backends.flat_file import FlatFile, MovedFlat
 from docqa.index.manifest import FORMAT, Manifest
 from docqa.index.store import Store, from_blob
@@ -84,7 +84,7 @@ def update(
         np.asarray([i for (i,) in snapshot.conn.execute("SELECT id FROM passages")], dtype=np.int64)
     )
     previous_dense = _previous(prev_folder, dim)
-    if not previous_dense.fits(len(ids)):
+    if not _fits(previous_dense, len(ids)):
         return None
     removed = np.setdiff1d(previous_dense.ids, ids, assume_unique=True)
     added = np.setdiff1d(ids, previous_dense.ids, assume_unique=True)
@@ -106,7 +106,7 @@ def update(
     if aligned_dim:
         vectors = np.asarray([r[3] for r, new in zip(rows, fresh, strict=True) if new])
         previous_aligned = _previous(prev_folder / aligned_folder, aligned_dim)
-        if not previous_aligned.fits(len(ids)):
+        if not _fits(previous_aligned, len(ids)):
             return None
         aligned = _moved(previous_aligned, removed, added, vectors, aligned_dim)
     return Indexes(dense, lexical, aligned, len(todo), len(removed))
@@ -116,6 +116,11 @@ def _previous(folder: Path, dim: int) -> FaissIndex | FlatFile:
     """The previous generation's dense index: a flat one as its file (its rows are copied into
     the next file, not read), any other read into memory."""
     return FlatFile.open(folder / FaissIndex.FILE, dim) or FaissIndex.load(folder, dim)
+
+
+def _fits(index: FaissIndex | FlatFile, n: int) -> bool:
+    """Whether ``index`` may be updated for ``n`` passages (a flat file: while they get a flat index)."""
+    return index.fits(n) if isinstance(index, FaissIndex) else index_type(n) == "flat"
 
 
 def _usable(previous: Manifest | None, folder: Path, dim: int, aligned_dim: int) -> bool:

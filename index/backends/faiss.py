@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from docqa.index.backends import flat_file
+
 # Above this many passages, exact search costs more than encoding the query (bench/: ~17 ms at
 # 250k on one core, 63 ms at 1M, against ~27 ms per query encoding), and an inverted file answers
 # in a millisecond or two. IVF, not HNSW (what this used before issue 12's second round): on 1M
@@ -40,7 +42,7 @@ class FaissIndex:
     medium corpora, an inverted file (IVF, float16 lists) for large ones."""
 
     name: ClassVar[str] = "faiss"
-    FILE = "passages.faiss"
+    FILE = flat_file.FILE
 
     def __init__(self, index: Any, dim: int):
         faiss = _faiss()
@@ -135,12 +137,10 @@ class FaissIndex:
         took 6.0 ms against 6.4-6.8 ms read, one thread)."""
         faiss = _faiss()
 
-        from docqa.index.backends.flat_file import is_flat
-
         path = folder / cls.FILE
         flags = 0
         if mapped:  # faiss reads an IVF's mapped lists from the file itself, a flat one's rows mapped
-            flags = faiss.IO_FLAG_MMAP_IFC if is_flat(path, dim) else faiss.IO_FLAG_MMAP
+            flags = faiss.IO_FLAG_MMAP_IFC if flat_file.is_flat(path, dim) else faiss.IO_FLAG_MMAP
         return cls(faiss.read_index(str(path), flags), dim)
 
     def __len__(self) -> int:

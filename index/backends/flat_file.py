@@ -30,6 +30,7 @@ INNER_AT = 4 + HEADER.size
 VECTORS_AT = INNER_AT + 4 + HEADER.size + COUNT.size  # the first row's first float
 INNER_PRODUCT = 0
 DESCRIPTION = "faiss IndexIDMap2(IndexFlatIP), exact inner product"  # ``FaissIndex.description``
+FILE = "passages.faiss"  # ``FaissIndex.FILE``: a generation's dense index
 _COPY_CHUNK = 1 << 24
 
 
@@ -56,12 +57,6 @@ class FlatFile:
             ids = np.frombuffer(f.read(n * 8), dtype="<i8").astype(np.int64)
         return cls(path, dim, n, head, ids)
 
-    def fits(self, n: int, ivf_from: int | None = None) -> bool:
-        """``FaissIndex.fits``: ``n`` passages still get a flat index."""
-        from docqa.index.backends.faiss import index_type
-
-        return index_type(n, ivf_from) == "flat"
-
     def moved(self, removed: np.ndarray, added: np.ndarray, vectors: np.ndarray) -> MovedFlat:
         """This index without the ``removed`` ids and with the ``added`` ones (rows of
         ``vectors``), to be written by ``MovedFlat.save``."""
@@ -84,15 +79,13 @@ class MovedFlat:
         return len(self.ids)
 
     def save(self, folder: Path) -> None:
-        from docqa.index.backends.faiss import FaissIndex
-
         n, dim, source = len(self.ids), self.source.dim, self.source
         head = bytearray(source._head)  # noqa: SLF001 - the file's own header, ntotal changed
         for at in (4, INNER_AT + 4):
             d, _, a, b, trained, metric = HEADER.unpack_from(head, at)
             HEADER.pack_into(head, at, d, n, a, b, trained, metric)
         row = dim * 4
-        with open(source.path, "rb") as src, open(folder / FaissIndex.FILE, "wb", buffering=0) as dst:
+        with open(source.path, "rb") as src, open(folder / FILE, "wb", buffering=0) as dst:
             _write(dst.fileno(), bytes(head) + COUNT.pack(n * dim))
             for first, last in _runs(self._keep):
                 _copy(src.fileno(), dst.fileno(), VECTORS_AT + first * row, (last - first) * row)
