@@ -93,6 +93,7 @@ def instrument(steps: Steps, embedder: Any) -> None:
     from docqa.index import snapshots as snaps
     from docqa.index.backends.bm25tf import TfBm25Index
     from docqa.index.backends.faiss import FaissIndex
+    from docqa.index.backends.flat_file import FlatFile, MovedFlat
     from docqa.index.store import Store
     from docqa.ingest import chunk
 
@@ -114,6 +115,9 @@ def instrument(steps: Steps, embedder: Any) -> None:
     steps.wrap(FaissIndex, "moved", "publish: FAISS remove + add")
     steps.wrap(TfBm25Index, "updated", "publish: BM25 postings updated")
     _time_loads(steps, FaissIndex, "publish: FAISS read (and the searcher's mapped)")
+    _time_loads(steps, FlatFile, "publish: FAISS read (and the searcher's mapped)", "open")
+    steps.wrap(FlatFile, "moved", "publish: FAISS remove + add")
+    steps.wrap(MovedFlat, "save", "publish: save indexes")
     steps.wrap(generation, "_drop_old_generations", "publish: old generations removed")
     steps.wrap(FaissIndex, "save", "publish: save indexes")
     steps.wrap(TfBm25Index, "save", "publish: save indexes")
@@ -124,14 +128,14 @@ def instrument(steps: Steps, embedder: Any) -> None:
     _time_transactions(steps, Store)
 
 
-def _time_loads(steps: Steps, cls: Any, name: str) -> None:
-    inner = cls.__dict__["load"].__func__
+def _time_loads(steps: Steps, cls: Any, name: str, method: str = "load") -> None:
+    inner = cls.__dict__[method].__func__
 
     def load(owner: Any, *args: Any, **kwargs: Any) -> Any:
         with steps.step(name):
             return inner(owner, *args, **kwargs)
 
-    cls.load = classmethod(load)
+    setattr(cls, method, classmethod(load))
 
 
 def _time_transactions(steps: Steps, store_cls: Any) -> None:

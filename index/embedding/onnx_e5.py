@@ -170,10 +170,8 @@ class OnnxE5:
         the batches (the same batches) run on that many threads, one core each."""
         del show_progress_bar, convert_to_numpy, normalize_embeddings  # vectors are always unit numpy
         ids = self.tokenizer(list(texts), truncation=True, max_length=MAX_SEQ_LENGTH)["input_ids"]
-        order = np.argsort([-len(row) for row in ids], kind="stable")  # like lengths pad least
         outputs: list[dict[str, np.ndarray]] = [{} for _ in ids]
-        size = max(1, batch_size)
-        batches = [[int(i) for i in order[start : start + size]] for start in range(0, len(order), size)]
+        batches = self._batches(list(texts), ids, max(1, batch_size), workers)
         for batch, tokens in zip(
             batches, self._passes([[ids[i] for i in b] for b in batches], workers), strict=True
         ):
@@ -194,6 +192,12 @@ class OnnxE5:
         if not outputs:
             return np.zeros((0, self._dim), dtype=np.float32)
         return np.stack([o["sentence_embedding"] for o in outputs]).astype(np.float32, copy=False)
+
+    def _batches(self, texts: list[str], ids: list[list[int]], size: int, workers: int) -> list[list[int]]:
+        """The texts' indexes, ``size`` at a time, longest first: like lengths pad least."""
+        del texts, workers  # the batches are the same on any number of workers
+        order = np.argsort([-len(row) for row in ids], kind="stable")
+        return [[int(i) for i in order[start : start + size]] for start in range(0, len(order), size)]
 
     def _passes(self, batches: list[list[list[int]]], workers: int) -> Iterator[np.ndarray]:
         """Each batch's token vectors, in order: one call at a time, or on ``workers`` threads

@@ -67,6 +67,9 @@ class MilvusIndexer(Indexer):
         runtime = str(getattr(self.embedder, "passage_runtime", getattr(self.embedder, "runtime", "")))
         return publish(milvus, self.embedder.name, self.embedder.dim, self.aligned, runtime)
 
+    def tidy(self) -> None:
+        """Nothing to remove: Milvus keeps no generation folders."""
+
     def _unpublished(self, store: Store, written: WriteProgress) -> list[str]:
         """Documents committed after the published revision (a write that failed before publishing)."""
         milvus = _milvus(store)

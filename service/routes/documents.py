@@ -16,7 +16,7 @@ from fastapi import APIRouter, HTTPException
 
 from docqa.core.errors import StorageError
 from docqa.index import generation
-from docqa.index.pipeline import Report
+from docqa.index.pipeline import Indexer, Report
 from docqa.index.search import Searcher
 from docqa.index.store import Store
 from docqa.service.deps import (
@@ -137,7 +137,7 @@ async def add_document(
             raise HTTPException(status_code=_READ_ERRORS[failed.kind], detail=failed.reason)
         return report
 
-    return _written(await writes.run(lambda: _write(searcher, ingest)))
+    return _written(await writes.run(lambda: _write(searcher, indexer, ingest)))
 
 
 @router.delete(
@@ -150,7 +150,7 @@ async def delete_document(
     doc_id: str, writes: WriteSlotDep, indexer: IndexerDep, searcher: SearcherDep
 ) -> DocumentWriteOut:
     """Remove a document: its passages leave the dense and the lexical index."""
-    report = await writes.run(lambda: _write(searcher, lambda: indexer.remove(doc_id)))
+    report = await writes.run(lambda: _write(searcher, indexer, lambda: indexer.remove(doc_id)))
     if not report.outcomes:
         raise HTTPException(status_code=404, detail=f"no document with doc_id {doc_id!r}")
     return _written(report)
@@ -167,9 +167,10 @@ def _written(report: Report) -> DocumentWriteOut:
     )
 
 
-def _write(searcher: Searcher, write: Callable[[], Report]) -> Report:
-    """Run one write under the ingest lock, then wait until its generation serves queries here
-    (on the writer thread: ``service/writes.py``)."""
+def _write(searcher: Searcher, indexer: Indexer, write: Callable[[], Report]) -> Report:
+    """Run one write under the ingest lock, wait until its generation serves queries here, then
+    remove what it superseded (on the writer thread: ``service/writes.py``)."""
+    indexer.tidy_later = True
     try:
         report = write()
     except generation.ModelMismatch as exc:
@@ -179,6 +180,10 @@ def _write(searcher: Searcher, write: Callable[[], Report]) -> Report:
     except StorageError as exc:
         raise _not_written(exc) from exc
     searcher.refresh(wait=True)
+    try:
+        indexer.tidy()
+    except Exception as exc:  # noqa: BLE001 - the write is live and served: it must not fail now
+        log.warning("could not remove what a write superseded (the next write will): %s", exc)
     return report
 
 

@@ -79,6 +79,26 @@ def test_workers_share_the_texts_and_keep_their_order(e5_bf16: Embedder) -> None
     assert (one * two).sum(axis=1).min() >= 0.99999  # row i is text i's, batched otherwise
 
 
+def test_the_workers_take_turns_at_the_batches_their_shares_always_made(e5_bf16: Embedder) -> None:
+    """A bf16 row depends on its batch: the batches are those of the texts dealt out longest
+    first, each share batched alone, whichever worker runs which; so the vectors are bit for bit
+    those of each share embedded on its own, as the workers did before they took turns."""
+    from docqa.index.embedding.onnx_e5 import OnnxE5
+
+    texts, _ = _passages()
+    model = e5_bf16._passage_model()
+    model._workers = 2
+    try:
+        two = model.encode(texts, batch_size=2)
+    finally:
+        model._workers = 1
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    alone: dict[int, np.ndarray] = {}
+    for share in (order[0::2], order[1::2]):
+        alone |= dict(zip(share, OnnxE5.encode(model, [texts[i] for i in share], 2), strict=True))
+    np.testing.assert_array_equal(two, np.stack([alone[i] for i in range(len(texts))]))
+
+
 def test_auto_is_bf16_where_the_cpu_has_amx(model_cache_dir: Path) -> None:
     from docqa.core.errors import UsageError
     from docqa.index.embedding import EmbeddingModelError

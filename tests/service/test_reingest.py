@@ -185,6 +185,35 @@ def test_unknown_document_delete_is_404(writer):
     assert response.status_code == 404 and "no-such-doc" in response.json()["detail"]
 
 
+def test_a_write_removes_what_it_superseded_once_its_generation_is_served(
+    seed, embedder, kiwi, tmp_path, monkeypatch
+):
+    from docqa.index import generation
+
+    data_dir = copy_data_dir(seed, tmp_path / "data")
+    monkeypatch.setattr(generation, "GRACE_S", 0.0)  # every superseded generation may go at once
+    searcher = Searcher(data_dir, embedder, kiwi)
+    served_when_tidied: list[bool] = []
+    real = Indexer.tidy
+
+    def tidy(self: Indexer) -> None:
+        searcher_has = searcher.manifest.generation if searcher.manifest else None
+        served_when_tidied.append(searcher_has == generation.current_name(self.data_dir))
+        real(self)
+
+    monkeypatch.setattr(Indexer, "tidy", tidy)
+    with TestClient(create_app(Settings(data_dir=data_dir, api_key=KEY), searcher)) as client:
+        for n in (1, 2):
+            text = f"정리 시험 문서 {n}호는 세대 정리를 확인하려고 쓴 짧은 글이다. 두 번째 문장도 있다.\n"
+            response = upload(client, f"tidy-{n}.txt", text.encode(), doc_id=f"tidy-{n}")
+            assert response.status_code == 200, response.text
+        found = client.post("/v1/search", json={"query": "정리 시험 문서", "k": 5}).json()
+    assert served_when_tidied == [True, True]  # removed after the searcher had the new generation
+    folders = [f.name for f in (data_dir / generation.GENERATIONS).iterdir()]
+    assert folders == [generation.current_name(data_dir)]
+    assert {c["doc_id"] for c in found["results"]} >= {"tidy-1", "tidy-2"}
+
+
 # --- a newsletter issue, generated with PyMuPDF's built-in Korean font ----------------------------
 ISSUE = "그린 모빌리티 리포트 2025년 8월호"
 HEADER = f"{ISSUE}                    산업 동향"
