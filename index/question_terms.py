@@ -108,6 +108,7 @@ def foreign_expansions(
         expansions += [Expansion("loanword", word, source, spelt) for word, source, spelt in loans]
         # a Japanese name in Han, read the Japanese way (币原 -> 幣原 -> shidehara -> 시데하라)
         expansions += kanji_expansions(text, known, is_verb(kiwi), analyse, skip)
+        expansions += _two_word_names(text, known, analyse, skip)  # 2014年Cyber Sky的 ...
     else:
         sounds = pinyin_words(text)
         expansions += romanised_names(text, analyse, known, is_noun(kiwi), skip)
@@ -118,11 +119,7 @@ def foreign_expansions(
         chinese = [*skip, *(word for word, _ in sounds)]
         expansions += loanwords(content, known, lexicon(), chinese)
         figures = number_expansions(text, analyse)  # 1.61 billion -> 16.1 억
-        for run in capitalised_runs(text):  # a two-word name written as one word (Cyber Sky -> 싸이버스카이)
-            spelt = name_spellings(run.split(" "), known, lexicon())
-            if spelt and not overlaps(run, skip):
-                expansions.append(Expansion("loanword", run, tuple(analyse(run)), spelt))
-        expansions += figures
+        expansions += _two_word_names(text, known, analyse, skip) + figures
     expansions += transliterations(sounds, analyse, known, skip)
     if len(term_vectors) and aligned is not None:
         named = {t for e in expansions if e.kind in ("alias", "romanised") for t in e.source}
@@ -145,6 +142,18 @@ def foreign_expansions(
                 expansions += sino_korean_expansions(untranslated, own, term_vectors, known)
                 expansions = _near_loans(expansions, own, term_vectors, _capitalised(text))
     return _spelt_once(expansions)
+
+
+def _two_word_names(
+    text: str, known: Callable[[str], bool], analyse: Analyze, skip: list[str]
+) -> list[Expansion]:
+    """The two-word English names of ``text`` Korean writes as one word (Cyber Sky -> 싸이버스카이)."""
+    out = []
+    for run in capitalised_runs(text):
+        spelt = name_spellings(run.split(" "), known, lexicon())
+        if spelt and not overlaps(run, skip):
+            out.append(Expansion("loanword", run, tuple(analyse(run)), spelt))
+    return out
 
 
 def _name_speller(

@@ -16,6 +16,7 @@ from docqa.index.loanwords import (
     spellings,
     word_spellings,
 )
+from docqa.index.question_terms import _two_word_names
 
 # (English word, how Korean writes it); the ones marked * are written so in the sample corpus
 WRITTEN = [
@@ -106,3 +107,9 @@ def test_a_two_word_name_is_spelt_as_one_word_with_its_first_consonant_tense_or_
     assert name_spellings(["Cyber", "Sky"], held.__contains__, lex) == ("사이버스카이", "싸이버스카이")
     assert name_spellings(["Cyber", "Sky"], {"싸이버스카이"}.__contains__, lex) == ("싸이버스카이",)
     assert name_spellings(["Cyber"], held.__contains__, lex) == ()  # one word is word_spellings' work
+
+
+def test_a_chinese_question_spells_the_english_name_it_writes(kiwi):
+    analyse = lambda t: analyze(t, kiwi)  # noqa: E731
+    found = _two_word_names("2014年Cyber Sky的销售额是多少？", {"싸이버스카이"}.__contains__, analyse, [])
+    assert [(e.via, e.terms) for e in found] == [("Cyber Sky", ("싸이버스카이",))]
