@@ -29,12 +29,12 @@ _INITIAL = {
 }  # fmt: skip
 # vowels -> jungseong index (ㅏ0 ㅐ1 ㅑ2 ㅒ3 ㅓ4 ㅔ5 ㅕ6 ㅖ7 ㅗ8 ㅘ9 ㅙ10 ㅚ11 ㅛ12 ㅜ13 ㅝ14 ㅞ15 ㅟ16
 # ㅠ17 ㅡ18 ㅢ19 ㅣ20); older spellings write ㅓ as u (Jung, Sung, Hyun), ㅜ as oo (Woo, Sook) and
-# ㅢ as ee (Tae-hee, Hee-ho) as well as ㅣ (Lee)
+# ㅢ as ee (Tae-hee, Hee-ho) as well as ㅣ (Lee), and ㅏ as ah (Yoo Ah-in 유아인)
 _VOWEL = {
     "a": (0,), "ae": (1,), "ya": (2,), "yae": (3,), "eo": (4,), "e": (5, 4), "yeo": (6,), "ye": (7,),
     "yo": (12,), "o": (8,), "wa": (9,), "wae": (10,), "oe": (11,), "u": (13, 4), "oo": (13,),
     "wo": (14,), "we": (15,), "wi": (16,), "yu": (17, 6), "eu": (18,), "ui": (19,), "i": (20,),
-    "ee": (20, 19), "ou": (13,), "you": (17, 6), "woo": (13,), "wu": (13,),
+    "ee": (20, 19), "ou": (13,), "you": (17, 6), "woo": (13,), "wu": (13,), "ah": (0,),
 }  # fmt: skip
 # final consonants -> jongseong index (ㄱ1 ㄴ4 ㄷ7 ㄹ8 ㅁ16 ㅂ17 ㅇ21)
 _FINAL = {
@@ -69,6 +69,8 @@ PLACE_SUFFIXES = {
     "mountain": ("산",), "river": ("강",), "temple": ("사",), "palace": ("궁",), "gate": ("문",),
     "station": ("역",), "bridge": ("대교", "교"), "lake": ("호",), "peninsula": ("반도",),
 }  # fmt: skip
+# and the English word before it: Mount Kumgang is 금강산
+PLACE_PREFIXES = {"mount": ("산",), "mt": ("산",), "lake": ("호",)}
 MAX_SYLLABLES = 5
 MAX_READINGS = 64  # readings of one name checked against the index
 
@@ -189,17 +191,18 @@ def expansions(
         if overlaps(run, skip):
             continue
         for words in _parts(run.split(" ")):
-            found = _reading_of(words, analyze, known, noun)
-            if found:
-                part = " ".join(words)
+            found, read = _reading_of(words, analyze, known, noun)
+            if found:  # the words read stand for the name; the others are left to translation
+                part = " ".join(read)
                 out.append(Expansion("romanised", part, tuple(analyze(part)), found))
     return out
 
 
 def _reading_of(
     words: list[str], analyze: Analyze, known: Callable[[str], bool], noun: Callable[[str], bool]
-) -> tuple[str, ...]:
-    """The terms of the readings of ``words`` that the index holds, fewest syllables first.
+) -> tuple[tuple[str, ...], list[str]]:
+    """The terms of the readings of ``words`` that the index holds, fewest syllables first, and
+    the words they read (with a place word that gave a syllable: Jeju Island, Mount Kumgang).
 
     A surname and a given name (``Kim Eul-dong``, ``Ha Hyun-woo``: a known surname, or a
     hyphenated given name after a one-syllable word): the readings the index holds whole (김영삼),
@@ -222,19 +225,26 @@ def _reading_of(
             older = (s + given for s in surnames for given in readings(words[1], loose=True))
             whole = [c for c in older if c not in strict and person(c)]
         if whole:
-            return tuple(dict.fromkeys(whole))
+            return tuple(dict.fromkeys(whole)), words
         for candidate in full:
             cut = analyze(candidate)
             if cut and "".join(cut) == candidate and all(known(t) for t in cut):
-                return tuple(cut)
-        return ()
+                return tuple(cut), words
+        return (), []
     found: dict[str, None] = {}
-    for word, after in zip(words, [*words[1:], ""], strict=True):
-        suffixes = ("", *PLACE_SUFFIXES.get(after.lower(), ()))
+    read: dict[int, None] = {}
+    for i, word in enumerate(words):
+        after = words[i + 1].lower() if i + 1 < len(words) else ""
+        before = words[i - 1].lower() if i else ""
+        place = PLACE_SUFFIXES.get(after, ()) + PLACE_PREFIXES.get(before, ())
         for loose in (False, True):  # the older spellings only where the strict ones find nothing
-            spelt = [c + end for c in sorted(readings(word, loose), key=len) for end in suffixes]
-            names = [c for c in spelt if len(c) >= 2 and known(c) and noun(c)]
+            plain = sorted(readings(word, loose), key=len)
+            spelt = [(c + end, end) for c in plain for end in ("", *place)]
+            names = [(c, end) for c, end in spelt if len(c) >= 2 and known(c) and noun(c)]
             if names:
-                found.update(dict.fromkeys(names))
+                found.update(dict.fromkeys(c for c, _ in names))
+                read[i] = None
+                if any(end for _, end in names):
+                    read[i + 1 if after and PLACE_SUFFIXES.get(after) else i - 1] = None
                 break
-    return tuple(found)
+    return tuple(found), [words[i] for i in sorted(read)]

@@ -46,6 +46,18 @@ def test_older_spellings_of_a_place_and_its_english_generic_meet_the_korean_name
     ]
 
 
+def test_a_place_word_before_the_name_and_the_words_a_run_reads_only_stand_for_it():
+    analyse = lambda t: [t.lower()]  # noqa: E731
+    held = {"금강", "금강산", "평택", "유아인"}.__contains__
+    question = "Did Yoo Ah-in visit Mount Kumgang or the Pyeongtaek Pierson Film Festival?"
+    found = expansions(question, analyse, held, lambda w: True)
+    assert [(e.via, e.terms) for e in found] == [
+        ("Yoo Ah-in", ("유아인",)),  # ah for ㅏ
+        ("Mount Kumgang", ("금강", "금강산")),  # Mount X is X산
+        ("Pyeongtaek", ("평택",)),  # film and festival are left to translation (영화제)
+    ]
+
+
 def test_a_name_shaped_like_a_korean_persons_is_one_whether_or_not_the_index_has_it():
     question = "What company was Han Min-ho the head of, and did Kim Tae-hee or NATO Secretary-General know?"
     assert korean_names(question) == ["Han Min-ho", "Kim Tae-hee"]  # not NATO Secretary-General
