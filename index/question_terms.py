@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+
 from docqa.index.aliases import AliasTable, alias_expansions, match_aliases
 from docqa.index.expansion import Expansion, overlaps
 from docqa.index.glossary import gloss_expansions, gloss_loanwords, gloss_names, glosses
@@ -45,7 +47,7 @@ from docqa.index.romanization import expansions as romanised_names
 from docqa.index.romanization import korean_names
 from docqa.index.romanization import names as capitalised_runs
 from docqa.index.sino_korean import sino_korean_expansions
-from docqa.index.translation import TermVectors, question_words
+from docqa.index.translation import TermVectors, phrase_translations, question_words, word_pairs
 from docqa.index.transliteration import expansions as transliterations
 from docqa.index.transliteration import pinyin_words, split_pinyin
 
@@ -129,7 +131,9 @@ def foreign_expansions(
         words = [(w, src) for w, src in content if not named & {*src, *w.split("-")}]
         if words:
             # the words and the question in one batch (the question's vector also ranks)
-            vectors = aligned.get_many([w for w, _ in words] + [text])
+            pairs = [] if segmented else word_pairs(text, words)  # prime minister -> 총리
+            batch = aligned.get_many([w for w, _ in words] + [p for p, _ in pairs] + [text])
+            vectors, paired = np.concatenate([batch[: len(words)], batch[-1:]]), batch[len(words) : -1]
             context = None if segmented else vectors[-1]  # an English word is read in context
             translated = term_vectors.translate(words, vectors[:-1], context=context)
             done = {e.via for e in translated}
@@ -138,6 +142,7 @@ def foreign_expansions(
             expansions += translated + gloss_expansions(rest, table, aligned, term_vectors)
             if not segmented:
                 own = dict(zip((w for w, _ in words), vectors[:-1], strict=True))
+                expansions += phrase_translations(pairs, paired, own, term_vectors)
                 untranslated = [(w, src) for w, src in words if w not in done]
                 expansions += sino_korean_expansions(untranslated, own, term_vectors, known)
                 expansions = _near_loans(expansions, own, term_vectors, _capitalised(text))

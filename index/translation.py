@@ -17,7 +17,7 @@ count in coverage and in the sentence overlap of answers like the other expansio
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -157,3 +157,45 @@ class TermVectors:
             if found:
                 out.append(Expansion("translation", word, source, found))
         return out
+
+
+# Two English words that name one thing (prime minister, film festival, middle school, World
+# Cup) translate as one: the pair's nearest Korean term (총리, 영화제, 중학교, 월드컵), when the
+# aligned encoder puts it at PHRASE_MIN_COSINE or nearer the pair and PHRASE_GAIN nearer than
+# either word alone (a pair that only repeats a word's sense adds nothing). A verb and its
+# particle (carried out, take over) is not such a pair.
+PHRASE_MIN_COSINE = 0.65
+PHRASE_GAIN = 0.03
+_PARTICLES = frozenset("out over up down off in on away back round around through".split())
+
+
+def word_pairs(text: str, words: Sequence[tuple[str, tuple[str, ...]]]) -> list[tuple[str, tuple[str, ...]]]:
+    """The pairs of ``words`` (content words of an English question) that stand next to each
+    other in ``text``, one space apart, each with both words' index terms."""
+    terms = dict(words)
+    found = [(_POSSESSIVE.sub("", m.group(0).lower()), m) for m in _LATIN_WORD.finditer(text)]
+    out: dict[str, tuple[str, ...]] = {}
+    for (a, ma), (b, mb) in zip(found, found[1:], strict=False):
+        if a in terms and b in terms and text[ma.end() : mb.start()] == " " and b not in _PARTICLES:
+            out.setdefault(f"{a} {b}", (*terms[a], *terms[b]))
+    return list(out.items())
+
+
+def phrase_translations(
+    pairs: Sequence[tuple[str, tuple[str, ...]]],
+    vectors: np.ndarray,
+    own: Mapping[str, np.ndarray],
+    term_vectors: TermVectors,
+) -> list[Expansion]:
+    """For each pair (its aligned vector a row of ``vectors``; each word's own in ``own``), its
+    nearest Korean term where that is nearer the pair than either word (see PHRASE_GAIN)."""
+    if term_vectors.matrix is None or not pairs:
+        return []
+    sims = vectors @ term_vectors.matrix.T
+    out: list[Expansion] = []
+    for (pair, source), row in zip(pairs, sims, strict=True):
+        best = int(np.argmax(row))
+        alone = term_vectors.matrix[best] @ np.stack([own[w] for w in pair.split(" ")]).T
+        if row[best] >= PHRASE_MIN_COSINE and row[best] >= float(alone.max()) + PHRASE_GAIN:
+            out.append(Expansion("translation", pair, source, (term_vectors.terms[best],)))
+    return out

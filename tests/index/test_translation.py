@@ -11,7 +11,7 @@ from docqa.index import answer as answers
 from docqa.index.answer import answer
 from docqa.index.lexical import analyze
 from docqa.index.readings import jieba_words
-from docqa.index.translation import TermVectors, question_words
+from docqa.index.translation import TermVectors, question_words, word_pairs
 
 
 def words(text: str, kiwi) -> list[str]:
@@ -193,6 +193,18 @@ def test_an_english_word_is_translated_in_its_questions_context(searcher):
     query = searcher._lexical_query(state, question, analyze(question, searcher.kiwi))
     found = {e.via: e.terms for e in query.expansions if e.kind == "translation"}
     assert "net" not in found and "이익" in found["profit"]
+
+
+def test_two_words_that_name_one_thing_are_translated_as_one(searcher):
+    words = [("research", ("research",)), ("institute", ("institute",)), ("out", ("out",))]
+    text = "Which research institute's report carried out the research, institute by institute?"
+    assert word_pairs(text, words) == [("research institute", ("research", "institute"))]
+    assert word_pairs("carried out", [("carried", ("carried",)), ("out", ("out",))]) == []  # a particle
+    state = searcher._state
+    question = "Which research institute did the report cite?"
+    query = searcher._lexical_query(state, question, analyze(question, searcher.kiwi))
+    found = {e.via: e.terms for e in query.expansions if e.kind == "translation"}
+    assert found["research institute"] == ("연구소",), found  # .84, research .60, institute .71
 
 
 def test_a_sentence_the_document_repeats_is_quoted_once(searcher):
