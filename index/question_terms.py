@@ -97,7 +97,9 @@ def foreign_expansions(
     if segmented:
         expansions += reading_expansions(segmented, hanja_reading, analyse, skip)
         expansions += name_expansions(segmented, hanja_reading, analyse, known)
-        expansions += span_readings(segmented, hanja_reading, analyse, known, skip)
+        spans = span_readings(segmented, hanja_reading, analyse, known, skip)
+        longer = [e.via for e in spans]  # a name read whole wins over an alias inside it
+        expansions = [e for e in expansions if e.kind != "alias" or not overlaps(e.via, longer)] + spans
         sounds = [(w, pinyin_syllables(w)) for w in content_words(segmented)]
         lex, cedict = lexicon(), glosses()
         names = gloss_names(segmented, cedict, _name_speller(known, is_verb(kiwi), lex), skip)

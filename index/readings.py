@@ -127,7 +127,9 @@ def span_readings(
     skip: Iterable[str] = (),
 ) -> list[Expansion]:
     """Readings of the Han spans that cross a jieba word boundary and end on one, where
-    ``is_term`` (the index holds the reading as a term)."""
+    ``is_term`` (the index holds the reading as a term). A span inside an alias gloss of ``skip``
+    is left to the alias; one that holds a gloss is a longer name (朴 / 大成 is 박대성, though
+    大成 glosses 다이세이 in a Japanese firm's name), and ``question_terms`` drops that alias."""
     text = "".join(w for w, _ in words)
     ends, pos = set(), 0
     for word, _ in words:
@@ -139,7 +141,7 @@ def span_readings(
         for i in range(run.start(), run.end()):
             for j in range(min(run.end(), i + SPAN_MAX), i + SPAN_MIN - 1, -1):
                 crosses = any(i < e < j for e in ends)
-                if j not in ends or not crosses or overlaps(text[i:j], skipped):
+                if j not in ends or not crosses or any(text[i:j] in n for n in skipped):
                     continue
                 reading = read(text[i:j])
                 if reading and not _HAN_RE.search(reading) and is_term(reading):

@@ -81,3 +81,13 @@ def test_a_span_jieba_cut_across_is_read_whole_where_the_index_holds_it():
     found = span_readings(words, hanja_reading, lambda t: [t], held.__contains__)
     assert [e.terms for e in found] == [("방탄소년단",)]
     assert not span_readings(jieba_words("中华人民共和国"), hanja_reading, lambda t: [t], lambda t: True)
+
+
+def test_a_name_read_whole_wins_over_an_alias_gloss_inside_it():
+    # jieba: 朴 / 大成; 大成 glosses a Japanese firm in the corpus (다이세이(大成)건설)
+    words = jieba_words("朴大成的外号是什么？")
+    held = {"박대성"}.__contains__
+    found = span_readings(words, hanja_reading, lambda t: [t], held, skip=["大成"])
+    assert [(e.via, e.terms) for e in found] == [("朴大成", ("박대성",))]
+    # a span inside an alias gloss is left to the alias
+    assert not span_readings(words, hanja_reading, lambda t: [t], held, skip=["朴大成的"])
