@@ -208,8 +208,22 @@ def glue(left: str, right: str, usage: Usage | None = None) -> str:
         return said
     if usage is not None and usage.particles_apart() and _particle_after_mark(left, right):
         return " "
-    joined = _known_across(before, after) or _attached(before, after) or _split_word(before, after)
-    return "" if joined else " "
+    joined = _known_across(before, after) or _attached(before, after) or _lone_prefix(before, after)
+    return "" if joined or _split_word(before, after) else " "
+
+
+@lru_cache(maxsize=65536)
+def _lone_prefix(before: str, after: str) -> bool:
+    """Whether Kiwi reads the word before the break, left alone, as one prefix (``XPN``), which
+    only ever starts a word (``확산돼 신`` / ``질 생산력을``: 신질; ``모델 생`` / ``물로``): the
+    break split it from its noun, whatever the joined reading scores (KorQuAD half 1: 44 split
+    words, 1 real space)."""
+    word = before.split(" ")[-1]
+    if not word or not is_hangul(word[-1]):
+        return False
+    start = len(before) - len(word)
+    inside = [t for t in _reading(f"{before} {after}")[0] if start <= t.start < len(before)]
+    return len(inside) == 1 and str(inside[0].tag) == "XPN"
 
 
 def _once_against_kiwi(usage: Usage, left: str, right: str, before: str, after: str) -> bool:
@@ -351,10 +365,9 @@ def _reading(text: str) -> tuple[Sequence[Token], float]:
 
 @lru_cache(maxsize=65536)
 def _split_word(before: str, after: str) -> bool:
-    kiwi = get_kiwi()
     joined = before + after
     one_tokens, one = _reading(joined)
-    two_tokens, two = kiwi.analyze(f"{before} {after}", top_n=1)[0]
+    two_tokens, two = _reading(f"{before} {after}")
     if _unknown_across(one_tokens, two_tokens, len(before), len(before) - len(before.split(" ")[-1])):
         return False
     if one - two > ALONE:
