@@ -70,6 +70,8 @@ def test_a_word_split_by_a_line_break_is_joined(left: str, right: str) -> None:
         # a particle that would leave a word standing after it (차장 + 이 + 석희)
         ("국세청 차장", "이석희와 선거"),
         ("닌텐도 회장", "이와타 사토루는"),
+        ("이와 관련해 전 노동부장관", "이형구에 대해"),  # ... even where Kiwi scores it better joined
+        ("1월 5일에", "가나야 한조 참모가"),
         ("수많은 증권가", "건물들이 여의도에"),  # 가 read as a prefix of 건물, inside 증권가
         ("서울", "시(市)"),  # a gloss of the second word alone
         ("기업이 5개 사가 있다. 그", "중 알리바바, 하이크비전"),  # a determiner alone is no prefix
