@@ -41,6 +41,8 @@ from docqa.ingest.spacing import Usage, glue
         ("하던 도중 엄지", "손가락에 연어"),
         ("올랐다. 내셔널", "리그 신인왕"),
         ("동물들은 살아", "남았다고 한다."),
+        # a prefix left standing alone, which only starts a word, whatever Kiwi's scores say
+        ("융합이 점진적으로 확산돼 신", "질 생산력을 지속적으로"),
     ],
 )
 def test_a_word_split_by_a_line_break_is_joined(left: str, right: str) -> None:
@@ -68,8 +70,11 @@ def test_a_word_split_by_a_line_break_is_joined(left: str, right: str) -> None:
         # a particle that would leave a word standing after it (차장 + 이 + 석희)
         ("국세청 차장", "이석희와 선거"),
         ("닌텐도 회장", "이와타 사토루는"),
+        ("이와 관련해 전 노동부장관", "이형구에 대해"),  # ... even where Kiwi scores it better joined
+        ("1월 5일에", "가나야 한조 참모가"),
         ("수많은 증권가", "건물들이 여의도에"),  # 가 read as a prefix of 건물, inside 증권가
         ("서울", "시(市)"),  # a gloss of the second word alone
+        ("기업이 5개 사가 있다. 그", "중 알리바바, 하이크비전"),  # a determiner alone is no prefix
     ],
 )
 def test_a_break_between_words_keeps_its_space(left: str, right: str) -> None:
