@@ -137,3 +137,17 @@ def test_a_searchs_hits_read_their_sentence_vectors_in_one_query(settings, searc
         for column, (starts, matrix) in one.items():
             assert np.array_equal(many[column][0], starts)
             assert np.array_equal(many[column][1], matrix)
+
+
+def test_a_passages_terms_are_read_once_a_generation(settings, searcher):
+    """The best lexical hit's terms (read every search) come from SQLite the first time only."""
+    reader = searcher._state.rows
+    assert isinstance(reader, SnapshotReader)
+    first = reader.terms(3)
+    statements: list[str] = []
+    reader.store().conn.set_trace_callback(statements.append)
+    try:
+        assert reader.terms(3) == first and first
+    finally:
+        reader.store().conn.set_trace_callback(None)
+    assert statements == []
