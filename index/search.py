@@ -323,6 +323,7 @@ class Searcher:
         top = np.argsort(-fused, kind="stable")[:SENTENCE_RERANK_DEPTH]
         ids = [int(union[i]) for i in top]
         found = reads.rows(ids)
+        reads.prefetch([found[pid] for pid in ids])
         stored = [reads.sentence_matrices(found[pid]) for pid in ids]
         e5 = np.array([_best_cosine(s.get("vector"), rvec) for s in stored], dtype=np.float32)
         aligned = np.array([_best_cosine(s.get("aligned"), avec) for s in stored], dtype=np.float32)
@@ -394,11 +395,14 @@ class Searcher:
     ) -> list[np.ndarray | None]:
         """Each hit's sentence similarities to the query: e5 cosines, or with ``avec`` those blended
         with the aligned cosines (``fusion.sentence_similarity``), scaled over the sentences an
-        answer may quote from all hits; None: left to ``_sentence_scores`` (e5 alone)."""
-        if qvec is None or avec is None or not weight or state.gen.aligned is None or not rows:
+        answer may quote from all hits; e5 cosines alone without ``avec``; None without ``qvec``."""
+        if qvec is None:
             return [None] * len(rows)
-        both = [reads.sentence_matrices(row) for row in rows]  # read once a search (``_best_sentences``)
+        reads.prefetch(rows)  # every hit's sentence vectors in one query, read once a search
+        both = [reads.sentence_matrices(row) for row in rows]
         e5 = [_cosines_of(stored.get("vector"), row, qvec) for stored, row in zip(both, rows, strict=True)]
+        if avec is None or not weight or state.gen.aligned is None or not rows:
+            return list(e5)
         aligned = [
             _cosines_of(stored.get("aligned"), row, avec) for stored, row in zip(both, rows, strict=True)
         ]
@@ -422,12 +426,7 @@ class Searcher:
         spans = row.passage.sentences
         if not spans:
             return ()
-        if cosines is not None:
-            cos = cosines
-        elif qvec is not None:
-            cos = _cosines(state.rows, row, qvec)
-        else:
-            cos = np.zeros(len(spans), dtype=np.float32)
+        cos = cosines if cosines is not None else np.zeros(len(spans), dtype=np.float32)  # lexical: none
         found = self._sentence_terms(state, row, spans) if scoring.any_terms else [frozenset()] * len(spans)
         return scoring.scores(spans, cos, found)
 
@@ -444,11 +443,6 @@ class Searcher:
                 terms = found[span.start] = frozenset(terms_from_tokens(tokens))
                 state.rows.remember_terms((doc_id, span.start), terms)
         return [found[s.start] or frozenset() for s in spans]
-
-
-def _cosines(rows: Rows, row: StoredPassage, vec: np.ndarray) -> np.ndarray:
-    """Cosines of a passage's sentences to ``vec`` (0 for a passage without sentence vectors)."""
-    return _cosines_of(rows.sentence_vectors(row), row, vec)
 
 
 def _cosines_of(

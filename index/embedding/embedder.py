@@ -254,6 +254,9 @@ class Embedder:
         """Each question's tokens with the query prefix, as ``encode_queries`` pads them (what a
         shared pass costs: ``coalesce.Coalescing`` groups questions of like length)."""
         prefixed = [self.query_prefix + t for t in _as_list(texts)]
+        lengths = getattr(self._model, "token_lengths", None)  # ONNX Runtime: keeps the ids for the pass
+        if lengths is not None:
+            return list(lengths(prefixed))
         ids = self.tokenizer(prefixed, truncation=True, max_length=MAX_SEQ_LENGTH)["input_ids"]
         return [len(row) for row in ids]
 

@@ -38,6 +38,7 @@ from docqa.index.embedding.tokenizer import MAX_SEQ_LENGTH, check_probe, load_se
 
 # DOCQA_ENCODER_RUNTIME values that run this module, and their MatMulNBits accuracy level.
 ACCURACY_LEVELS = {"onnx": 0, "onnx-int8": 4}
+KEPT_IDS = 256  # texts whose ids ``token_lengths`` keeps at most (a pass takes them within moments)
 _STAMP_KEY = "docqa_stamp"
 
 
@@ -116,9 +117,30 @@ class OnnxE5:
         self._running = 0
         self._narrowed = 0  # writes in flight (``narrowed``): every call on the one-thread session
         self._lock = threading.Lock()
+        # texts ``token_lengths`` tokenized, their ids kept for the pass that encodes them next
+        self._tokenized: dict[str, list[int]] = {}
 
     def get_embedding_dimension(self) -> int:
         return self._dim
+
+    def token_lengths(self, texts: list[str]) -> list[int]:
+        """Each text's tokens, as a pass pads it; the ids are kept for the ``encode`` that follows
+        (``coalesce.Coalescing`` asks a question's length, then encodes it: it was tokenized twice)."""
+        ids = self.tokenizer(list(texts), truncation=True, max_length=MAX_SEQ_LENGTH)["input_ids"]
+        with self._lock:
+            if len(self._tokenized) > KEPT_IDS:  # lengths asked of texts never encoded: dropped
+                self._tokenized.clear()
+            self._tokenized.update(zip(texts, ids, strict=True))
+        return [len(row) for row in ids]
+
+    def _token_ids(self, texts: list[str]) -> list[list[int]]:
+        """The texts' ids: those ``token_lengths`` kept (taken, not shared), the others tokenized."""
+        with self._lock:
+            kept = [self._tokenized.pop(t, None) for t in texts]
+        missing = [t for t, ids in zip(texts, kept, strict=True) if ids is None]
+        tokenized = self.tokenizer(missing, truncation=True, max_length=MAX_SEQ_LENGTH) if missing else {}
+        fresh = iter(tokenized.get("input_ids", ()))
+        return [ids if ids is not None else next(fresh) for ids in kept]
 
     def share_cores(self) -> None:
         """From now on a call uses every core only when no other call is running (the service)."""
@@ -169,7 +191,7 @@ class OnnxE5:
         ``input_ids``, ``attention_mask`` of its real tokens, as numpy arrays). ``workers`` > 1:
         the batches (the same batches) run on that many threads, one core each."""
         del show_progress_bar, convert_to_numpy, normalize_embeddings  # vectors are always unit numpy
-        ids = self.tokenizer(list(texts), truncation=True, max_length=MAX_SEQ_LENGTH)["input_ids"]
+        ids = self._token_ids(list(texts))
         outputs: list[dict[str, np.ndarray]] = [{} for _ in ids]
         batches = self._batches(list(texts), ids, max(1, batch_size), workers)
         for batch, tokens in zip(

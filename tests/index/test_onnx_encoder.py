@@ -181,6 +181,30 @@ def test_a_writes_passages_run_a_worker_per_core_with_the_same_vectors(e5_embedd
     assert model._running == 0
 
 
+def test_a_questions_length_tokenizes_it_once_for_its_pass(e5_embedder) -> None:
+    # ``coalesce.Coalescing`` asks each question's length, then encodes it: one tokenizer call
+    model = e5_embedder._model
+    questions = _corpus_sample()[1][:6]
+    expected = e5_embedder.encode_queries(questions)
+    calls: list[list[str]] = []
+    tokenizer = model.tokenizer
+
+    def counted(texts, **kwargs):
+        calls.append(list(texts))
+        return tokenizer(texts, **kwargs)
+
+    model.tokenizer = counted
+    try:
+        lengths = e5_embedder.query_lengths(questions)
+        vectors = e5_embedder.encode_queries(questions)
+        again = e5_embedder.encode_queries(questions)  # nothing kept now: tokenized afresh
+    finally:
+        model.tokenizer = tokenizer
+    assert len(calls) == 2 and not model._tokenized
+    assert lengths == [len(ids) for ids in tokenizer(calls[0])["input_ids"]]
+    assert np.array_equal(vectors, expected) and np.array_equal(again, expected)
+
+
 def test_graph_is_built_once_and_a_damaged_one_rebuilt(tmp_path: Path, e5_dir: Path) -> None:
     directory = _copy_without_graphs(e5_dir, tmp_path)
     path = onnx_file(directory, 0)

@@ -93,14 +93,19 @@ def test_a_passages_closest_sentence_lifts_it_for_a_question_in_another_script(s
     def profit_first(result):
         return "2,043.53억위안2,687.21억위안" in "".join(result.hits[0].passage.text.split())
 
-    read = SnapshotReader.sentence_matrices
+    read, read_many = SnapshotReader.sentence_matrices, SnapshotReader.sentence_matrices_of
     fetched: list[int] = []
 
     def counted(self, row, columns):
         fetched.append(row.id)
         return read(self, row, columns)
 
+    def counted_many(self, rows, columns):
+        fetched.extend(row.id for row in rows)
+        return read_many(self, rows, columns)
+
     monkeypatch.setattr(SnapshotReader, "sentence_matrices", counted)
+    monkeypatch.setattr(SnapshotReader, "sentence_matrices_of", counted_many)
     assert profit_first(searcher.search(question, k=5))
     assert len(fetched) == len(set(fetched)) > 5  # the best 20, once each; the 5 hits among them
     monkeypatch.setattr(Searcher, "_best_sentences", lambda self, reads, union, fused, *rest: fused)

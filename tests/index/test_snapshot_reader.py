@@ -110,3 +110,44 @@ def test_a_hits_e5_and_aligned_sentence_vectors_come_in_one_query(settings, sear
                 assert np.array_equal(found[column][1], matrix[inside])
     finally:
         reader.store().conn.set_trace_callback(None)
+
+
+def test_a_searchs_hits_read_their_sentence_vectors_in_one_query(settings, searcher):
+    """The hits of a search read every one's sentence vectors with one SQL statement (it took one
+    per hit), and each hit gets the arrays its own query gives, neighbouring windows included."""
+    manifest, store = _snapshot(settings)
+    try:
+        every = store.passage_rows()
+    finally:
+        store.close()
+    reader = searcher._state.rows
+    assert isinstance(reader, SnapshotReader)
+    rows = [every[pid] for pid in sorted(every)[:12]] + [every[pid] for pid in sorted(every)[-3:]]
+    alone = [reader.sentence_matrices(row, ("vector", "aligned")) for row in rows]
+    statements: list[str] = []
+    reader.store().conn.set_trace_callback(statements.append)
+    try:
+        together = reader.sentence_matrices_of(rows, ("vector", "aligned"))
+    finally:
+        reader.store().conn.set_trace_callback(None)
+    assert len(statements) == 1, statements
+    assert sum(len(found.get("vector", ((), ()))[0]) for found in together) > len(rows)
+    for one, many in zip(alone, together, strict=True):
+        assert set(one) == set(many)
+        for column, (starts, matrix) in one.items():
+            assert np.array_equal(many[column][0], starts)
+            assert np.array_equal(many[column][1], matrix)
+
+
+def test_a_passages_terms_are_read_once_a_generation(settings, searcher):
+    """The best lexical hit's terms (read every search) come from SQLite the first time only."""
+    reader = searcher._state.rows
+    assert isinstance(reader, SnapshotReader)
+    first = reader.terms(3)
+    statements: list[str] = []
+    reader.store().conn.set_trace_callback(statements.append)
+    try:
+        assert reader.terms(3) == first and first
+    finally:
+        reader.store().conn.set_trace_callback(None)
+    assert statements == []
