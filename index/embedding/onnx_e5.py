@@ -117,8 +117,10 @@ class OnnxE5:
         self._running = 0
         self._narrowed = 0  # writes in flight (``narrowed``): every call on the one-thread session
         self._lock = threading.Lock()
-        # texts ``token_lengths`` tokenized, their ids kept for the pass that encodes them next
+        # texts ``token_lengths`` tokenized, their ids kept for the pass that encodes them next;
+        # a lock of their own: ``encode`` runs under ``_lock`` in ``bf16.Bf16E5``
         self._tokenized: dict[str, list[int]] = {}
+        self._ids_lock = threading.Lock()
 
     def get_embedding_dimension(self) -> int:
         return self._dim
@@ -127,7 +129,7 @@ class OnnxE5:
         """Each text's tokens, as a pass pads it; the ids are kept for the ``encode`` that follows
         (``coalesce.Coalescing`` asks a question's length, then encodes it: it was tokenized twice)."""
         ids = self.tokenizer(list(texts), truncation=True, max_length=MAX_SEQ_LENGTH)["input_ids"]
-        with self._lock:
+        with self._ids_lock:
             if len(self._tokenized) > KEPT_IDS:  # lengths asked of texts never encoded: dropped
                 self._tokenized.clear()
             self._tokenized.update(zip(texts, ids, strict=True))
@@ -135,7 +137,7 @@ class OnnxE5:
 
     def _token_ids(self, texts: list[str]) -> list[list[int]]:
         """The texts' ids: those ``token_lengths`` kept (taken, not shared), the others tokenized."""
-        with self._lock:
+        with self._ids_lock:
             kept = [self._tokenized.pop(t, None) for t in texts]
         missing = [t for t, ids in zip(texts, kept, strict=True) if ids is None]
         tokenized = self.tokenizer(missing, truncation=True, max_length=MAX_SEQ_LENGTH) if missing else {}
