@@ -28,7 +28,7 @@ import psutil
 from bench import machine
 from bench.baseline import ensure_tree
 from bench.baseline import python as baseline_python
-from bench.servers import Server, free_port
+from bench.servers import Server, free_port, service_env
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -41,13 +41,7 @@ def _server(name: str, ref: str, data_dir: Path, work: Path, env: dict[str, str]
     tree = None if ref == "." else ensure_tree(ref)
     python = str(baseline_python(tree)) if tree else sys.executable
     port = free_port()
-    env = {
-        "DOCQA_DATA_DIR": str(data_dir),
-        "DOCQA_PORT": str(port),
-        "DOCQA_HOST": "127.0.0.1",
-        "DOCQA_QUERY_CACHE_SIZE": "0",
-        **env,
-    }
+    env = {**service_env(data_dir, port), **env}
     argv = [python, script] if script else [python, "-m", "docqa.cli", "serve"]
     return Server(name, argv, port, env, work / f"{name}.log", cwd=tree or ROOT)
 

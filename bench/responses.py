@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.servers import Server, free_port
+from bench.servers import Server, free_port, service_env
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOK = re.compile(rb'"took_ms":-?[0-9.eE+-]+')
@@ -62,12 +62,7 @@ async def _send(base: str, requests: list[tuple[str, dict]], concurrency: int) -
 def dump(data_dir: Path, out: Path, concurrency: int, sets: list[Path]) -> int:
     requests = requests_for(sets)
     port = free_port()
-    env = {
-        "DOCQA_DATA_DIR": str(data_dir),
-        "DOCQA_PORT": str(port),
-        "DOCQA_HOST": "127.0.0.1",
-        "DOCQA_QUERY_CACHE_SIZE": "0",
-    }
+    env = service_env(data_dir, port)
     log = Path(tempfile.mkdtemp(prefix="docqa-responses-")) / "serve.log"
     server = Server("docqa", [sys.executable, "-m", "docqa", "serve"], port, env, log, cwd=ROOT)
     server.start()

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from bench import machine, report
-from bench.servers import PeakRss, Server, free_port
+from bench.servers import PeakRss, Server, free_port, service_env
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -383,12 +383,7 @@ def _our_server(variant: str, data_dir: Path, work: Path, name: str, tree: Path 
     argv = [*_docqa(variant, tree), "serve"]
     # The load generator cycles through one question list: with the query-embedding cache on, every
     # pass after the first would be served from memory and flatter us. Measure without it.
-    env = {
-        "DOCQA_DATA_DIR": str(data_dir),
-        "DOCQA_PORT": str(port),
-        "DOCQA_HOST": "127.0.0.1",
-        "DOCQA_QUERY_CACHE_SIZE": "0",
-    }
+    env = service_env(data_dir, port)
     return Server(name, argv, port, env, work / f"{name}.log", cwd=tree or ROOT)
 
 

@@ -14,6 +14,17 @@ import httpx
 import psutil
 
 
+def service_env(data_dir: Path, port: int) -> dict[str, str]:
+    """A docqa service's settings for a bench: local, on ``port``, the query-embedding cache off
+    (a load generator cycles through one question list: cached passes would flatter it)."""
+    return {
+        "DOCQA_DATA_DIR": str(data_dir),
+        "DOCQA_PORT": str(port),
+        "DOCQA_HOST": "127.0.0.1",
+        "DOCQA_QUERY_CACHE_SIZE": "0",
+    }
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
