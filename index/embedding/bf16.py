@@ -84,8 +84,7 @@ class Bf16E5(OnnxE5):
         self._eps = float(e5.header.eps)
         self._workers = max(1, workers)
         self._lock = threading.Lock()
-        self._tokenized: dict[str, list[int]] = {}  # ``OnnxE5.token_lengths``' ids
-        self._ids_lock = threading.Lock()
+        self._keep_ids()  # ``OnnxE5.token_lengths``' ids
 
         def f32(name: str) -> Any:
             return torch.from_numpy(np.ascontiguousarray(e5.array(name), dtype=np.float32))

@@ -117,8 +117,11 @@ class OnnxE5:
         self._running = 0
         self._narrowed = 0  # writes in flight (``narrowed``): every call on the one-thread session
         self._lock = threading.Lock()
-        # texts ``token_lengths`` tokenized, their ids kept for the pass that encodes them next;
-        # a lock of their own: ``encode`` runs under ``_lock`` in ``bf16.Bf16E5``
+        self._keep_ids()
+
+    def _keep_ids(self) -> None:
+        """The texts ``token_lengths`` tokenized, their ids kept for the pass that encodes them
+        next; a lock of their own: ``encode`` runs under ``_lock`` in ``bf16.Bf16E5``."""
         self._tokenized: dict[str, list[int]] = {}
         self._ids_lock = threading.Lock()
 
