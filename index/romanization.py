@@ -244,7 +244,10 @@ def _reading_of(
             if names:
                 found.update(dict.fromkeys(c for c, _ in names))
                 read[i] = None
-                if any(end for _, end in names):
-                    read[i + 1 if after and PLACE_SUFFIXES.get(after) else i - 1] = None
+                ends = {end for _, end in names if end}  # the place words that gave a syllable
+                if ends & set(PLACE_SUFFIXES.get(after, ())):
+                    read[i + 1] = None
+                if ends & set(PLACE_PREFIXES.get(before, ())):
+                    read[i - 1] = None
                 break
     return tuple(found), [words[i] for i in sorted(read)]
