@@ -29,12 +29,13 @@ _INITIAL = {
 }  # fmt: skip
 # vowels -> jungseong index (ㅏ0 ㅐ1 ㅑ2 ㅒ3 ㅓ4 ㅔ5 ㅕ6 ㅖ7 ㅗ8 ㅘ9 ㅙ10 ㅚ11 ㅛ12 ㅜ13 ㅝ14 ㅞ15 ㅟ16
 # ㅠ17 ㅡ18 ㅢ19 ㅣ20); older spellings write ㅓ as u (Jung, Sung, Hyun), ㅜ as oo (Woo, Sook) and
-# ㅢ as ee (Tae-hee, Hee-ho) as well as ㅣ (Lee), and ㅏ as ah (Yoo Ah-in 유아인)
+# ㅢ as ee (Tae-hee, Hee-ho) as well as ㅣ (Lee), ㅏ as ah (Yoo Ah-in 유아인) and ㅚ as oi (Lee
+# Hoi-chang 이회창)
 _VOWEL = {
     "a": (0,), "ae": (1,), "ya": (2,), "yae": (3,), "eo": (4,), "e": (5, 4), "yeo": (6,), "ye": (7,),
     "yo": (12,), "o": (8,), "wa": (9,), "wae": (10,), "oe": (11,), "u": (13, 4), "oo": (13,),
     "wo": (14,), "we": (15,), "wi": (16,), "yu": (17, 6), "eu": (18,), "ui": (19,), "i": (20,),
-    "ee": (20, 19), "ou": (13,), "you": (17, 6), "woo": (13,), "wu": (13,), "ah": (0,),
+    "ee": (20, 19), "ou": (13,), "you": (17, 6), "woo": (13,), "wu": (13,), "ah": (0,), "oi": (11,),
 }  # fmt: skip
 # final consonants -> jongseong index (ㄱ1 ㄴ4 ㄷ7 ㄹ8 ㅁ16 ㅂ17 ㅇ21)
 _FINAL = {

@@ -13,6 +13,8 @@ def test_a_romanised_name_is_read_every_way_its_spelling_allows():
     assert readings("Galaxy") == [] and readings("x") == []
     # older spellings write ㅢ as ee; whole syllables are read before split ones (tae: 태, not 타에)
     assert "태희" in readings("Tae-hee")[:4] and "희" in syllable_readings("hee")
+    # and ㅚ as oi (Lee Hoi-chang 이회창), besides the strict oe
+    assert "회창" in readings("Hoi-chang") and syllable_readings("hoi") == syllable_readings("hoe") == ["회"]
 
 
 def test_a_given_name_may_write_eu_as_u_where_no_strict_reading_is_a_name():
