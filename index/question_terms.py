@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from docqa.index.aliases import AliasTable, alias_expansions, match_aliases
+from docqa.index.countries import country_expansions, country_matches
 from docqa.index.expansion import Expansion, overlaps
 from docqa.index.glossary import gloss_expansions, gloss_loanwords, gloss_names, glosses
 from docqa.index.japanese import expansions as japanese_names
@@ -88,6 +89,7 @@ def foreign_expansions(
     analyse: Analyze = lambda part: analyze(part, kiwi)  # noqa: E731
     known = known_to(lexical)
     matches = match_aliases(text, aliases, fold_han)
+    countries = [(m, k) for m, k in country_matches(text) if not overlaps(m, [a for a, _ in matches])]
     expansions = alias_expansions(matches, analyse)
     segmented = jieba_words(text) if _HAN.search(text) else []
     skip = [matched for matched, _ in matches]
@@ -148,7 +150,7 @@ def foreign_expansions(
                 untranslated = [(w, src) for w, src in words if w not in done]
                 expansions += sino_korean_expansions(untranslated, own, term_vectors, known)
                 expansions = _near_loans(expansions, own, term_vectors, _capitalised(text))
-    return _spelt_once(expansions)
+    return _spelt_once(expansions) + country_expansions(countries, analyse, expansions)
 
 
 def _two_word_names(
