@@ -32,10 +32,13 @@ _ONSET = {
 _IEUNG, _RIEUL = 11, 5
 # jungseong (vowel) indices: ㅏ0 ㅐ1 ㅑ2 ㅒ3 ㅓ4 ㅔ5 ㅕ6 ㅖ7 ㅗ8 ㅘ9 ㅙ10 ㅛ12 ㅜ13 ㅝ14 ㅞ15 ㅟ16 ㅠ17
 # ㅡ18 ㅣ20. Each vowel: the ways it may be written, each a run of syllables' vowels (AY 아이).
+# EY is 에이 (data 데이터) and, where Korean took the word by its letters, 아 (oasis 오아시스, Asia
+# 아시아): KorQuAD check 10 en Hit@5 / MRR@10 .900 / .774 -> .912 / .776, zh MRR .835 -> .837;
+# the project sets and check 11 unchanged.
 _A, _AE, _EO, _E, _O, _U, _EU, _I = 0, 1, 4, 5, 8, 13, 18, 20
 _VOWEL: dict[str, tuple[tuple[int, ...], ...]] = {
     "AA": ((_A,), (_O,)), "AE": ((_AE,),), "AH": ((_EO,),), "AO": ((_O,),), "AW": ((_A, _U),),
-    "AY": ((_A, _I),), "EH": ((_E,),), "ER": ((_EO,),), "EY": ((_E, _I),), "IH": ((_I,),),
+    "AY": ((_A, _I),), "EH": ((_E,),), "ER": ((_EO,),), "EY": ((_E, _I), (_A,)), "IH": ((_I,),),
     "IY": ((_I,),), "OW": ((_O,),), "OY": ((_O, _I),), "UH": ((_U,),), "UW": ((_U,),),
 }  # fmt: skip
 _SCHWA = ((_EO,), (_A,), (_EU,))  # an unstressed AH: data 데이터, china 차이나, google 구글

@@ -35,6 +35,7 @@ WRITTEN = [
     ("humanoid", "휴머노이드"),  # *
     ("incubator", "인큐베이터"),  # *
     ("shop", "숍"),
+    ("oasis", "오아시스"),  # EY as 아, as Korean took the word by its letters
 ]
 
 
