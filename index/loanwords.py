@@ -58,6 +58,7 @@ _W_VOWEL: dict[str, tuple[tuple[int, ...], ...]] = {
 _CODA = {"P": 17, "T": 19, "K": 1, "M": 16, "N": 4, "NG": 21, "L": 8}
 _STOPS = frozenset(("P", "T", "K"))  # close a syllable after a vowel, or take 으
 _PALATAL = {"CH": 14, "JH": 12, "ZH": 12}  # alone: 치, 지
+_SHORT = frozenset(("AE", "AH", "EH", "IH", "UH"))
 _W_JOINS = frozenset(("K", "G", "HH"))  # quick 퀵, Gwen 그웬 is rarer than 궨: k/g/h + w merge
 MIN_SYLLABLES = 2  # one syllable (팀, 칩) meets too many Korean words by chance
 MIN_LETTERS = 3  # a question word shorter than this is a particle or an abbreviation
@@ -142,6 +143,9 @@ def _spell(
         return
     if p in _STOPS and open_before:  # robot 로봇 or part 파트: both are written
         yield from _spell(ph, i + 1, _close(done, _CODA[p]), None)
+    # after a short vowel, as often written closed by ㅅ: edge 엣지, badge 뱃지, bridge 브릿지
+    if p == "JH" and open_before and _base(ph[i - 1]) in _SHORT:
+        yield from _spell(ph, i + 1, (*_close(done, 19), (12, _I, 0)), None)
     vowel = _I if p in _PALATAL else _EU
     if p == "SH":
         for v in (_I, _U):  # English 잉글리시, pushed 푸슈트

@@ -36,6 +36,8 @@ WRITTEN = [
     ("incubator", "인큐베이터"),  # *
     ("shop", "숍"),
     ("oasis", "오아시스"),  # EY as 아, as Korean took the word by its letters
+    ("edge", "엣지"),  # j after a short vowel, closed by ㅅ (the standard's 에지 too)
+    ("edge", "에지"),
 ]
 
 
@@ -60,6 +62,9 @@ def test_one_pronunciation_and_its_variants():
     assert {"로봇", "로보트", "로밧", "로바트"} <= spellings("R OW1 B AA2 T".split())
     assert spellings("T AW1 N".split()) == {"타운"}
     assert spellings("S T R IY1 T".split()) >= {"스트리트"}  # a consonant cluster takes 으
+    # j after a short vowel may close it with ㅅ (edge 엣지), not after a long one (page)
+    assert spellings("EH1 JH".split()) == {"에지", "엣지"}
+    assert spellings("P EY1 JH".split()) == {"페이지", "파지"}
 
 
 def test_a_plural_is_spelt_as_its_singular(lex):
