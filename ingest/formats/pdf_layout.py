@@ -15,7 +15,9 @@ two columns. Here:
 4. tables (``page.find_tables``) become one line per row, with the header cells attached;
 5. each page is read band by band (a band ends at a full-width line or table), column by column,
    and lines are joined into paragraphs where a line runs to the column's edge and the next
-   follows at line spacing.
+   follows at line spacing; a break between two syllables where the next line's first syllable
+   would still have fitted on the line (``at_edge``) keeps its space: a browser breaks Korean
+   between any two syllables, so it did not break a word there.
 
 A page's text is its paragraphs, one per line, a blank line between them; a paragraph still open
 at the page's foot ends with a space, so the cleaner joins it to the next page's first line.
@@ -267,26 +269,58 @@ def _one_column(row: Sequence[TextLine], columns: Sequence[Column], tol: float) 
 
 def paragraphs(
     column_rows: Sequence[Sequence[TextLine]], right: float, spacing: Spacing, usage: Usage | None = None
-) -> list[tuple[str, bool]]:
-    """Rows joined into paragraphs: (text, open) where ``open`` says the last row ran to the edge.
+) -> list[tuple[str, bool, TextLine]]:
+    """Rows joined into paragraphs: (text, open, last row) where ``open`` says the last row ran
+    to the edge.
 
     A row continues the paragraph when the previous row ran to ``right`` (its next word would
     not have fitted), the gap between them is about the ``spacing`` of lines, and the size agrees.
     ``usage``: how the document writes its words within lines, for a break inside a word.
     """
-    out: list[tuple[str, bool]] = []
+    out: list[tuple[str, bool, TextLine]] = []
     prev: TextLine | None = None
     for row in column_rows:
         line = merge_row(row)
         if prev is not None and out and _continues(prev, line, right, spacing):
-            text, _ = out[-1]
-            out[-1] = (text + _glue(text, line.text, usage) + line.text, False)
+            text = out[-1][0]
+            fitted = not at_edge(prev, line.text, right)
+            out[-1] = (text + _glue(text, line.text, usage, fitted) + line.text, False, line)
         else:
-            out.append((line.text, False))
+            out.append((line.text, False, line))
         prev = line
     if out and prev is not None:
-        out[-1] = (out[-1][0], _full(prev, None, right))
+        out[-1] = (out[-1][0], _full(prev, None, right), prev)
     return out
+
+
+HANGUL_EM = 1.0  # a Hangul syllable's width, in em, at most (NanumGothic's: 0.94)
+_NO_START = ".,?!:;%)]}>…·」』〉》"  # marks a line cannot start with: they go with the piece before
+_QUOTES = "'\"‘’“”"  # no break before or after a quote (Unicode's line breaking, class QU)
+
+
+def piece_width(text: str) -> float:
+    """The width, in em, of the piece a line starts with, the least a browser moves to the next
+    line: a syllable with the marks that cannot start a line after it, through quotes and a
+    hyphen (``다.``, ``양"이``, ``카-``), a Latin word or a number (``ROM``, ``.1999``)."""
+    width = 0.0
+    for i, c in enumerate(text):
+        prev = text[i - 1] if i else ""
+        latin = (
+            c.isascii()
+            and c.isalnum()
+            and (prev.isascii() and prev.isalnum() or prev in ".," and c.isdigit())
+        )
+        if c == " " or i and not (c in _NO_START or c in _QUOTES or c == "-" or prev in _QUOTES or latin):
+            break
+        width += HANGUL_EM if unicodedata.east_asian_width(c) in "WF" else 0.55
+    return width
+
+
+def at_edge(prev: TextLine, nxt: str, right: float) -> bool:
+    """Whether ``prev`` ran to the column's edge ``right``: the first piece of the next line
+    (``piece_width``) would not have fitted after it. Where it would have, the browser broke
+    the line at a space, not inside a word (a browser breaks Korean between any two syllables)."""
+    return right - prev.x1 < piece_width(nxt) * prev.size
 
 
 def _full(prev: TextLine, nxt: TextLine | None, right: float) -> bool:
@@ -305,11 +339,13 @@ def _continues(prev: TextLine, line: TextLine, right: float, spacing: Spacing) -
     return line.y0 - prev.y1 <= _gap_limit(prev, spacing) and _full(prev, line, right)
 
 
-def _glue(left: str, right: str, usage: Usage | None) -> str:
+def _glue(left: str, right: str, usage: Usage | None, fitted: bool = False) -> str:
     # Chinese and Japanese take no space at a line break; between two Hangul syllables the
     # document's own spelling or Kiwi tells a break inside a word (browsers break Korean
-    # anywhere) from one between words.
-    return "" if left and right and is_cjk(left[-1]) and is_cjk(right[0]) else glue(left, right, usage)
+    # anywhere) from one between words, and where the line ended short of its edge, a space.
+    if left and right and is_cjk(left[-1]) and is_cjk(right[0]):
+        return ""
+    return glue(left, right, usage, fitted)
 
 
 Spacing = Mapping[float, float]  # font size -> the gap between the lines of a paragraph
@@ -345,18 +381,21 @@ def page_text(
     foot ends with a space (the cleaner joins it to the next page's first line)."""
     out: list[str] = []
     last_open = False
+    tail: tuple[TextLine, float] | None = None  # the open paragraph's last row, and its column's edge
     for unit in units:
         if isinstance(unit, Table):
             out.extend(["", *table_lines(unit)])
             last_open = False
             continue
         right = _right_edge(unit, columns, size)
-        for n, (text, is_open) in enumerate(paragraphs(unit, right, spacing, usage)):
+        for n, (text, is_open, last) in enumerate(paragraphs(unit, right, spacing, usage)):
             if n == 0 and last_open:
-                out[-1] += _glue(out[-1], text, usage) + text
+                fitted = tail is not None and not at_edge(tail[0], text, tail[1])
+                out[-1] += _glue(out[-1], text, usage, fitted) + text
             else:
                 out.extend(["", text])
             last_open = is_open and not ends_sentence(text)
+            tail = (last, right)
     if last_open and out:
         out[-1] += " "
     return out[1:] if out and out[0] == "" else out
