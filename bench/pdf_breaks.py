@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         f"joins of {t['spaces']:,} real spaces ({t['false_joins'] / spaces:.2%}; without the "
         f"geometry {t['false_joins_without']}, {t['false_joins_without'] / spaces:.2%}), "
         f"{t['missed']} of {t['splits']:,} split words left spaced ({t['missed'] / splits:.2%}; "
-        f"without {t['missed_without']}); at lines that ended short: {t['fitted_spaces']:,} real "
+        f"without {t['missed_without']}); told by the geometry to be spaces: {t['fitted_spaces']:,} real "
         f"spaces, {t['fitted_splits']} split words; {t['unknown']} breaks not found in the source"
     )
     args.results.mkdir(parents=True, exist_ok=True)

@@ -50,7 +50,8 @@ corpus 0.70% -> 0.35%, 95.2% -> 94.8%.
 
 At a PDF's line break the line's box also tells (``glue(..., fitted=True)``, from
 ``pdf_layout.at_edge``): where the next line's first syllable would have fitted on the line, the
-browser broke it at a space (it breaks Korean between any two syllables), and the space is kept.
+browser broke it at a space (it breaks Korean between any two syllables), and the space is kept;
+so it is everywhere in a document most of whose lines had that room (``word-break: keep-all``).
 On KorQuAD's dev articles printed by Chromium (``python -m bench.pdf_breaks``) the split words
 show no more often at lines that ran to the edge than elsewhere, so the geometry only keeps
 spaces: it licenses no join on weaker evidence.

@@ -28,6 +28,8 @@ BROKEN = [
     ("그는 젊은 시절 미국 남부 조지아의 뉴톤", "카운티에서 방대한 농장을 운영했다."),
     ("그는 정부의 도움 없이 민간단체인 김대중", "평화센터를 통해 북측과 접촉했다."),
 ]
+# ... and this one's first line runs to the edge (19.8 of 20 em): no room for a syllable there
+FULL = ("그의 유해는 일본의 수도 근교의 오래된 도쿄 도", "하치오지 시에 있는 황실 묘역에 묻혔다.")
 
 
 def keep_all_page(paragraphs: list[str]) -> str:
@@ -42,17 +44,20 @@ article {{ width: 300px; font-size: 15px; line-height: 1.7; word-break: keep-all
 @pytest.fixture(scope="module")
 def keep_all_pdf(printed_news: list[pdf_print.Printed], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three paragraphs of a corpus article (its lines set the column's edge), then the sentences."""
-    paragraphs = printed_news[0].paragraphs[:3] + [f"{a} {b}" for a, b in BROKEN]
+    paragraphs = printed_news[0].paragraphs[:3] + [f"{a} {b}" for a, b in [*BROKEN, FULL]]
     out = tmp_path_factory.mktemp("keep-all") / "keep-all.pdf"
     return pdf_print.print_pdf(keep_all_page(paragraphs), out, header_footer=False)
 
 
 def test_the_page_breaks_the_sentences_where_they_were_made_to_break(keep_all_pdf: Path) -> None:
     with pymupdf.open(keep_all_pdf) as pdf:
-        lines = [t.text for n, page in enumerate(pdf) for t in page_lines(page, n)]
-    for first, rest in BROKEN:
+        boxes = [t for n, page in enumerate(pdf) for t in page_lines(page, n)]
+    lines = [t.text for t in boxes]
+    for first, rest in [*BROKEN, FULL]:
         assert first in lines, first
         assert lines[lines.index(first) + 1].startswith(rest.split(" ")[0])
+    full = boxes[lines.index(FULL[0])]
+    assert (full.x1 - full.x0) / full.size > 19.5
 
 
 def test_a_break_at_a_line_that_ended_short_keeps_its_space(
@@ -65,6 +70,23 @@ def test_a_break_at_a_line_that_ended_short_keeps_its_space(
     monkeypatch.setattr(pdf_layout, "HANGUL_EM", float("inf"))
     text = read_path(keep_all_pdf).text
     assert [first for first, rest in BROKEN if f"{first}{rest}" in text] == [a for a, _ in BROKEN]
+
+
+def test_a_document_that_breaks_only_between_words_keeps_every_break_between_syllables(
+    keep_all_pdf: Path, printed_news: list[pdf_print.Printed], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``word-break: keep-all`` most lines end with room to spare, and a break at a line
+    that ran to the edge is a space too (``도`` / ``하치오지``: Kiwi reads one word); a page
+    broken between any two syllables is not taken for one."""
+    told: list[bool] = []
+    decide = pdf_layout.breaks_at_spaces
+    monkeypatch.setattr(pdf_layout, "breaks_at_spaces", lambda *a: told.append(decide(*a)) or told[-1])
+    assert " ".join(FULL) in read_path(keep_all_pdf).text
+    for printed in printed_news:
+        read_path(printed.path)
+    assert told == [True] + [False] * len(printed_news)
+    monkeypatch.setattr(pdf_layout, "SPACES_SEEN", 10**6)  # never taken for one: Kiwi joins it
+    assert "".join(FULL) in read_path(keep_all_pdf).text
 
 
 def test_room_for_a_syllable_is_told_between_syllables_only() -> None:
