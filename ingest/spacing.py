@@ -47,6 +47,14 @@ particles apart from Latin words and closing marks (``PAL 이나``, ``(MOU) 을`
 and one time in five or more) keeps a break there (``Usage.particles_apart``). KorQuAD half 1
 1.13% -> 0.94% false joins, 93.9% -> 93.8% repaired; half 0 1.10% -> 0.99%, 93.9% -> 93.8%; the
 corpus 0.70% -> 0.35%, 95.2% -> 94.8%.
+
+At a PDF's line break the line's box also tells (``glue(..., fitted=True)``, from
+``pdf_layout.at_edge``): where the next line's first syllable would have fitted on the line, the
+browser broke it at a space (it breaks Korean between any two syllables), and the space is kept;
+so it is everywhere in a document most of whose lines had that room (``word-break: keep-all``).
+On KorQuAD's dev articles printed by Chromium (``python -m bench.pdf_breaks``) the split words
+show no more often at lines that ran to the edge than elsewhere, so the geometry only keeps
+spaces: it licenses no join on weaker evidence.
 """
 
 from __future__ import annotations
@@ -182,16 +190,20 @@ class Usage:
         return self.prefixes[a + _head(b)]
 
 
-def glue(left: str, right: str, usage: Usage | None = None) -> str:
+def glue(left: str, right: str, usage: Usage | None = None, fitted: bool = False) -> str:
     """What joins ``left`` to ``right`` across a line break: "" when the break split a word,
     else " ". Before "(" it is "" (462 of 466 times in the corpus) unless the document writes
     " (" more often (``Usage.bracket``); before a Han gloss that the two halves spell, ""; elsewhere the
     document's own ``usage`` decides where it writes the words elsewhere, else Kiwi is asked,
-    where ``candidate`` holds."""
+    where ``candidate`` holds. ``fitted``: at a PDF's line break, the next line's first syllable
+    would have fitted on the line (``pdf_layout.at_edge``): a browser breaks Korean between any
+    two syllables, so it broke this line at a space, and between two syllables " " is kept."""
     if usage is not None and _UNIT_AT_END.search(left) and right[:1].isdigit():  # 4조2천 / 200억원
         said = usage.numeral()
         return " " if said is None else said
     if not (left and right and candidate(left[-1], right[0])):
+        return " "
+    if fitted and is_hangul(left[-1]) and is_hangul(right[0]):
         return " "
     if right[0] == "(":
         return "" if usage is None else usage.bracket()
