@@ -23,7 +23,15 @@ class Expansion:
     """Korean index terms added for the part ``via`` of a question, standing in for ``source``."""
 
     kind: Literal[
-        "alias", "reading", "transliteration", "romanised", "loanword", "translation", "gloss", "spelling"
+        "alias",
+        "reading",
+        "transliteration",
+        "romanised",
+        "loanword",
+        "translation",
+        "gloss",
+        "spelling",
+        "country",
     ]
     via: str  # the matched gloss, pinyin or Chinese word, as the question writes it
     source: tuple[str, ...]  # the question's own index terms for that part
@@ -131,7 +139,8 @@ def rendering(text: str, expansions: Sequence[Expansion]) -> str:
 
     Gloss expansions (``glossary.py``) stay on the lexical side: two hops from the question
     (word -> English gloss -> Korean term), they moved dense zh Hit@5 .962 -> .923 here for
-    hybrid MRR@10 .860 -> .862."""
+    hybrid MRR@10 .860 -> .862. A country's name (``countries.py``, one lexicon entry away) is
+    rendered: KorQuAD check 10 zh Hit@5 / MRR@10 .925 / .837 -> .938 / .838, the rest the same."""
     words: list[str] = []
     for e in expansions:
         if e.kind != "gloss":
