@@ -352,12 +352,16 @@ def match_aliases(question: str, table: AliasTable, fold: Fold) -> list[tuple[st
 
 
 def alias_expansions(matches: Sequence[tuple[str, Alias]], analyze: Analyze) -> list[Expansion]:
-    """For every alias a question names, its Korean names' terms, standing in for the matched text."""
+    """For every alias a question names, its Korean names' terms, standing in for the matched text;
+    the gloss's own terms where the names have none (장장 is 장 / 장 to Kiwi: ``Zhangjiang`` meets
+    the 张江 the corpus writes beside it)."""
     out: list[Expansion] = []
     for matched, alias in matches:
         terms: dict[str, None] = {}
         for name in alias.usual(MAX_NAMES):
             terms.update(dict.fromkeys(name.terms))
+        if not terms:
+            terms = dict.fromkeys(alias.gloss_terms)
         source = tuple(analyze(matched))
         added = tuple(t for t in terms if t not in source)
         if added:

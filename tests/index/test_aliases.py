@@ -144,3 +144,15 @@ def test_a_firm_is_met_by_the_pinyin_of_its_name_without_the_trade_word(kiwi):
         for x in listing(records("004", line, analyse), fold_han, pinyin_syllables)
     }
     assert listed[("야오잉의료", "曜影医疗")] == ("曜影医疗", "yaoyingyiliao", "yaoying")
+
+
+def test_a_name_kiwi_cuts_into_single_syllables_is_met_through_its_gloss(kiwi):
+    analyse = lambda t: analyze(t, kiwi)  # noqa: E731
+    line = "이에 따라 상하이 장장(张江) 하이테크 산업개발구를 국가자주혁신시범구로 지정했다."
+    assert analyse("장장") == []  # 장 / 장: no term of its own
+    table = build_table(records("003", line, analyse), fold_han, pinyin_syllables)
+    question = "What was the Zhangjiang zone's revenue?"
+    found = alias_expansions(match_aliases(question, table, fold_han), analyse)
+    assert [(e.via, e.terms) for e in found] == [("Zhangjiang", ("张江",))]
+    # a Chinese question writes the gloss itself: nothing to add
+    assert alias_expansions(match_aliases("张江示范区的收入是多少？", table, fold_han), analyse) == []
