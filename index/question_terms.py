@@ -97,7 +97,7 @@ def foreign_expansions(
     people: list[str] = []
     figures: list[Expansion] = []
     if segmented:
-        expansions += reading_expansions(segmented, hanja_reading, analyse, skip)
+        expansions += reading_expansions(segmented, hanja_reading, analyse, skip, known)
         expansions += name_expansions(segmented, hanja_reading, analyse, known)
         spans = span_readings(segmented, hanja_reading, analyse, known, skip)
         longer = [e.via for e in spans]  # a name read whole wins over an alias inside it

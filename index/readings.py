@@ -39,10 +39,14 @@ def reading_expansions(
     read: Callable[[str], str],
     analyze: Analyze,
     skip: Iterable[str] = (),
+    known: Callable[[str], bool] | None = None,
 ) -> list[Expansion]:
     """Readings of the content words of a segmented question; ``words`` are (word, jieba POS).
 
     ``skip`` holds the question's alias glosses: their mined Korean name wins over a reading.
+    ``known``: whether the index holds a term; a reading that Kiwi, seeing it alone, takes for
+    no content word (自主 자주 is the adverb "often") is kept whole where the index holds it (as
+    the noun of 국가자주혁신시범구).
     """
     skipped = set(skip)
     people = {w for w, pos in words if pos.startswith("nr")}
@@ -54,6 +58,8 @@ def reading_expansions(
         if not reading or _HAN_RE.search(reading):
             continue  # characters the reader does not know
         terms = tuple(t for t in analyze(reading) if len(t) >= MIN_READ_SYLLABLES)
+        if not terms and known is not None and len(reading) >= MIN_READ_SYLLABLES and known(reading):
+            terms = (reading,)
         if terms:
             out.append(Expansion("reading", word, tuple(analyze(word)), terms))
     return out

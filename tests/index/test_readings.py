@@ -37,6 +37,18 @@ def test_content_words_of_a_question_are_read(kiwi):
     assert all(len(t) >= 2 for e in kidnap for t in e.terms) and "绑架" not in [e.via for e in kidnap]
 
 
+def test_a_reading_kiwi_takes_alone_for_an_adverb_is_kept_where_the_index_holds_it(searcher):
+    analyse = lambda t: analyze(t, searcher.kiwi)  # noqa: E731
+    known = lambda t: bool(searcher._state.gen.lexical.known([t]))  # noqa: E731
+    words = jieba_words("东湖自主创新示范区2023年的营业收入是多少？")
+    assert analyse("자주") == []  # 자주 alone is "often"; in 국가자주혁신시범구 it is the noun
+    read = {e.via: e.terms for e in reading_expansions(words, hanja_reading, analyse, known=known)}
+    assert read["自主"] == ("자주",) and read["营业"] == ("영업",)
+    assert "自主" not in {e.via for e in reading_expansions(words, hanja_reading, analyse)}
+    unknown = reading_expansions(words, hanja_reading, analyse, known=lambda t: False)
+    assert "自主" not in {e.via for e in unknown}
+
+
 def test_a_korean_surname_reads_as_a_surname():
     assert hanja_reading("金泳三") == "금영삼"  # 金 is 금 (gold) to the reader
     assert (
