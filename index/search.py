@@ -209,7 +209,7 @@ class Searcher:
         avec = self._aligned_query(state, text, mode, weights, aligned)
         reads = SearchReads(state.rows)
         ranked, coverage, best_aligned = self._rank(
-            state, lexical, qvec, k, mode, allowed, reads, avec, weights, rvec
+            state, lexical.for_ranking(), qvec, k, mode, allowed, reads, avec, weights, rvec
         )
         found = reads.rows([pid for pid, _, _ in ranked])
         rows = [found[pid] for pid, _, _ in ranked]

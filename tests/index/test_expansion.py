@@ -52,3 +52,20 @@ def test_the_korean_rendering_keeps_the_korean_terms_numbers_and_names():
     gloss = Expansion("gloss", "孵化器", ("孵化", "化器"), ("인큐베이터",))
     assert rendering("苏州有多少家孵化器？", [SUZHOU, gloss]) == "쑤저우"
     assert rendering("有多少家孵化器？", [gloss]) == ""
+
+
+def test_passages_are_ranked_without_a_chinese_words_translation_that_only_extends_the_first(searcher):
+    from docqa.index.lexical import analyze
+
+    question = "东湖自主创新示范区2023年的营业收入是多少？"
+    query = searcher._lexical_query(searcher._state, question, analyze(question, searcher.kiwi))
+    translated = {e.via: e.terms for e in query.expansions if e.kind == "translation"}
+    assert translated["创新"] == ("혁신", "자주혁신구")  # the aligned encoder's second: a name
+    ranked = {e.via: e.terms for e in query.for_ranking().expansions if e.kind == "translation"}
+    assert ranked["创新"] == ("혁신",)
+    del ranked["创新"], translated["创新"]
+    assert ranked == translated  # the other words keep theirs
+    # an English word's two translations stay (the rule was measured for Chinese words only)
+    center = Expansion("translation", "center", ("center",), ("센터", "센터장"))
+    english = LexicalQuery(("center",), (center,))
+    assert english.for_ranking() is english
