@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from docqa.core.hanzi import HAN
 from docqa.core.text import has_content
 from docqa.index.records import Answer, Citation, Hit, SearchResult
 
@@ -51,7 +52,6 @@ _WHEN = re.compile(
 # without Hangul it matches the question's language rather than answering it (zh evidence in
 # first sentence .654 -> .692 at .02-.08, .654 at .15; en and ko unchanged).
 GLOSS_PENALTY = 0.05
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 # A figure or table caption ("도표 5. 구글 RT-2 ...") or a contents line ending in a page number
 # ("... KIC 중국 참가 P63") names a subject without saying anything of it (evidence in answer /
@@ -158,7 +158,7 @@ def _pick_sentences(hits: list[Hit], question: str = "") -> list[tuple[int, str]
                 continue
             seen.add(key)
             typed = ANSWER_TYPE_BONUS * sum(bool(kind.search(text)) for kind in wants)
-            if foreign and len(_HAN.findall(text)) > len(_HANGUL.findall(text)):
+            if foreign and len(HAN.findall(text)) > len(_HANGUL.findall(text)):
                 typed -= GLOSS_PENALTY
             if _CAPTION.search(text):
                 typed -= CAPTION_PENALTY
@@ -186,6 +186,6 @@ def script(text: str) -> str:
         return "hangul"
     if re.search(r"[\u3040-\u30ff]", text):
         return "kana"
-    if re.search(r"[\u4e00-\u9fff]", text):  # narrower than _HAN: as calibrated
+    if re.search(r"[\u4e00-\u9fff]", text):  # narrower than HAN: as calibrated
         return "han"
     return "latin"

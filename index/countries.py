@@ -59,13 +59,19 @@ def country_names() -> dict[str, str]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _han_keys() -> tuple[str, ...]:
+    """The Chinese names of :func:`country_names`, longest first (sorted once, not per question)."""
+    return tuple(sorted((k for k in country_names() if not k.isascii()), key=len, reverse=True))
+
+
 def country_matches(question: str) -> list[tuple[str, str]]:
     """The countries a question names, as (its matched text, Korean name), longest first, without
     overlaps: Chinese names as substrings, English names as runs of whole words."""
     table = country_names()
     found: list[tuple[str, str]] = []
     taken = [False] * len(question)
-    for key in sorted((k for k in table if not k.isascii()), key=len, reverse=True):
+    for key in _han_keys():
         start = question.find(key)
         while start >= 0:
             if not any(taken[start : start + len(key)]):

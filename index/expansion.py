@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from docqa.core.hanzi import HAN
+
 
 @dataclass(frozen=True)
 class Expansion:
@@ -140,12 +142,11 @@ class LexicalQuery:
 
 def _extends(e: Expansion) -> bool:
     """Whether ``e`` is a Chinese word's two translations, the second holding the first."""
-    if e.kind != "translation" or len(e.terms) != 2 or not _HAN.search(e.via):
+    if e.kind != "translation" or len(e.terms) != 2 or not HAN.search(e.via):
         return False
     return e.terms[0] in e.terms[1]
 
 
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # what a Korean text writes as the question does: numbers, and names in Latin letters (GSAT, RT-2)
 _AS_WRITTEN = re.compile(r"[0-9][0-9,.%]*|[A-Za-z][A-Za-z0-9\-]*[A-Z0-9][A-Za-z0-9\-]*|[A-Z][a-z]+")
 

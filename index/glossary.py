@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from importlib import resources
 from pathlib import Path
 
+from docqa.core.hanzi import HAN
 from docqa.index.expansion import Expansion
 from docqa.index.query_vectors import QueryVectors
 from docqa.index.translation import TermVectors
@@ -33,7 +34,6 @@ _NOTE = re.compile(r"\([^)]*\)|\[[^\]]*\]|[A-Za-z]*\|?[\u3400-\u9fff]+")
 _ARTICLE = re.compile(r"^(?:to|a|an|the) ")
 # senses that name no meaning of their own
 _NOT_A_MEANING = re.compile(r"variant of|surname|\bCL:|^see |^abbr\. |old variant|used in", re.I)
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -105,7 +105,7 @@ def gloss_expansions(
 ) -> list[Expansion]:
     """For each Chinese word (with its index terms) the Korean terms nearest its glosses, as a
     ``gloss`` expansion; ``embed`` is the aligned encoder's query cache (``get_many``)."""
-    wanted = [(w, src, table[w].split("\t")) for w, src in words if _HAN.search(w) and w in table]
+    wanted = [(w, src, table[w].split("\t")) for w, src in words if HAN.search(w) and w in table]
     if not wanted or not len(term_vectors):
         return []
     texts = [g for _, _, gs in wanted for g in gs]

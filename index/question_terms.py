@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from docqa.core.hanzi import HAN
 from docqa.index.aliases import AliasTable, alias_expansions, match_aliases
 from docqa.index.countries import country_expansions, country_matches
 from docqa.index.expansion import Expansion, overlaps
@@ -59,7 +60,6 @@ Analyze = Callable[[str], list[str]]
 # KorQuAD check (40 questions, seed 2026) English hybrid MRR@10 .684 -> .688, Hit@5 .900 -> .925
 # at .45 and .5; the project set's and crosslingual_v1's English figures unchanged.
 MIN_LOAN_COSINE = 0.45
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
 def known_to(lexical: Any) -> Callable[[str], bool]:
@@ -91,7 +91,7 @@ def foreign_expansions(
     matches = match_aliases(text, aliases, fold_han)
     countries = [(m, k) for m, k in country_matches(text) if not overlaps(m, [a for a, _ in matches])]
     expansions = alias_expansions(matches, analyse)
-    segmented = jieba_words(text) if _HAN.search(text) else []
+    segmented = jieba_words(text) if HAN.search(text) else []
     skip = [matched for matched, _ in matches]
     content = question_words(text, analyse, segmented)
     people: list[str] = []

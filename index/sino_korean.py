@@ -19,13 +19,13 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from docqa.core.hanzi import HAN
 from docqa.index.expansion import Expansion
 from docqa.index.glossary import glosses, senses_of
 from docqa.index.readings import hanja_reading
 from docqa.index.translation import PER_WORD, TermVectors
 
 MIN_COSINE = 0.4  # the aligned cosine a dictionary reading needs (the encoder alone needs .6)
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[a-z]+")
 # English inflections tried in turn when the word itself glosses nothing (discontinued ->
 # discontinue, impeaching -> impeach, allies -> ally): (suffix, replacement)
@@ -95,7 +95,7 @@ def readings_of(
         found: list[str] = []
         for chinese in reverse.get(form, ()):
             reading = read(chinese)
-            if len(reading) >= 2 and not _HAN.search(reading) and is_term(reading) and reading not in found:
+            if len(reading) >= 2 and not HAN.search(reading) and is_term(reading) and reading not in found:
                 found.append(reading)
         if found:
             return found

@@ -23,6 +23,7 @@ from functools import cached_property
 
 import numpy as np
 
+from docqa.core.hanzi import HAN
 from docqa.index.expansion import Expansion
 from docqa.index.lexical import CHINESE_STOP_CHARS, ENGLISH_STOPWORDS
 
@@ -54,7 +55,6 @@ CONTEXT = 0.65
 # lose at .65: zh MRR corpus_v1 .865 -> .863, crosslingual_v1 .854 -> .837, check 6 .778 -> .760.
 MIN_CONTEXT_COSINE = 0.65
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
-_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
 _POSSESSIVE = re.compile(r"'s?$")
 # jieba parts of speech that are not content: punctuation, particles, prepositions, conjunctions,
@@ -84,12 +84,12 @@ def question_words(
     if _HANGUL.search(text):
         return []
     words: dict[str, tuple[str, ...]] = {}
-    if _HAN.search(text):
+    if HAN.search(text):
         for word, flag in segmented:
             word = word.strip()
             if (
                 len(word) < 2
-                or not _HAN.search(word)
+                or not HAN.search(word)
                 or flag in _JIEBA_SKIP
                 or word in _CHINESE_STOPWORDS
                 or all(c in CHINESE_STOP_CHARS for c in word)

@@ -14,6 +14,9 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+# one Han character: the unified ideographs, extension A and the compatibility block
+HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
 # choseong (initial) indices of the Hangul syllable block
 _INITIALS = {
     "b": 7, "p": 17, "m": 6, "f": 17, "d": 3, "t": 16, "n": 2, "l": 5, "g": 0, "k": 15, "h": 18,
