@@ -89,10 +89,10 @@ def foreign_expansions(
     analyse: Analyze = lambda part: analyze(part, kiwi)  # noqa: E731
     known = known_to(lexical)
     matches = match_aliases(text, aliases, fold_han)
-    countries = [(m, k) for m, k in country_matches(text) if not overlaps(m, [a for a, _ in matches])]
     expansions = alias_expansions(matches, analyse)
     segmented = jieba_words(text) if HAN.search(text) else []
     skip = [matched for matched, _ in matches]
+    countries = [(m, korean) for m, korean in country_matches(text) if not overlaps(m, skip)]
     content = question_words(text, analyse, segmented)
     people: list[str] = []
     figures: list[Expansion] = []
