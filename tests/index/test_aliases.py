@@ -156,3 +156,13 @@ def test_a_name_kiwi_cuts_into_single_syllables_is_met_through_its_gloss(kiwi):
     assert [(e.via, e.terms) for e in found] == [("Zhangjiang", ("张江",))]
     # a Chinese question writes the gloss itself: nothing to add
     assert alias_expansions(match_aliases("张江示范区的收入是多少？", table, fold_han), analyse) == []
+
+
+def test_a_gloss_in_capitals_is_not_met_by_a_lower_case_word(kiwi):
+    analyse = lambda t: analyze(t, kiwi)  # noqa: E731
+    text = "정보기술(IT) 기업과 인공지능(AI) 산업"
+    table = build_table(records("000", text, analyse), fold_han, pinyin_syllables)
+    named = lambda q: [(m, a.gloss) for m, a in match_aliases(q, table, fold_han)]  # noqa: E731
+    assert named("How much did it grow in the IT sector?") == [("IT", "IT")]
+    assert named("How much did it grow?") == []  # the pronoun
+    assert named("Which AI firms?") == [("AI", "AI")]
