@@ -52,5 +52,5 @@ def number_expansions(text: str, analyze: Analyze) -> list[Expansion]:
         if terms and m.group(3):
             terms = (*terms, _CURRENCY[m.group(3).lower()])
         if terms:
-            out.append(Expansion("translation", m.group(0), tuple(analyze(m.group(0))), terms))
+            out.append(Expansion("number", m.group(0), tuple(analyze(m.group(0))), terms))
     return out

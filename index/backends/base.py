@@ -9,6 +9,7 @@ factory in ``__init__`` maps the names a manifest records to their classes.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Protocol, Self
 
@@ -17,6 +18,24 @@ import numpy.typing as npt
 
 Ids = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class Units:
+    """A lexical query in units, for a question whose words were expanded: each unit scores its
+    best alternative, an alternative the sum of its terms' BM25 scores, and the units add up (a
+    word's two translations or a typo's near spellings count once, as Lucene's synonym query
+    does). A plain list of terms is the query where every term is a unit of its own."""
+
+    units: tuple[tuple[tuple[str, ...], ...], ...]
+
+    @property
+    def terms(self) -> list[str]:
+        """Every term of every alternative, once each, in order."""
+        return list(dict.fromkeys(t for unit in self.units for phrase in unit for t in phrase))
+
+
+Terms = Sequence[str] | Units
 
 
 class DenseIndex(Protocol):
@@ -67,11 +86,11 @@ class LexicalIndex(Protocol):
         """Every passage id in the index."""
         ...
 
-    def search(self, terms: Sequence[str], k: int, allowed: Ids | None = None) -> tuple[Ids, Floats]:
+    def search(self, terms: Terms, k: int, allowed: Ids | None = None) -> tuple[Ids, Floats]:
         """The ``k`` best passages with a positive score, as (ids, scores), best first."""
         ...
 
-    def scores_for(self, terms: Sequence[str], ids: Ids) -> Floats:
+    def scores_for(self, terms: Terms, ids: Ids) -> Floats:
         """The score of each given passage (0 where none of the terms occurs)."""
         ...
 

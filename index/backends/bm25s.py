@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from docqa.index.backends.base import Floats, Ids
+from docqa.index.backends.base import Floats, Ids, Terms, Units
 from docqa.index.fusion import top_positive
 
 SCORE_CACHE = 8  # queries whose full score vector is kept: a hybrid query asks for top and for fused ids
@@ -28,7 +28,7 @@ class Bm25sIndex:
         self._sorted = bool(np.all(ids[1:] > ids[:-1]))
         self._row = {} if self._sorted else {int(pid): i for i, pid in enumerate(ids)}
         self.doc_freq = doc_freq
-        self._scores: OrderedDict[tuple[str, ...], Floats] = OrderedDict()
+        self._scores: OrderedDict[tuple[str, ...] | Units, Floats] = OrderedDict()
         self._lock = threading.Lock()
 
     @classmethod
@@ -69,16 +69,18 @@ class Bm25sIndex:
     def known(self, terms: Iterable[str]) -> list[str]:
         return [t for t in terms if t in self.doc_freq]
 
-    def _all_scores(self, terms: Sequence[str]) -> Floats:
+    def _all_scores(self, terms: Terms) -> Floats:
         """BM25 score of every row (zeros when no term is in the vocabulary); recent queries cached."""
-        key = tuple(terms)
+        key: tuple[str, ...] | Units = terms if isinstance(terms, Units) else tuple(terms)
         with self._lock:
             if key in self._scores:
                 self._scores.move_to_end(key)
                 return self._scores[key]
-        known = self.known(terms)
+        known = self.known(terms.terms if isinstance(terms, Units) else terms)
         if not known or not len(self._ids):
             scores: Floats = np.zeros(len(self._ids), dtype=np.float32)
+        elif isinstance(terms, Units):
+            scores = self._unit_scores(terms)
         else:
             scores = self._scores_of(known)
         scores.setflags(write=False)
@@ -88,18 +90,32 @@ class Bm25sIndex:
                 self._scores.popitem(last=False)
         return scores
 
+    def _unit_scores(self, query: Units) -> Floats:
+        """Every row's sum over the units of its best alternative's score (``Units``)."""
+        total = np.zeros(len(self._ids), dtype=np.float32)
+        for unit in query.units:
+            best: Floats | None = None
+            for phrase in unit:
+                known = self.known(phrase)
+                if known:
+                    scores = self._scores_of(known)
+                    best = scores if best is None else np.maximum(best, scores)
+            if best is not None:
+                total += best
+        return total
+
     def _scores_of(self, known: list[str]) -> Floats:
         """BM25 score of every row for terms that are all in the vocabulary."""
         return np.asarray(self.retriever.get_scores(known), dtype=np.float32)[: len(self._ids)]
 
-    def search(self, terms: Sequence[str], k: int, allowed: Ids | None = None) -> tuple[Ids, Floats]:
+    def search(self, terms: Terms, k: int, allowed: Ids | None = None) -> tuple[Ids, Floats]:
         scores = self._all_scores(terms)
         if allowed is not None:
             scores = np.where(np.isin(self._ids, allowed), scores, 0.0).astype(np.float32)
         top = top_positive(self._ids, scores, k)
         return top, self.scores_for(terms, top)
 
-    def scores_for(self, terms: Sequence[str], ids: Ids) -> Floats:
+    def scores_for(self, terms: Terms, ids: Ids) -> Floats:
         scores = self._all_scores(terms)
         return np.asarray(scores[self.rows(ids)], dtype=np.float32)
 

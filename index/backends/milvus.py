@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from docqa.index.backends.base import Floats, Ids
+from docqa.index.backends.base import Floats, Ids, Terms, Units
 from docqa.index.milvus.client import quoted
 
 K1, B = 1.5, 0.75  # bm25s's defaults (method "lucene"): the local backend's scores
@@ -152,37 +152,61 @@ class MilvusLexical:
         df = max(self.doc_freq.get(term, 0), 1)
         return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
 
-    def _query(self, terms: Sequence[str]) -> dict[int, float]:
+    def _query(self, terms: Terms) -> dict[int, float]:
+        """The sparse query vector; for ``Units``, every term once (the candidates' query)."""
         out: dict[int, float] = {}
-        for term, count in Counter(self.known(terms)).items():  # a repeated term counts again, as in bm25s
+        plain = terms.terms if isinstance(terms, Units) else terms
+        for term, count in Counter(self.known(plain)).items():  # a repeated term counts again, as in bm25s
             index = term_index(term)
             out[index] = out.get(index, 0.0) + count * self.idf(term)
         return out
 
-    def search(self, terms: Sequence[str], k: int, allowed: Ids | None = None) -> tuple[Ids, Floats]:
+    def search(self, terms: Terms, k: int, allowed: Ids | None = None) -> tuple[Ids, Floats]:
+        """For ``Units``, Milvus's inner product finds twice ``k`` candidates by the plain sum, and
+        ``scores_for`` ranks them by the units' scores, as the local backend does."""
         query = self._query(terms)
         if not query or k <= 0 or not len(self.live) or (allowed is not None and not len(allowed)):
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        grouped = isinstance(terms, Units)
         hits = self.client.search(
             self.collection,
             data=[query],
             anns_field="sparse",
-            limit=min(MAX_LIMIT, k + SLACK),
+            limit=min(MAX_LIMIT, (2 * k if grouped else k) + SLACK),
             filter=self.live.expression(allowed),
             search_params={"metric_type": "IP"},
         )[0]
         hits = [h for h in hits if h["distance"] > 0]
-        return self.live.keep([h["id"] for h in hits], [h["distance"] for h in hits], allowed, k)
+        found, scores = [h["id"] for h in hits], [h["distance"] for h in hits]
+        if grouped and found:
+            exact = self.scores_for(terms, np.asarray(found, dtype=np.int64))
+            order = np.argsort(-exact, kind="stable")
+            found, scores = [found[i] for i in order], [float(exact[i]) for i in order]
+        return self.live.keep(found, scores, allowed, k)
 
-    def scores_for(self, terms: Sequence[str], ids: Ids) -> Floats:
+    def scores_for(self, terms: Terms, ids: Ids) -> Floats:
         query = self._query(terms)
         if not query:
             return np.zeros(len(ids), dtype=np.float32)
         vectors = _fetch(self.client, self.collection, ids, "sparse")
+        if isinstance(terms, Units):
+            scores = [self._unit_score(vectors.get(int(i), {}), terms) for i in ids]
+            return np.asarray(scores, dtype=np.float32)
         return np.asarray(
             [sum(w * vectors.get(int(i), {}).get(d, 0.0) for d, w in query.items()) for i in ids],
             dtype=np.float32,
         )
+
+    def _unit_score(self, vector: dict[int, float], query: Units) -> float:
+        """A passage's score for ``Units``: each unit's best alternative, summed."""
+        total = 0.0
+        for unit in query.units:
+            best = 0.0
+            for phrase in unit:
+                score = sum(self.idf(t) * vector.get(term_index(t), 0.0) for t in self.known(phrase))
+                best = max(best, score)
+            total += best
+        return total
 
 
 def _fetch(client: Any, collection: str, ids: Ids, field: str) -> dict[int, Any]:

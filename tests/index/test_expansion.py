@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from docqa.index.backends.base import Units
 from docqa.index.expansion import Expansion, LexicalQuery, coverage
 
 SUZHOU = Expansion("alias", "Suzhou", ("suzhou",), ("쑤저우",))
@@ -69,3 +70,20 @@ def test_passages_are_ranked_without_a_chinese_words_translation_that_only_exten
     center = Expansion("translation", "center", ("center",), ("센터", "센터장"))
     english = LexicalQuery(("center",), (center,))
     assert english.for_ranking() is english
+
+
+def test_bm25_counts_a_words_alternatives_once_and_a_readings_terms_together():
+    typo = Expansion("spelling", "수저우", ("수저우",), ("쑤저우", "수저"))
+    reading = Expansion("reading", "工业企业", ("工业企业",), ("공업", "기업"))
+    revenue = Expansion("translation", "revenue", ("revenue",), ("수익", "순이익"))
+    query = LexicalQuery(("수저우", "工业企业", "수저우"), (typo, reading, revenue))
+    assert query.scored() == Units(
+        (
+            (("수저우",), ("쑤저우",), ("수저",)),  # a typo's near spellings: the best counts
+            (("工业企业",), ("공업", "기업")),  # a reading's terms: one alternative, summed
+            (("수익",), ("순이익",)),  # no source among the question's terms: a unit of its own
+        )
+    )
+    assert query.scored().terms == ["수저우", "쑤저우", "수저", "工业企业", "공업", "기업", "수익", "순이익"]
+    plain = LexicalQuery(("서울", "서울", "기업"))
+    assert plain.scored() == ("서울", "서울", "기업")  # as before: a repeated term counts again

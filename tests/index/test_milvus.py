@@ -7,7 +7,9 @@ import inspect
 import numpy as np
 import pytest
 
+from docqa.index.backends.base import Units
 from docqa.index.backends.bm25s import Bm25sIndex
+from docqa.index.backends.bm25tf import TfBm25Index
 from docqa.index.backends.milvus import Live, MilvusLexical, bm25_weights
 from docqa.index.milvus import client as mc
 from docqa.index.milvus.store import MilvusStore
@@ -41,6 +43,24 @@ def test_sparse_bm25_weights_score_as_bm25s():
         ours = [sum(w * bm25_weights(t, avgdl).get(d, 0.0) for d, w in weights.items()) for t in terms]
         np.testing.assert_allclose(ours, local.scores_for(query, ids), rtol=1e-5, atol=1e-7)
         assert [lexical.idf(t) for t in query] == pytest.approx([local.idf(t) for t in query])
+
+
+def test_units_score_their_best_alternative_here_and_in_milvus():
+    """A unit's alternatives count once (the best), a phrase's terms add up, units add up: the
+    same in both local backends and in the sparse vectors Milvus holds."""
+    terms = [["화웨이", "칩", "반도체"], ["쑤저우", "기업", "칩", "칩"], ["기업", "반도체"], ["성텅"]]
+    ids = np.arange(10, 10 + len(terms), dtype=np.int64)
+    avgdl = float(np.mean([len(t) for t in terms]))
+    live = Live(ids, ["doc"] * len(ids))
+    lexical = MilvusLexical.of(None, mc.LEXICAL, live, dict(zip(ids.tolist(), terms, strict=True)))
+    query = Units(((("칩",), ("반도체",)), (("쑤저우", "기업"),), (("없는말",),)))
+    for local in (Bm25sIndex.build(ids, terms), TfBm25Index.build(ids, terms)):
+        one = {t: local.scores_for([t], ids) for t in ("칩", "반도체", "쑤저우", "기업")}
+        expected = np.maximum(one["칩"], one["반도체"]) + one["쑤저우"] + one["기업"]
+        np.testing.assert_allclose(local.scores_for(query, ids), expected, rtol=1e-6)
+        assert not np.allclose(expected, local.scores_for(query.terms, ids))  # not the plain sum
+        ours = [lexical._unit_score(bm25_weights(t, avgdl), query) for t in terms]
+        np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=1e-7)
 
 
 def test_milvus_store_answers_every_store_method():
