@@ -183,6 +183,27 @@ def test_an_age_a_length_and_a_century_are_answers_of_their_kind():
     assert answers._DATE.search("19세기 말에 생겨났다")
 
 
+def test_a_measure_asked_by_its_name_wants_a_figure_with_its_unit():
+    # KorQuAD's "S7엣지의 내장형 기준 배터리 용량은?" wants "배터리 용량은 내장형 3600 mAh이다"
+    for question in (
+        "What is the capacity of the S7 Edge's built-in battery?",
+        "S7 edge的内置电池容量是多少？",
+        "티베트 고원의 면적은?",
+        "In which minute did he score?",
+        "昭和天皇是日本第几代天皇？",
+    ):
+        assert answers._QUANTITY.search(question), question
+    assert not answers._QUANTITY.search("What is the capital of Jiangsu?")
+    for text in (
+        "RAM은 LPDDR4X SDRAM 방식이며 4 GB다.",
+        "배터리 용량은 내장형 3600 mAh이다.",
+        "5.1인치 화면",
+    ):
+        assert answers._AMOUNT.search(text), text
+    for question in ("投票是在哪一天？", "스키크로스 투표를 한 날짜는?", "On what date was the vote held?"):
+        assert answers._WHEN.search(question), question
+
+
 def test_an_english_word_is_translated_in_its_questions_context(searcher):
     state = searcher._state
     question = "What net profit did the Shenzhen zone report for 2023?"
