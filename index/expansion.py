@@ -152,6 +152,8 @@ class LexicalQuery:
         units: dict[str, list[tuple[str, ...]]] = {t: [(t,)] for t in self.terms}
         orphans: list[list[tuple[str, ...]]] = []
         for e in self.expansions:
+            if not e.terms:
+                continue
             alternatives: list[tuple[str, ...]] = [e.terms]
             if e.kind in ALTERNATIVES:
                 alternatives = [(t,) for t in e.terms]

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from docqa.index.backends.base import Units
 from docqa.index.expansion import Coverage, LexicalQuery
 from docqa.index.records import ScoredSentence
 from docqa.ingest.records import Span
@@ -46,20 +47,38 @@ class SentenceScoring:
         self.any_terms = bool(weights)
         self._weights = list(weights.items())
         self._total = sum(weights.values()) or 1.0
+        # with expansions, the overlap counts in BM25's units (``LexicalQuery.scored``): a unit's
+        # best alternative, so a word's two translations in one sentence count once
+        scored = query.scored()
+        self._units = (
+            [[tuple((t, idf(t)) for t in phrase) for phrase in unit] for unit in scored.units]
+            if isinstance(scored, Units)
+            else None
+        )
+        units = self._units or []
+        self._unit_total = sum(max(sum(w for _, w in p) for p in unit) for unit in units) or 1.0
         self._coverage = Coverage(query.terms, query.expansions, idf) if query.expansions else None
 
     def scores(
         self, spans: Sequence[Span], cosines: np.ndarray, found: Sequence[frozenset[str]]
     ) -> tuple[ScoredSentence, ...]:
         """Each sentence (``spans``, its similarity in ``cosines``, its terms in ``found``) scored."""
-        weights, total = self._weights, self._total
-        overlap = [sum(w for t, w in weights if t in terms) / total for terms in found]
+        overlap = [self._overlap(terms) for terms in found]
         cover = self._coverage
         covered = [cover.of(terms) for terms in found] if cover is not None else [0.0] * len(spans)
         return tuple(
             ScoredSentence(s, float(c) + SENTENCE_LEXICAL_BONUS * o + SENTENCE_COVERAGE_BONUS * v)
             for s, c, o, v in zip(spans, cosines, overlap, covered, strict=True)
         )
+
+    def _overlap(self, terms: frozenset[str]) -> float:
+        """The idf-weighted share of the question's terms (or units) that a sentence holds."""
+        if self._units is None:
+            return sum(w for t, w in self._weights if t in terms) / self._total
+        held = 0.0
+        for unit in self._units:
+            held += max(sum(w for t, w in phrase if t in terms) for phrase in unit)
+        return held / self._unit_total
 
 
 def _discounted(idf: Callable[[str], float], names: frozenset[str]) -> Callable[[str], float]:

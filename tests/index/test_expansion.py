@@ -87,3 +87,16 @@ def test_bm25_counts_a_words_alternatives_once_and_a_readings_terms_together():
     assert query.scored().terms == ["수저우", "쑤저우", "수저", "工业企业", "공업", "기업", "수익", "순이익"]
     plain = LexicalQuery(("서울", "서울", "기업"))
     assert plain.scored() == ("서울", "서울", "기업")  # as before: a repeated term counts again
+
+
+def test_a_sentence_holding_both_translations_of_a_word_counts_it_once():
+    from docqa.index.sentence_scoring import SentenceScoring
+
+    revenue = Expansion("translation", "revenue", ("revenue",), ("수익", "순이익"))
+    growth = Expansion("translation", "grow", ("grow",), ("성장",))
+    scoring = SentenceScoring(LexicalQuery((), (revenue, growth)), lambda t: 1.0)
+    both, one, grew = frozenset({"수익", "순이익"}), frozenset({"순이익"}), frozenset({"순이익", "성장"})
+    assert scoring._overlap(both) == scoring._overlap(one) == 0.5  # one unit of two
+    assert scoring._overlap(grew) == 1.0
+    korean = SentenceScoring(LexicalQuery(("수익", "성장")), lambda t: 1.0)  # no expansions: terms
+    assert korean._overlap(frozenset({"수익"})) == 0.5
