@@ -268,7 +268,8 @@ class Searcher:
         ``rvec`` (``_query_vectors``; default ``qvec``); the cosine reported is the question's own."""
         gen = state.gen
         n_cand = max(100, 5 * k)
-        lex_top, lex_scores = gen.lexical.search(query.scored(), n_cand, allowed)
+        scored = query.scored()
+        lex_top, lex_scores = gen.lexical.search(scored, n_cand, allowed)
         best = state.rows.terms(int(lex_top[0])) if len(lex_top) else None  # read once, used twice
         coverage = self._coverage(state, query, best)
         if mode == "lexical":
@@ -300,7 +301,7 @@ class Searcher:
         if mode == "dense":
             fused = dense
         else:
-            lexical = gen.lexical.scores_for(query.scored(), union)
+            lexical = gen.lexical.scores_for(scored, union)
             seen = self._coverage(state, query, best, seen_only=True)
             fused = convex(dense, lexical, lexical_weight(seen, weights.lexical))
             if aligned is not None and avec is not None:

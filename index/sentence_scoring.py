@@ -50,13 +50,9 @@ class SentenceScoring:
         # with expansions, the overlap counts in BM25's units (``LexicalQuery.scored``): a unit's
         # best alternative, so a word's two translations in one sentence count once
         scored = query.scored()
-        self._units = (
-            [[tuple((t, idf(t)) for t in phrase) for phrase in unit] for unit in scored.units]
-            if isinstance(scored, Units)
-            else None
-        )
-        units = self._units or []
-        self._unit_total = sum(max(sum(w for _, w in p) for p in unit) for unit in units) or 1.0
+        self._idf = weights
+        self._units = scored if isinstance(scored, Units) else None
+        self._unit_total = (self._units.best(weights.__getitem__) if self._units else 0.0) or 1.0
         self._coverage = Coverage(query.terms, query.expansions, idf) if query.expansions else None
 
     def scores(
@@ -75,10 +71,8 @@ class SentenceScoring:
         """The idf-weighted share of the question's terms (or units) that a sentence holds."""
         if self._units is None:
             return sum(w for t, w in self._weights if t in terms) / self._total
-        held = 0.0
-        for unit in self._units:
-            held += max(sum(w for t, w in phrase if t in terms) for phrase in unit)
-        return held / self._unit_total
+        idf = self._idf
+        return self._units.best(lambda t: idf[t] if t in terms else 0.0) / self._unit_total
 
 
 def _discounted(idf: Callable[[str], float], names: frozenset[str]) -> Callable[[str], float]:

@@ -8,7 +8,7 @@ factory in ``__init__`` maps the names a manifest records to their classes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Protocol, Self
@@ -33,6 +33,10 @@ class Units:
     def terms(self) -> list[str]:
         """Every term of every alternative, once each, in order."""
         return list(dict.fromkeys(t for unit in self.units for phrase in unit for t in phrase))
+
+    def best(self, weight: Callable[[str], float]) -> float:
+        """The units' sum of their best alternative, an alternative weighing its terms' sum."""
+        return sum(max(sum(weight(t) for t in phrase) for phrase in unit) for unit in self.units)
 
 
 Terms = Sequence[str] | Units

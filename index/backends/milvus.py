@@ -190,23 +190,27 @@ class MilvusLexical:
             return np.zeros(len(ids), dtype=np.float32)
         vectors = _fetch(self.client, self.collection, ids, "sparse")
         if isinstance(terms, Units):
-            scores = [self._unit_score(vectors.get(int(i), {}), terms) for i in ids]
+            weights = self._unit_weights(terms)
+            scores = [_unit_score(vectors.get(int(i), {}), terms, weights) for i in ids]
             return np.asarray(scores, dtype=np.float32)
         return np.asarray(
             [sum(w * vectors.get(int(i), {}).get(d, 0.0) for d, w in query.items()) for i in ids],
             dtype=np.float32,
         )
 
-    def _unit_score(self, vector: dict[int, float], query: Units) -> float:
-        """A passage's score for ``Units``: each unit's best alternative, summed."""
-        total = 0.0
-        for unit in query.units:
-            best = 0.0
-            for phrase in unit:
-                score = sum(self.idf(t) * vector.get(term_index(t), 0.0) for t in self.known(phrase))
-                best = max(best, score)
-            total += best
-        return total
+    def _unit_weights(self, query: Units) -> dict[str, tuple[int, float]]:
+        """Each term of ``query`` the index knows, with its sparse index and idf."""
+        return {t: (term_index(t), self.idf(t)) for t in self.known(query.terms)}
+
+
+def _unit_score(vector: dict[int, float], query: Units, weights: dict[str, tuple[int, float]]) -> float:
+    """A passage's score for ``Units`` (``weights``: each known term's index and idf)."""
+
+    def held(term: str) -> float:
+        index, idf = weights.get(term, (0, 0.0))
+        return idf * vector.get(index, 0.0)
+
+    return query.best(held)
 
 
 def _fetch(client: Any, collection: str, ids: Ids, field: str) -> dict[int, Any]:

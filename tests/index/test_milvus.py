@@ -10,7 +10,7 @@ import pytest
 from docqa.index.backends.base import Units
 from docqa.index.backends.bm25s import Bm25sIndex
 from docqa.index.backends.bm25tf import TfBm25Index
-from docqa.index.backends.milvus import Live, MilvusLexical, bm25_weights
+from docqa.index.backends.milvus import Live, MilvusLexical, _unit_score, bm25_weights
 from docqa.index.milvus import client as mc
 from docqa.index.milvus.store import MilvusStore
 from docqa.index.store import Store
@@ -59,7 +59,8 @@ def test_units_score_their_best_alternative_here_and_in_milvus():
         expected = np.maximum(one["칩"], one["반도체"]) + one["쑤저우"] + one["기업"]
         np.testing.assert_allclose(local.scores_for(query, ids), expected, rtol=1e-6)
         assert not np.allclose(expected, local.scores_for(query.terms, ids))  # not the plain sum
-        ours = [lexical._unit_score(bm25_weights(t, avgdl), query) for t in terms]
+        weights = lexical._unit_weights(query)
+        ours = [_unit_score(bm25_weights(t, avgdl), query, weights) for t in terms]
         np.testing.assert_allclose(ours, expected, rtol=1e-5, atol=1e-7)
 
 
